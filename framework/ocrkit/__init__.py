@@ -1,0 +1,72 @@
+"""ocrkit: one OCR API over many engines, with real model management and real freeing.
+
+    import ocrkit
+
+    with ocrkit.open("tesseract") as ocr:
+        page = ocr.recognize("scan.png")
+        print(page.text)
+"""
+
+from __future__ import annotations
+
+from ._engine import Engine, open
+from ._records import BackendInfo, ModelRecord
+from ._registry import Registry, get_registry
+from .errors import (
+    BackendCrashedError,
+    BackendUnavailableError,
+    BadImageError,
+    ChecksumMismatchError,
+    DownloadError,
+    ImageTooLargeError,
+    InvalidModelNameError,
+    ModelCorruptError,
+    ModelInUseError,
+    ModelNotFoundError,
+    OcrkitError,
+    ResourcesFreedError,
+    UnknownBackendError,
+    UnknownOptionError,
+)
+from .hookspecs import hookimpl
+from .results import Block, Line, Page, Word
+from .store import ModelStore
+
+__version__ = "0.1.0"
+
+
+def backends() -> list[str]:
+    """Names of the registered backends (usable or not; see ``ocrkit backends``)."""
+    return get_registry().backend_names()
+
+
+__all__ = [
+    "open",
+    "backends",
+    "Engine",
+    "Registry",
+    "get_registry",
+    "ModelStore",
+    "BackendInfo",
+    "ModelRecord",
+    "Page",
+    "Block",
+    "Line",
+    "Word",
+    "hookimpl",
+    "OcrkitError",
+    "UnknownBackendError",
+    "BackendUnavailableError",
+    "BackendCrashedError",
+    "UnknownOptionError",
+    "ModelNotFoundError",
+    "ModelCorruptError",
+    "ModelInUseError",
+    "InvalidModelNameError",
+    "ResourcesFreedError",
+    "BadImageError",
+    "ImageTooLargeError",
+    "ChecksumMismatchError",
+    "DownloadError",
+    "__version__",
+]

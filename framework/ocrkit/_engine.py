@@ -1,0 +1,305 @@
+"""The engine returned by ``ocrkit.open()``: one backend, its loaded model, its lifecycle.
+
+Lifecycle: *open* (every method works) -> *freed* (``free_resources()`` again is a
+no-op; everything else raises :class:`ResourcesFreedError`). Freeing is
+idempotent, thread-safe, and waits for recognitions in flight; an engine that
+is garbage-collected while open frees itself and warns with ``ResourceWarning``.
+"""
+
+from __future__ import annotations
+
+import threading
+import warnings
+import weakref
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, overload
+
+from ._memory import release_memory
+from ._records import LAYOUTS, BackendInfo, ModelHandle, ModelRecord
+from ._registry import Registry, get_registry
+from .errors import OcrkitError, ResourcesFreedError, UnknownOptionError
+from .images import ImageInput, PageImage, load_image, max_pixels_from_env
+from .results import Page
+from .store import AuditEntry, ModelStore, mark_in_use
+
+__all__ = ["Engine", "open"]
+
+
+class _Lifecycle:
+    """Counts calls in flight and lets ``close`` wait for them (thread-safe)."""
+
+    def __init__(self, what: str) -> None:
+        self._what = what
+        self._cond = threading.Condition()
+        self._active = 0
+        self._closed = False
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def check(self) -> None:
+        if self._closed:
+            raise ResourcesFreedError(
+                f"{self._what} was freed with free_resources(); open a new engine with ocrkit.open()"
+            )
+
+    @contextmanager
+    def call(self) -> Iterator[None]:
+        with self._cond:
+            self.check()
+            self._active += 1
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._active -= 1
+                if self._active == 0:
+                    self._cond.notify_all()
+
+    def close(self) -> bool:
+        """Refuse new calls, wait for running ones; True if this call did the closing."""
+        with self._cond:
+            if self._closed:
+                return False
+            self._closed = True
+            while self._active:
+                self._cond.wait()
+            return True
+
+
+def _free_handle(registry: Registry, handle: ModelHandle | None, owner_key: Any) -> None:
+    """Free a handle and drop its in-use marks; shared by free_resources and the finalizer."""
+    try:
+        if handle is not None:
+            registry.free(handle)
+            handle.state = None
+    finally:
+        mark_in_use(owner_key, ())
+        release_memory()
+
+
+def _finalize_unfreed(registry: Registry, holder: dict[str, Any], owner_key: Any, desc: str) -> None:
+    if holder.get("freed"):
+        return
+    holder["freed"] = True
+    warnings.warn(
+        f"{desc} was never freed; call free_resources() or use it as a context manager",
+        ResourceWarning,
+        stacklevel=2,
+    )
+    try:
+        _free_handle(registry, holder.get("handle"), owner_key)
+    except Exception:  # pragma: no cover - finalizers must not raise
+        pass
+
+
+class _InUseKey:
+    """A weak-referenceable token under which an engine's loaded files are marked in use."""
+
+
+class Engine:
+    """One backend with its loaded model. Create with :func:`ocrkit.open`."""
+
+    def __init__(
+        self,
+        backend: str,
+        model: str | None = None,
+        *,
+        registry: Registry | None = None,
+        store: ModelStore | None = None,
+        lazy: bool = False,
+        max_image_pixels: int | None = None,
+        **options: Any,
+    ) -> None:
+        self._registry = registry or get_registry()
+        self.info: BackendInfo = self._registry.require(backend)
+        unknown = set(options) - self.info.option_names
+        if unknown:
+            raise UnknownOptionError(backend, unknown, self.info.option_names)
+        self.backend = backend
+        self.model = model
+        self.options: dict[str, Any] = dict(options)
+        self.store = store or ModelStore()
+        self.max_image_pixels = max_pixels_from_env() if max_image_pixels is None else max_image_pixels
+        self._life = _Lifecycle(f"ocrkit engine {backend!r}")
+        self._load_lock = threading.Lock()
+        self._serial = threading.Lock() if "threadsafe" not in self.info.capabilities else None
+        self._in_use_key = _InUseKey()
+        # The finalizer must not reference self; it shares this holder instead.
+        self._holder: dict[str, Any] = {"handle": None, "freed": False}
+        self._finalizer = weakref.finalize(
+            self, _finalize_unfreed, self._registry, self._holder, self._in_use_key,
+            f"ocrkit engine {backend!r}",
+        )
+        if not lazy:
+            try:
+                self.load()
+            except BaseException:
+                self._life.close()
+                self._finalizer.detach()
+                raise
+
+    # -- loading -----------------------------------------------------------------
+
+    def load(self) -> ModelHandle:
+        """Load the model now (``ocrkit.open`` does unless ``lazy=True``)."""
+        with self._life.call():
+            return self._ensure_loaded()
+
+    def _ensure_loaded(self) -> ModelHandle:
+        handle = self._holder["handle"]
+        if handle is not None:
+            return handle
+        with self._load_lock:
+            if self._holder["handle"] is None:
+                records = self._registry.discover(self.backend, self.store.path(self.backend, create=False))
+                handle = self._registry.load(self.backend, self.model, records, self.options)
+                self._holder["handle"] = handle
+                mark_in_use(self._in_use_key, handle.files())
+            return self._holder["handle"]
+
+    @property
+    def handle(self) -> ModelHandle:
+        """The loaded model's handle (loads it if ``lazy``)."""
+        with self._life.call():
+            return self._ensure_loaded()
+
+    @property
+    def loaded_models(self) -> list[ModelRecord]:
+        """The records of the models this engine has loaded (empty before a lazy load)."""
+        self._life.check()
+        handle = self._holder["handle"]
+        return list(handle.models) if handle is not None else []
+
+    # -- model management -------------------------------------------------------
+
+    def get_local_path(self) -> str:
+        """This backend's directory in the model store (created if missing)."""
+        self._life.check()
+        return str(self.store.path(self.backend))
+
+    def list_local(self) -> list[str]:
+        """Model file names in :meth:`get_local_path`, joinable with it."""
+        self._life.check()
+        return self.store.list_local(self.backend)
+
+    def list_models(self) -> list[ModelRecord]:
+        """Every model discovery finds for this backend: store, env, packages, system."""
+        self._life.check()
+        return self._registry.discover(self.backend, self.store.path(self.backend, create=False))
+
+    def remove_model(self, name: str) -> Path:
+        """Delete a model from the store; loaded models raise :class:`ModelInUseError`."""
+        self._life.check()
+        return self.store.remove(self.backend, name)
+
+    def prune(
+        self, prefix: str | None = None, predicate: Callable[[str], bool] | None = None, dry_run: bool = False
+    ) -> list[str]:
+        """Remove store models by prefix/predicate (default: those audited OLD)."""
+        self._life.check()
+        return self.store.prune(self.backend, prefix=prefix, predicate=predicate, dry_run=dry_run)
+
+    def audit(self) -> list[AuditEntry]:
+        """Name, path, size, sha256 and OLD/CURRENT status of every store model."""
+        self._life.check()
+        return self.store.audit(self.backend)
+
+    # -- recognition ---------------------------------------------------------------
+
+    @overload
+    def recognize(self, image: ImageInput, layout: str = ...) -> Page: ...
+    @overload
+    def recognize(self, image: Sequence[ImageInput], layout: str = ...) -> list[Page]: ...
+
+    def recognize(self, image: Any, layout: str = "page") -> Page | list[Page]:
+        """Recognise one image (returns a :class:`Page`) or a list (returns a list).
+
+        *layout*: ``"page"`` finds the text on the page; ``"line"`` treats each
+        image as one text line. Backends may declare more (``"detect"``).
+        """
+        self._life.check()
+        if layout not in LAYOUTS and layout not in self.info.capabilities:
+            known = sorted(set(LAYOUTS) | {c for c in self.info.capabilities if c == "detect"})
+            raise OcrkitError(f"unknown layout {layout!r} for backend {self.backend!r}; use one of {known}")
+        batch = isinstance(image, (list, tuple))
+        inputs = list(image) if batch else [image]
+        images = [load_image(item, self.max_image_pixels) for item in inputs]
+        with self._life.call():
+            handle = self._ensure_loaded()
+            if self._serial is not None:
+                with self._serial:
+                    pages = self._registry.recognize(handle, images, layout)
+            else:
+                pages = self._registry.recognize(handle, images, layout)
+        for page, img in zip(pages, images):
+            page.backend = page.backend or self.backend
+            page.model = page.model or handle.name
+            page.source = page.source or img.source
+        return pages if batch else pages[0]
+
+    # -- freeing -------------------------------------------------------------------
+
+    @property
+    def freed(self) -> bool:
+        return self._life.closed
+
+    def free_resources(self) -> None:
+        """Release the model and everything native it holds. Idempotent, thread-safe;
+        waits for recognitions in flight. Afterwards every other method raises
+        :class:`ResourcesFreedError`."""
+        if not self._life.close():
+            return
+        self._finalizer.detach()
+        self._holder["freed"] = True
+        handle, self._holder["handle"] = self._holder["handle"], None
+        _free_handle(self._registry, handle, self._in_use_key)
+
+    close = free_resources
+
+    def __enter__(self) -> Engine:
+        self._life.check()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.free_resources()
+
+    def __repr__(self) -> str:
+        state = "freed" if self.freed else ("loaded" if self._holder["handle"] is not None else "open")
+        return f"<ocrkit.Engine backend={self.backend!r} model={self.model!r} {state}>"
+
+
+def open(  # noqa: A001 - mirrors builtins.open on purpose: ocrkit.open("tesseract")
+    backend: str,
+    model: str | None = None,
+    *,
+    registry: Registry | None = None,
+    store: ModelStore | str | None = None,
+    lazy: bool = False,
+    max_image_pixels: int | None = None,
+    isolation: str = "none",
+    **options: Any,
+) -> Any:
+    """Open an OCR engine on *backend* (``"tesseract"``, ``"onnx"``, a plugin's name).
+
+    *model* picks a model (a tesseract language such as ``"eng"``, a PP-OCR model
+    set); the backend's default otherwise. *options* are backend options (see
+    ``ocrkit backends -v``). ``isolation="process"`` runs the backend in a child
+    process behind the same API. Use as a context manager, or call
+    ``free_resources()``.
+    """
+    if isinstance(store, (str, Path)):
+        store = ModelStore(store)
+    if isolation == "process":
+        from ._isolation import ProcessEngine
+
+        return ProcessEngine(backend, model, store=store, lazy=lazy, max_image_pixels=max_image_pixels, **options)
+    if isolation not in ("none", "thread"):
+        raise OcrkitError(f"unknown isolation {isolation!r}; use 'none' or 'process'")
+    return Engine(
+        backend, model, registry=registry, store=store, lazy=lazy, max_image_pixels=max_image_pixels, **options
+    )
+

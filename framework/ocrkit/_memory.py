@@ -1,0 +1,73 @@
+"""Process-level resource accounting and release, shared by every backend.
+
+Freeing a native model returns its memory to the allocator, not always to the
+operating system: glibc keeps freed heap in its arenas. ``release_memory`` asks
+the allocator to give it back, so that "freed" is visible in resident memory.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import gc
+import os
+import sys
+from functools import lru_cache
+from pathlib import Path
+
+__all__ = ["release_memory", "rss_bytes", "open_files"]
+
+
+@lru_cache(maxsize=1)
+def _malloc_trim():  # type: ignore[no-untyped-def]
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        trim = libc.malloc_trim
+    except (OSError, AttributeError):  # musl has no malloc_trim
+        return None
+    trim.argtypes = [ctypes.c_size_t]
+    trim.restype = ctypes.c_int
+    return trim
+
+
+def release_memory() -> None:
+    """Collect garbage, then return free heap pages to the OS where the allocator can."""
+    gc.collect()
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
+
+
+def rss_bytes() -> int:
+    """Resident set size of this process in bytes (0 where it cannot be read)."""
+    try:
+        with open("/proc/self/statm", "rb") as fh:
+            pages = int(fh.read().split()[1])
+        return pages * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        try:
+            import resource
+
+            return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss) * 1024
+        except Exception:  # pragma: no cover
+            return 0
+
+
+def open_files() -> list[Path]:
+    """Paths of regular files this process holds open (Linux: /proc/self/fd)."""
+    out: list[Path] = []
+    fd_dir = Path("/proc/self/fd")
+    try:
+        entries = list(fd_dir.iterdir())
+    except OSError:
+        return out
+    for entry in entries:
+        try:
+            target = os.readlink(entry)
+        except OSError:
+            continue
+        if target.startswith("/") and not target.startswith(("/dev/", "/proc/")):
+            out.append(Path(target))
+    return out

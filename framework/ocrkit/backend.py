@@ -1,0 +1,45 @@
+"""What a backend or model-pack plugin needs, in one import.
+
+    from ocrkit.backend import hookimpl, BackendInfo, ModelRecord, ModelHandle, Page, Line, Word
+"""
+
+from __future__ import annotations
+
+from ._memory import open_files, release_memory, rss_bytes
+from ._parallel import parallel_map
+from ._records import LAYOUTS, SOURCE_PRECEDENCE, BackendInfo, ModelHandle, ModelRecord, OptionSpec
+from .errors import (
+    BackendUnavailableError,
+    BadImageError,
+    ModelCorruptError,
+    ModelNotFoundError,
+    OcrkitError,
+)
+from .hookspecs import hookimpl
+from .images import PageImage
+from .results import Block, Line, Page, Word, union_bbox
+
+__all__ = [
+    "hookimpl",
+    "BackendInfo",
+    "OptionSpec",
+    "ModelRecord",
+    "ModelHandle",
+    "PageImage",
+    "Page",
+    "Block",
+    "Line",
+    "Word",
+    "union_bbox",
+    "LAYOUTS",
+    "SOURCE_PRECEDENCE",
+    "OcrkitError",
+    "BackendUnavailableError",
+    "BadImageError",
+    "ModelCorruptError",
+    "ModelNotFoundError",
+    "release_memory",
+    "rss_bytes",
+    "open_files",
+    "parallel_map",
+]

@@ -1,0 +1,112 @@
+"""The ocrkit exception hierarchy.
+
+Every error a user can cause is an :class:`OcrkitError`; each message says what
+was wrong and what to do about it. Several classes also derive from the matching
+builtin (``LookupError``, ``ValueError`` ...) so generic handlers keep working.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+__all__ = [
+    "OcrkitError",
+    "UnknownBackendError",
+    "BackendUnavailableError",
+    "BackendCrashedError",
+    "UnknownOptionError",
+    "ModelNotFoundError",
+    "ModelCorruptError",
+    "ModelInUseError",
+    "InvalidModelNameError",
+    "ResourcesFreedError",
+    "BadImageError",
+    "ImageTooLargeError",
+    "ChecksumMismatchError",
+    "DownloadError",
+]
+
+
+def _known(names: Iterable[str]) -> str:
+    names = sorted(set(names))
+    return ", ".join(names) if names else "(none)"
+
+
+class OcrkitError(Exception):
+    """Root of every error ocrkit raises on purpose."""
+
+
+class UnknownBackendError(OcrkitError, LookupError):
+    """A backend name nobody registered."""
+
+    def __init__(self, name: str, known: Iterable[str], broken: Iterable[str] = ()):
+        self.name = name
+        self.known = sorted(set(known))
+        self.broken = sorted(set(broken))
+        msg = f"unknown OCR backend {name!r}; known backends: {_known(self.known)}"
+        if self.broken:
+            msg += f" (failed to load: {_known(self.broken)}; see `ocrkit backends`)"
+        super().__init__(msg)
+
+
+class BackendUnavailableError(OcrkitError, ImportError):
+    """The backend is registered but cannot run here (missing library, provider...)."""
+
+
+class BackendCrashedError(OcrkitError, RuntimeError):
+    """An isolated backend process died (native crash, killed); the caller survives."""
+
+
+class UnknownOptionError(OcrkitError, TypeError):
+    """An option the backend does not declare."""
+
+    def __init__(self, backend: str, unknown: Iterable[str], known: Iterable[str]):
+        self.backend = backend
+        self.unknown = sorted(unknown)
+        self.known = sorted(known)
+        super().__init__(
+            f"backend {backend!r} does not accept option(s) {', '.join(self.unknown)}; "
+            f"accepted options: {_known(self.known)}"
+        )
+
+
+class ModelNotFoundError(OcrkitError, LookupError):
+    """No model with that name/language exists where discovery looked."""
+
+    def __init__(self, message: str, available: Iterable[str] = ()):
+        self.available = sorted(set(available))
+        if self.available:
+            message += f"; available: {_known(self.available)}"
+        super().__init__(message)
+
+
+class ModelCorruptError(OcrkitError, ValueError):
+    """A model file exists but cannot be loaded (truncated, wrong format...)."""
+
+
+class ModelInUseError(OcrkitError, PermissionError):
+    """Refused to remove a model that a live engine has loaded."""
+
+
+class InvalidModelNameError(OcrkitError, ValueError):
+    """A model name that would escape the model store (``../x``, ``/abs``, a symlink out)."""
+
+
+class ResourcesFreedError(OcrkitError, RuntimeError):
+    """The engine was freed with ``free_resources()``; open a new one to continue."""
+
+
+class BadImageError(OcrkitError, ValueError):
+    """Input that is not a usable image: unreadable, empty, zero-sized, wrong dtype."""
+
+
+class ImageTooLargeError(BadImageError):
+    """An image above the configured pixel limit (decompression-bomb guard)."""
+
+
+class ChecksumMismatchError(OcrkitError, ValueError):
+    """Downloaded or stored bytes do not match the expected sha256."""
+
+
+class DownloadError(OcrkitError, OSError):
+    """A model download failed (offline, server error, interrupted)."""

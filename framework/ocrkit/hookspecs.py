@@ -1,0 +1,131 @@
+"""The ocrkit plugin contract: every hook a backend or model pack may implement.
+
+A plugin is any module or object with functions marked ``@ocrkit.hookimpl``,
+registered through the ``ocrkit`` entry-point group (the built-in backends too)
+or with ``Registry.register()``. Four concerns, as the lifecycle names them:
+
+========================  ==============  ==========================================
+hook                      calling         routed to
+========================  ==============  ==========================================
+ocrkit_describe_backend   per plugin      every plugin (model packs return ``None``)
+ocrkit_discover_models    broadcast       every plugin; results are concatenated
+ocrkit_load_model         firstresult     every plugin until one returns a handle
+ocrkit_recognize          firstresult     the plugin that owns the handle, only
+ocrkit_free_model         firstresult     the plugin that owns the handle, only
+========================  ==============  ==========================================
+
+Threads: describe and discover are called from whichever thread opens an engine
+or runs a CLI command. ``ocrkit_recognize`` is called concurrently from any
+number of user threads when the backend declares the ``threadsafe`` capability
+(otherwise the engine serialises calls). ``ocrkit_free_model`` is called exactly
+once per handle, after every in-flight recognition on that handle has returned;
+it may run on any thread, including the garbage collector's.
+
+Hook implementations must not import their heavy native libraries at module
+import time: ``import ocrkit`` and ``ocrkit backends`` stay fast and load no model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pluggy
+
+if TYPE_CHECKING:
+    from ._records import BackendInfo, ModelHandle, ModelRecord
+    from .images import PageImage
+    from .results import Page
+
+PROJECT_NAME = "ocrkit"
+
+hookspec = pluggy.HookspecMarker(PROJECT_NAME)
+hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
+
+
+@hookspec
+def ocrkit_describe_backend() -> BackendInfo | None:
+    """Describe the backend this plugin provides.
+
+    :return: a :class:`ocrkit.backend.BackendInfo` (name, version, capabilities,
+        model formats, accepted options, required modules), or ``None`` for a
+        plugin that provides no backend (a model pack).
+
+    Called once per plugin when the registry builds its backend table (first use
+    of a registry, ``ocrkit backends``). Must be cheap: no model loading, no
+    import of the inference library. An exception here marks the plugin broken.
+    """
+
+
+@hookspec
+def ocrkit_discover_models(backend: str, store_dir: Path) -> Sequence[ModelRecord] | None:
+    """Contribute the models that exist for *backend*.
+
+    :param backend: the backend whose models are wanted (a plugin answers for its
+        own backend, and a model pack for any backend it ships models for).
+    :param store_dir: that backend's directory in the model store
+        (``$OCRKIT_HOME/<backend>``); it may not exist yet.
+    :return: :class:`ocrkit.backend.ModelRecord` s (or ``None``/empty). The core
+        concatenates every plugin's answer and orders it by
+        :data:`ocrkit.backend.SOURCE_PRECEDENCE` (``store`` first), keeping each
+        plugin's own order within a source.
+
+    Broadcast (not firstresult). Called when an engine opens and by
+    ``list_models()``/``ocrkit models list``. Must not load models.
+    """
+
+
+@hookspec(firstresult=True)
+def ocrkit_load_model(
+    backend: str,
+    model: str | None,
+    models: Sequence[ModelRecord],
+    options: Mapping[str, Any],
+) -> ModelHandle | None:
+    """Load a model for *backend* and return its handle.
+
+    :param backend: the backend name the user opened.
+    :param model: the model the user asked for (``None`` = the backend's default).
+    :param models: everything discovery found for *backend*, best source first.
+    :param options: the user's backend options, already checked against the
+        names the backend declared.
+    :return: a :class:`ocrkit.backend.ModelHandle` with ``backend`` set, or ``None``
+        if this plugin does not load models for *backend*.
+    :raises ModelNotFoundError: the requested model is not among *models*
+        (list the available ones). :raises ModelCorruptError: the file is there but
+        does not load. :raises BackendUnavailableError: a required library or an
+        execution provider is missing.
+
+    firstresult: the first plugin returning a handle wins. Called when an engine
+    opens (or on first use for ``lazy=True``), on the opening thread.
+    """
+
+
+@hookspec(firstresult=True)
+def ocrkit_recognize(handle: ModelHandle, images: Sequence[PageImage], layout: str) -> list[Page] | None:
+    """Recognise a batch of images with a loaded model.
+
+    :param handle: a handle this plugin returned from ``ocrkit_load_model``.
+    :param images: decoded, validated images (``PageImage``: uint8 ``L`` or ``RGB``).
+    :param layout: ``"page"`` (find the text), ``"line"`` (each image is one text
+        line: skip segmentation/detection), or another layout the backend declared
+        as a capability (e.g. ``"detect"``).
+    :return: one :class:`ocrkit.results.Page` per image, in order.
+
+    Routed only to the handle's owner. May be called concurrently from several
+    threads for ``threadsafe`` backends; never after ``ocrkit_free_model`` for
+    the same handle (the engine guarantees that).
+    """
+
+
+@hookspec(firstresult=True)
+def ocrkit_free_model(handle: ModelHandle) -> bool | None:
+    """Release everything the handle holds: native objects, sessions, file
+    descriptors, accelerator memory.
+
+    :return: ``True`` when done. Routed only to the handle's owner; called once,
+    after in-flight recognitions have finished. Must not raise for a handle
+    whose resources are already partly gone. The core then drops ``handle.state``
+    and returns freed heap to the OS (``ocrkit.backend.release_memory``).
+    """

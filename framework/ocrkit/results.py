@@ -1,0 +1,181 @@
+"""Result types: Page -> Block -> Line -> Word, and the text/JSON exporters.
+
+Coordinates are pixels of the input image, ``bbox = (x0, y0, x1, y1)`` with
+``x1``/``y1`` exclusive; ``polygon`` is a tuple of ``(x, y)`` points where the
+backend has a rotated or quadrilateral shape. Confidences are in ``[0, 1]``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["BBox", "Polygon", "Word", "Line", "Block", "Page", "union_bbox"]
+
+BBox = tuple[int, int, int, int]
+Polygon = tuple[tuple[float, float], ...]
+
+JSON_SCHEMA_VERSION = 1
+
+
+def union_bbox(boxes: Iterable[BBox]) -> BBox:
+    """Smallest box containing every box in *boxes* (``(0, 0, 0, 0)`` when empty)."""
+    boxes = list(boxes)
+    if not boxes:
+        return (0, 0, 0, 0)
+    return (
+        min(b[0] for b in boxes),
+        min(b[1] for b in boxes),
+        max(b[2] for b in boxes),
+        max(b[3] for b in boxes),
+    )
+
+
+def _poly(p: Polygon | None) -> list[list[float]] | None:
+    return None if p is None else [[round(float(x), 2), round(float(y), 2)] for x, y in p]
+
+
+@dataclass
+class Word:
+    text: str
+    confidence: float
+    bbox: BBox
+    polygon: Polygon | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "text": self.text,
+            "confidence": round(float(self.confidence), 4),
+            "bbox": list(self.bbox),
+            "polygon": _poly(self.polygon),
+        }
+
+
+@dataclass
+class Line:
+    text: str
+    confidence: float
+    bbox: BBox
+    words: list[Word] = field(default_factory=list)
+    polygon: Polygon | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "text": self.text,
+            "confidence": round(float(self.confidence), 4),
+            "bbox": list(self.bbox),
+            "polygon": _poly(self.polygon),
+            "words": [w.to_dict() for w in self.words],
+        }
+
+
+@dataclass
+class Block:
+    lines: list[Line] = field(default_factory=list)
+    bbox: BBox | None = None
+
+    def __post_init__(self) -> None:
+        if self.bbox is None:
+            self.bbox = union_bbox(line.bbox for line in self.lines)
+
+    @property
+    def text(self) -> str:
+        return "\n".join(line.text for line in self.lines)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"bbox": list(self.bbox or (0, 0, 0, 0)), "lines": [ln.to_dict() for ln in self.lines]}
+
+
+@dataclass
+class Page:
+    """One recognised image.
+
+    ``text`` is the page text in reading order as the backend produces it (for
+    Tesseract it equals the ``tesseract`` command's output); when a backend does
+    not set it, it is the lines joined by newlines, blocks separated by a blank line.
+    """
+
+    width: int
+    height: int
+    blocks: list[Block] = field(default_factory=list)
+    text: str = ""
+    backend: str = ""
+    model: str = ""
+    source: str | None = None
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not self.text and self.blocks:
+            self.text = "\n\n".join(b.text for b in self.blocks if b.lines)
+
+    @property
+    def lines(self) -> list[Line]:
+        return [line for block in self.blocks for line in block.lines]
+
+    @property
+    def words(self) -> list[Word]:
+        return [word for line in self.lines for word in line.words]
+
+    @property
+    def confidence(self) -> float:
+        """Mean line confidence weighted by text length (0 for an empty page)."""
+        lines = [ln for ln in self.lines if ln.text]
+        total = sum(len(ln.text) for ln in lines)
+        return sum(ln.confidence * len(ln.text) for ln in lines) / total if total else 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "schema": JSON_SCHEMA_VERSION,
+            "backend": self.backend,
+            "model": self.model,
+            "source": self.source,
+            "width": self.width,
+            "height": self.height,
+            "text": self.text,
+            "confidence": round(self.confidence, 4),
+            "blocks": [b.to_dict() for b in self.blocks],
+        }
+
+    def to_json(self, indent: int | None = 2) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent)
+
+    def to_text(self) -> str:
+        return self.text
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Page:
+        """Inverse of :meth:`to_dict` (used to move results across processes and files)."""
+
+        def poly(p: Sequence[Sequence[float]] | None) -> Polygon | None:
+            return None if p is None else tuple((float(x), float(y)) for x, y in p)
+
+        blocks = [
+            Block(
+                bbox=tuple(b["bbox"]),  # type: ignore[arg-type]
+                lines=[
+                    Line(
+                        text=ln["text"],
+                        confidence=ln["confidence"],
+                        bbox=tuple(ln["bbox"]),  # type: ignore[arg-type]
+                        polygon=poly(ln.get("polygon")),
+                        words=[
+                            Word(w["text"], w["confidence"], tuple(w["bbox"]), poly(w.get("polygon")))  # type: ignore[arg-type]
+                            for w in ln.get("words", [])
+                        ],
+                    )
+                    for ln in b["lines"]
+                ],
+            )
+            for b in data.get("blocks", [])
+        ]
+        return cls(
+            width=data["width"],
+            height=data["height"],
+            blocks=blocks,
+            text=data.get("text", ""),
+            backend=data.get("backend", ""),
+            model=data.get("model", ""),
+            source=data.get("source"),
+        )
