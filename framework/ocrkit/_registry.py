@@ -220,6 +220,10 @@ class Registry:
     def free(self, handle: ModelHandle) -> None:
         self._owner_caller("ocrkit_free_model", handle.backend)(handle=handle)
 
+    def import_model(self, record: ModelRecord, dest_dir: Path) -> Path | None:
+        """The owner's import of *record* into *dest_dir*, or ``None`` for a plain copy."""
+        return self._owner_caller("ocrkit_import_model", record.backend)(record=record, dest_dir=dest_dir)
+
 
 _default: Registry | None = None
 _default_lock = threading.Lock()

@@ -12,6 +12,7 @@ ocrkit_discover_models    broadcast       every plugin; results are concatenated
 ocrkit_load_model         firstresult     every plugin until one returns a handle
 ocrkit_recognize          firstresult     the plugin that owns the handle, only
 ocrkit_free_model         firstresult     the plugin that owns the handle, only
+ocrkit_import_model       firstresult     the plugin that describes the record's backend
 ========================  ==============  ==========================================
 
 Threads: describe and discover are called from whichever thread opens an engine
@@ -128,4 +129,22 @@ def ocrkit_free_model(handle: ModelHandle) -> bool | None:
     after in-flight recognitions have finished. Must not raise for a handle
     whose resources are already partly gone. The core then drops ``handle.state``
     and returns freed heap to the OS (``ocrkit.backend.release_memory``).
+    """
+
+
+@hookspec(firstresult=True)
+def ocrkit_import_model(record: ModelRecord, dest_dir: Path) -> Path | None:
+    """Copy a discovered model (found outside the store) into the store.
+
+    :param record: a record from ``ocrkit_discover_models`` (e.g. a PP-OCR set
+        shipped inside a Python package, a system traineddata).
+    :param dest_dir: the backend's store directory (exists).
+    :return: the path of the new store entry, or ``None`` to let the core copy
+        ``record.all_files()`` as they are. A backend whose models need more than
+        their files (a manifest, renamed files) implements this.
+
+    Routed only to the plugin that describes ``record.backend``. Called by
+    ``ocrkit models import`` and ``Engine.import_model()``. Must write atomically
+    (to a temporary name in *dest_dir*, then rename) so a failed import leaves
+    nothing half-copied in the store.
     """

@@ -1,0 +1,65 @@
+"""The ``ocrkit`` command. Each command group lives in its own module with an
+``add_parser(subparsers)`` function; this module only assembles them and turns
+ocrkit errors into one line on stderr and a non-zero exit code."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from ..errors import OcrkitError
+
+__all__ = ["main", "build_parser"]
+
+#: Command modules, in ``--help`` order. Importing them must stay cheap: no
+#: backend library is imported until a command runs.
+COMMAND_MODULES = ("read", "backends", "models", "eval")
+
+EXIT_OK = 0
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from .. import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="ocrkit",
+        description="One OCR API over many engines: read images, manage models, list backends.",
+    )
+    parser.add_argument("--version", action="version", version=f"ocrkit {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(f"{__name__}.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{__name__}.{name}":
+                raise
+            continue  # a command group not written yet
+        module.add_parser(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return EXIT_USAGE
+    try:
+        return int(args.func(args) or EXIT_OK)
+    except OcrkitError as exc:
+        print(f"ocrkit: error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("ocrkit: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        return EXIT_OK
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,54 @@
+"""Fixtures shared by every test package: an isolated model store, the test
+images, and the optional shared datasets (skipped cleanly when absent)."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+TESTS = Path(__file__).parent
+DATA = TESTS / "data"
+REPO = TESTS.parent
+SHARED_DATASETS = Path(os.environ.get("OCRKIT_SHARED_DATASETS", REPO.parent / "shared" / "datasets"))
+
+
+@pytest.fixture
+def ocrkit_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh, empty OCRKIT_HOME for this test."""
+    home = tmp_path / "ocrkit-home"
+    home.mkdir()
+    monkeypatch.setenv("OCRKIT_HOME", str(home))
+    return home
+
+
+@pytest.fixture(scope="session")
+def data_dir() -> Path:
+    return DATA
+
+
+@pytest.fixture(scope="session")
+def truth() -> dict[str, str]:
+    """Ground truth of the images in tests/data (see tests/data/make_images.py)."""
+    return json.loads((DATA / "truth.json").read_text(encoding="utf-8"))
+
+
+def load_manifest(name: str) -> tuple[Path, list[dict]]:
+    folder = SHARED_DATASETS / name
+    manifest = folder / "manifest.jsonl"
+    if not manifest.is_file():
+        pytest.skip(f"shared dataset {name} not found at {folder} (only present beside the repo in CI)")
+    rows = [json.loads(line) for line in manifest.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return folder, rows
+
+
+@pytest.fixture(scope="session")
+def uw3_lines() -> tuple[Path, list[dict]]:
+    return load_manifest("uw3-lines")
+
+
+@pytest.fixture(scope="session")
+def sroie_receipts() -> tuple[Path, list[dict]]:
+    return load_manifest("sroie-receipts")
