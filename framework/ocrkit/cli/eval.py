@@ -1,0 +1,123 @@
+"""``ocrkit eval DATASET --backend NAME``: accuracy, speed and memory of a backend
+on a folder of images with ground truth (docs/eval.md)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from ..errors import OcrkitError
+
+__all__ = ["add_parser", "parse_backend_options"]
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+
+
+def _convert(value: str, type_name: str, key: str) -> Any:
+    """Turn ``-o key=value`` text into the option's declared type."""
+    kind = type_name.replace(" ", "").lower()
+    try:
+        if kind == "int":
+            return int(value)
+        if kind == "float":
+            return float(value)
+        if kind == "bool":
+            lowered = value.lower()
+            if lowered in _TRUE | _FALSE:
+                return lowered in _TRUE
+            raise ValueError(value)
+        if kind.startswith("list"):
+            return [v for v in value.split(",") if v]
+    except ValueError:
+        raise OcrkitError(f"option {key}={value!r}: expected a value of type {type_name}") from None
+    if kind.startswith("dict") or kind.startswith("mapping"):
+        try:
+            return json.loads(value)
+        except json.JSONDecodeError:
+            raise OcrkitError(f"option {key}={value!r}: expected a JSON object") from None
+    if "int" in kind.split("|") and value.lstrip("-").isdigit():
+        return int(value)  # e.g. "str|int" (tesseract psm: a name or a number)
+    return value
+
+
+def parse_backend_options(pairs: Sequence[str], backend: str) -> dict[str, Any]:
+    """``["psm=7", "lang=eng+deu"]`` -> typed options, checked against the backend's."""
+    from .._registry import get_registry
+
+    specs = {o.name: o for o in get_registry().require(backend).options}
+    options: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        key = key.strip().replace("-", "_")
+        if not sep or not key:
+            raise OcrkitError(f"backend option {pair!r}: expected key=value")
+        spec = specs.get(key)
+        # Unknown names pass through: the engine rejects them listing the known ones.
+        options[key] = _convert(value, spec.type, key) if spec else value
+    return options
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser(
+        "eval",
+        help="measure a backend on a dataset: CER, WER, bag-of-words F1, latency, memory",
+        description=(
+            "Run a backend over a dataset folder (a manifest.jsonl with image, text and "
+            "granularity per line; see docs/eval.md) and report accuracy (CER, WER, "
+            "bag-of-words F1), per-image latency (median, p95), throughput, model load "
+            "time and peak resident memory. Line images are read with layout='line'."
+        ),
+    )
+    p.add_argument("dataset", type=Path, help="dataset folder containing manifest.jsonl")
+    p.add_argument("-b", "--backend", required=True, help="backend name (see `ocrkit backends`)")
+    p.add_argument("-m", "--model", default=None, help="model name (the backend's default otherwise)")
+    p.add_argument(
+        "-o", "--option", dest="options", action="append", default=[], metavar="KEY=VALUE",
+        help="backend option, repeatable (e.g. -o psm=6 -o lang=eng+deu)",
+    )
+    p.add_argument("-i", "--ignore-case", action="store_true", help="compare case-insensitively")
+    p.add_argument("-n", "--limit", type=int, default=None, metavar="N", help="evaluate the first N samples only")
+    p.add_argument(
+        "--batch-size", type=int, default=1, metavar="N",
+        help="images per recognize() call (default 1; batching speeds up line recognition)",
+    )
+    p.add_argument("--json", dest="json_path", type=Path, default=None, metavar="PATH",
+                   help="also write the full report (with per-image results) as JSON; '-' for stdout")
+    bar = p.add_mutually_exclusive_group()
+    bar.add_argument("--progress", dest="progress", action="store_true", default=None,
+                     help="always show the progress bar on stderr (default: only on a terminal)")
+    bar.add_argument("--no-progress", dest="progress", action="store_false", help="never show it")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..eval import ProgressBar, evaluate, load_dataset
+
+    dataset = load_dataset(args.dataset, args.limit)
+    options = parse_backend_options(args.options, args.backend)
+    show = sys.stderr.isatty() if args.progress is None else args.progress
+    bar = ProgressBar(f"eval {args.backend}", interactive=sys.stderr.isatty()) if show else None
+    try:
+        report = evaluate(
+            dataset, args.backend, model=args.model, options=options,
+            ignore_case=args.ignore_case, batch_size=args.batch_size, progress=bar,
+        )
+    finally:
+        if bar is not None:
+            bar.close()
+    if args.json_path is not None and str(args.json_path) == "-":
+        print(report.to_json())
+        return 0
+    print(report.format())
+    if args.json_path is not None:
+        try:
+            args.json_path.parent.mkdir(parents=True, exist_ok=True)
+            args.json_path.write_text(report.to_json() + "\n", encoding="utf-8")
+        except OSError as exc:
+            raise OcrkitError(f"cannot write {args.json_path}: {exc}") from exc
+    return 0

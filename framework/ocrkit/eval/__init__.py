@@ -1,0 +1,48 @@
+"""Measure an OCR backend on your own data: accuracy (CER, WER, bag-of-words F1),
+latency, throughput, model load time and peak memory.
+
+    from ocrkit.eval import evaluate
+
+    report = evaluate("datasets/uw3-lines", "onnx", batch_size=16)
+    print(report.cer, report.throughput)
+    report.to_json()
+
+A dataset is a folder with a ``manifest.jsonl`` (docs/eval.md). The command
+``ocrkit eval`` is a thin layer over :func:`evaluate`; the side-by-side
+benchmarks against other OCR tools live in :mod:`ocrkit.eval.bench`.
+This package imports no backend library: engines load when a run starts.
+"""
+
+from __future__ import annotations
+
+from ._dataset import GRANULARITIES, MANIFEST_NAME, Dataset, DatasetError, Sample, load_dataset
+from ._metrics import TextScore, bow_f1, cer, levenshtein, normalize_text, score_text, tokenize, wer
+from ._peak import PeakMemory
+from ._progress import ProgressBar
+from ._report import EvalReport, SampleResult
+from ._runner import EngineReader, Reader, evaluate, run_reader
+
+__all__ = [
+    "evaluate",
+    "run_reader",
+    "Reader",
+    "EngineReader",
+    "EvalReport",
+    "SampleResult",
+    "Dataset",
+    "Sample",
+    "DatasetError",
+    "load_dataset",
+    "MANIFEST_NAME",
+    "GRANULARITIES",
+    "TextScore",
+    "score_text",
+    "cer",
+    "wer",
+    "bow_f1",
+    "levenshtein",
+    "normalize_text",
+    "tokenize",
+    "PeakMemory",
+    "ProgressBar",
+]
