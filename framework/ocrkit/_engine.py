@@ -8,6 +8,7 @@ is garbage-collected while open frees itself and warns with ``ResourceWarning``.
 
 from __future__ import annotations
 
+import os
 import threading
 import warnings
 import weakref
@@ -19,12 +20,18 @@ from typing import Any, overload
 from ._memory import release_memory
 from ._records import LAYOUTS, BackendInfo, ModelHandle, ModelRecord
 from ._registry import Registry, get_registry
-from .errors import OcrkitError, ResourcesFreedError, UnknownOptionError
+from .errors import (
+    ModelExistsError,
+    ModelNotFoundError,
+    OcrkitError,
+    ResourcesFreedError,
+    UnknownOptionError,
+)
 from .images import ImageInput, PageImage, load_image, max_pixels_from_env
 from .results import Page
 from .store import AuditEntry, ModelStore, mark_in_use
 
-__all__ = ["Engine", "open"]
+__all__ = ["Engine", "open", "resolve_import_source"]
 
 
 class _Lifecycle:
@@ -75,8 +82,9 @@ def _free_handle(registry: Registry, handle: ModelHandle | None, owner_key: Any)
     try:
         if handle is not None:
             registry.free(handle)
-            handle.state = None
     finally:
+        if handle is not None:
+            handle.state = None
         mark_in_use(owner_key, ())
         release_memory()
 
@@ -94,6 +102,31 @@ def _finalize_unfreed(registry: Registry, holder: dict[str, Any], owner_key: Any
         _free_handle(registry, holder.get("handle"), owner_key)
     except Exception:  # pragma: no cover - finalizers must not raise
         pass
+
+
+def resolve_import_source(
+    registry: Registry, store: ModelStore, backend: str, model: str | ModelRecord | os.PathLike[str]
+) -> ModelRecord:
+    """The record to import for *model*: a record, an existing path, or a discovered name.
+
+    A name picks the best-ranked record found outside the store; a name that only
+    exists in the store is already imported.
+    """
+    if isinstance(model, ModelRecord):
+        return model
+    text = os.fspath(model)
+    if isinstance(model, os.PathLike) or os.sep in text or Path(text).exists():
+        return store.record_for_path(backend, text)
+    found = registry.discover(backend, store.path(backend, create=False))
+    named = [r for r in found if r.name == text]
+    outside = [r for r in named if r.source != "store"]
+    if outside:
+        return outside[0]
+    if named:
+        raise ModelExistsError(f"model {text!r} is already in the {backend} store ({named[0].path})")
+    raise ModelNotFoundError(
+        f"no model {text!r} for backend {backend!r} and no such file", sorted({r.name for r in found})
+    )
 
 
 class _InUseKey:
@@ -197,16 +230,36 @@ class Engine:
         return self.store.remove(self.backend, name)
 
     def prune(
-        self, prefix: str | None = None, predicate: Callable[[str], bool] | None = None, dry_run: bool = False
+        self,
+        prefix: str | None = None,
+        predicate: Callable[[str], bool] | None = None,
+        dry_run: bool = False,
+        skipped: dict[str, str] | None = None,
     ) -> list[str]:
-        """Remove store models by prefix/predicate (default: those audited OLD)."""
+        """Remove store models by prefix/predicate (default: those audited OLD).
+
+        Loaded models are skipped (reasons go to *skipped* if given)."""
         self._life.check()
-        return self.store.prune(self.backend, prefix=prefix, predicate=predicate, dry_run=dry_run)
+        return self.store.prune(
+            self.backend, prefix=prefix, predicate=predicate, dry_run=dry_run, skipped=skipped
+        )
 
     def audit(self) -> list[AuditEntry]:
         """Name, path, size, sha256 and OLD/CURRENT status of every store model."""
         self._life.check()
         return self.store.audit(self.backend)
+
+    def import_model(self, model: str | ModelRecord | os.PathLike[str], *, overwrite: bool = False) -> Path:
+        """Copy a model into this backend's store directory and return the new entry.
+
+        *model* is a name discovery found outside the store (``list_models()``),
+        a :class:`ModelRecord`, or a path to a model file or directory. The
+        backend's ``ocrkit_import_model`` hook does the copy when it implements
+        one; otherwise the files are copied as they are, atomically.
+        """
+        self._life.check()
+        record = resolve_import_source(self._registry, self.store, self.backend, model)
+        return self.store.import_model(record, importer=self._registry.import_model, overwrite=overwrite)
 
     # -- recognition ---------------------------------------------------------------
 

@@ -4,15 +4,25 @@ It loads plugins from the ``ocrkit`` entry-point group (built-ins included),
 keeps going when one of them fails to import (and remembers why), validates
 hook names with ``check_pending()``, and turns "no plugin answered" into clear
 errors that list what is known.
+
+Environment (mirrors pytest's ``PYTEST_DISABLE_PLUGIN_AUTOLOAD``/``PYTEST_PLUGINS``):
+
+``OCRKIT_DISABLE_PLUGIN_AUTOLOAD=1``
+    do not load the ``ocrkit`` entry points, except those named in ``OCRKIT_PLUGINS``.
+``OCRKIT_PLUGINS=name,pkg.module``
+    comma-separated entry-point names or importable module names; modules are
+    always registered, entry-point names matter only when autoload is off.
 """
 
 from __future__ import annotations
 
+import importlib
 import importlib.metadata
 import importlib.util
 import os
 import threading
-from collections.abc import Mapping, Sequence
+import warnings
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,11 +31,18 @@ import pluggy
 
 from . import hookspecs
 from ._records import SOURCE_PRECEDENCE, BackendInfo, ModelHandle, ModelRecord
-from .errors import BackendUnavailableError, OcrkitError, UnknownBackendError
+from .errors import BackendUnavailableError, OcrkitError, PluginError, UnknownBackendError
 from .images import PageImage
 from .results import Page
 
-__all__ = ["Registry", "BackendStatus", "get_registry", "ENTRY_POINT_GROUP"]
+__all__ = [
+    "Registry",
+    "BackendStatus",
+    "get_registry",
+    "ENTRY_POINT_GROUP",
+    "DISABLE_AUTOLOAD_ENV",
+    "PLUGINS_ENV",
+]
 
 ENTRY_POINT_GROUP = "ocrkit"
 DISABLE_AUTOLOAD_ENV = "OCRKIT_DISABLE_PLUGIN_AUTOLOAD"
@@ -48,8 +65,25 @@ class BackendStatus:
         return self.status == "ok"
 
 
+@dataclass(frozen=True)
+class DiscoveryError:
+    """A plugin whose ``ocrkit_discover_models`` failed (reported, not fatal for others)."""
+
+    plugin: str
+    backend: str
+    reason: str
+
+
 def _truthy(value: str | None) -> bool:
     return (value or "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def _env_plugin_names() -> list[str]:
+    return [n.strip() for n in os.environ.get(PLUGINS_ENV, "").split(",") if n.strip()]
+
+
+def _describe_exc(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"
 
 
 class Registry:
@@ -58,6 +92,8 @@ class Registry:
     ``Registry(autoload=True)`` loads the ``ocrkit`` entry points unless
     ``OCRKIT_DISABLE_PLUGIN_AUTOLOAD=1``; with autoload off, ``OCRKIT_PLUGINS``
     (comma-separated entry-point names) still loads the named ones.
+    ``Registry(autoload=False)`` starts empty: tests and embedders ``register()``
+    exactly the plugins they want.
     """
 
     def __init__(self, autoload: bool = True) -> None:
@@ -66,53 +102,84 @@ class Registry:
         self._lock = threading.RLock()
         self._broken: dict[str, BackendStatus] = {}
         self._backends: dict[str, BackendStatus] | None = None
+        self._distributions: dict[str, str] = {}
+        self.discovery_errors: list[DiscoveryError] = []
         if autoload:
             self.load_entrypoints()
 
     # -- plugins -----------------------------------------------------------------
 
     def load_entrypoints(self, group: str = ENTRY_POINT_GROUP) -> None:
-        """Register every entry point in *group*; a failing one is recorded as broken."""
-        only: set[str] | None = None
-        if _truthy(os.environ.get(DISABLE_AUTOLOAD_ENV)):
-            only = {n.strip() for n in os.environ.get(PLUGINS_ENV, "").split(",") if n.strip()}
+        """Register every entry point in *group* and the modules in ``OCRKIT_PLUGINS``.
+
+        A plugin that fails to import or to validate is recorded as broken (shown
+        by ``ocrkit backends`` with the reason); the others keep working.
+        """
+        requested = _env_plugin_names()
+        only = set(requested) if _truthy(os.environ.get(DISABLE_AUTOLOAD_ENV)) else None
+        entry_names: set[str] = set()
         for ep in importlib.metadata.entry_points(group=group):
+            entry_names.add(ep.name)
             if only is not None and ep.name not in only:
                 continue
             if self.pm.get_plugin(ep.name) is not None or ep.name in self._broken:
                 continue
-            dist = getattr(getattr(ep, "dist", None), "name", None)
+            dist = getattr(ep, "dist", None)
+            dist_label = f"{dist.name} {dist.version}" if dist is not None else None
             try:
                 plugin = ep.load()
                 self.register(plugin, name=ep.name)
             except Exception as exc:  # a third-party plugin must not break the others
-                self._broken[ep.name] = BackendStatus(
-                    name=ep.name,
-                    plugin=ep.name,
-                    status="broken",
-                    reason=f"failed to load entry point {ep.value!r}: {type(exc).__name__}: {exc}",
-                    distribution=dist,
-                )
+                self._mark_broken(ep.name, f"failed to load entry point {ep.value!r}: {_describe_exc(exc)}", dist_label)
+                continue
+            if dist_label:
+                self._distributions[ep.name] = dist_label
+        for name in requested:
+            if name in entry_names or self.pm.get_plugin(name) is not None or name in self._broken:
+                continue
+            try:
+                self.register(importlib.import_module(name), name=name)
+            except Exception as exc:
+                self._mark_broken(name, f"failed to import {PLUGINS_ENV} module {name!r}: {_describe_exc(exc)}")
         self._backends = None
 
-    def register(self, plugin: object, name: str | None = None) -> str:
-        """Register a plugin object/module explicitly; misspelt hooks fail here."""
+    def _mark_broken(self, name: str, reason: str, distribution: str | None = None) -> None:
         with self._lock:
-            registered = self.pm.register(plugin, name=name)
+            self._broken[name] = BackendStatus(name, name, "broken", reason=reason, distribution=distribution)
+            self._backends = None
+
+    def register(self, plugin: object, name: str | None = None) -> str:
+        """Register a plugin object/module explicitly.
+
+        A hook implementation whose name is not a hook (``ocrkit_recognise``) or
+        whose arguments do not match its spec raises :class:`PluginError` here,
+        and the plugin is not registered.
+        """
+        with self._lock:
+            try:
+                registered = self.pm.register(plugin, name=name)
+            except pluggy.PluginValidationError as exc:
+                raise PluginError(f"plugin {name or plugin!r} does not match the ocrkit hook specs: {exc}") from exc
             if registered is None:
-                raise OcrkitError(f"plugin {name or plugin!r} is blocked or already registered")
+                raise PluginError(f"plugin {name or plugin!r} is blocked or already registered")
             try:
                 self.pm.check_pending()
-            except pluggy.PluginValidationError:
+            except pluggy.PluginValidationError as exc:
                 self.pm.unregister(plugin)
-                raise
+                known = ", ".join(sorted(n for n in dir(hookspecs) if n.startswith("ocrkit_")))
+                raise PluginError(f"{exc}; the ocrkit hooks are: {known}") from exc
             self._backends = None
             return registered
 
     def unregister(self, name: str) -> None:
         with self._lock:
             self.pm.unregister(name=name)
+            self._broken.pop(name, None)
             self._backends = None
+
+    def plugin_names(self) -> list[str]:
+        """Names of the registered plugins (backends and model packs)."""
+        return sorted(name for name, _ in self.pm.list_name_plugin())
 
     # -- backends ----------------------------------------------------------------
 
@@ -120,20 +187,27 @@ class Registry:
         table: dict[str, BackendStatus] = {}
         for impl in self.pm.hook.ocrkit_describe_backend.get_hookimpls():
             plugin_name = impl.plugin_name
+            dist = self._distributions.get(plugin_name)
             try:
                 info = impl.function()
             except Exception as exc:
                 self._broken[plugin_name] = BackendStatus(
-                    name=plugin_name, plugin=plugin_name, status="broken",
-                    reason=f"ocrkit_describe_backend raised {type(exc).__name__}: {exc}",
+                    plugin_name, plugin_name, "broken", distribution=dist,
+                    reason=f"ocrkit_describe_backend raised {_describe_exc(exc)}",
                 )
                 continue
             if info is None:
                 continue
             if not isinstance(info, BackendInfo):
                 self._broken[plugin_name] = BackendStatus(
-                    name=plugin_name, plugin=plugin_name, status="broken",
+                    plugin_name, plugin_name, "broken", distribution=dist,
                     reason=f"ocrkit_describe_backend returned {type(info).__name__}, not BackendInfo",
+                )
+                continue
+            if info.name in table:
+                self._broken[plugin_name] = BackendStatus(
+                    plugin_name, plugin_name, "broken", info, distribution=dist,
+                    reason=f"backend name {info.name!r} is already provided by plugin {table[info.name].plugin!r}",
                 )
                 continue
             missing = [m for m in info.requires if importlib.util.find_spec(m.split(".")[0]) is None]
@@ -141,9 +215,9 @@ class Registry:
                 reason = f"missing Python module(s): {', '.join(missing)}"
                 if info.install_hint:
                     reason += f"; install with: {info.install_hint}"
-                table[info.name] = BackendStatus(info.name, plugin_name, "unavailable", info, reason)
+                table[info.name] = BackendStatus(info.name, plugin_name, "unavailable", info, reason, dist)
             else:
-                table[info.name] = BackendStatus(info.name, plugin_name, "ok", info)
+                table[info.name] = BackendStatus(info.name, plugin_name, "ok", info, "", dist)
         return table
 
     def statuses(self) -> list[BackendStatus]:
@@ -156,15 +230,23 @@ class Registry:
             return sorted(rows.values(), key=lambda s: s.name)
 
     def backend_names(self) -> list[str]:
+        """Backends that exist (usable or unavailable); broken plugins are not backends."""
         return [s.name for s in self.statuses() if s.status != "broken"]
 
     def backend(self, name: str) -> BackendStatus:
-        """The status of backend *name*; raises :class:`UnknownBackendError` listing known ones."""
-        for status in self.statuses():
+        """The status of backend *name*.
+
+        :raises UnknownBackendError: nobody provides *name* (the message lists the known ones).
+        :raises BackendUnavailableError: the plugin named *name* failed to load.
+        """
+        rows = self.statuses()
+        for status in rows:
             if status.name == name and status.status != "broken":
                 return status
-        broken = [s.name for s in self.statuses() if s.status == "broken"]
-        raise UnknownBackendError(name, self.backend_names(), broken)
+        for status in rows:
+            if status.name == name:
+                raise BackendUnavailableError(f"backend {name!r} is broken: {status.reason}")
+        raise UnknownBackendError(name, self.backend_names(), [s.name for s in rows if s.status == "broken"])
 
     def require(self, name: str) -> BackendInfo:
         """The info of a usable backend; unavailable ones raise with the install hint."""
@@ -175,10 +257,49 @@ class Registry:
 
     # -- typed hook calls ----------------------------------------------------------
 
-    def discover(self, backend: str, store_dir: Path) -> list[ModelRecord]:
-        """Every model any plugin knows for *backend*, best source first."""
-        answers = self.pm.hook.ocrkit_discover_models(backend=backend, store_dir=store_dir)
-        records = [r for answer in reversed(answers) if answer for r in answer if r.backend == backend]
+    def discover(
+        self, backend: str, store_dir: Path, errors: list[DiscoveryError] | None = None
+    ) -> list[ModelRecord]:
+        """Every model any plugin knows for *backend*, best source first.
+
+        Each plugin is asked on its own, so one failing model pack does not hide
+        the others' models. A failure of *backend*'s own plugin raises, unless
+        *errors* is given (the CLI passes a list and reports what is in it);
+        failures of other plugins go to *errors*, or warn.
+        """
+        try:
+            owner = self.backend(backend).plugin
+        except OcrkitError:
+            owner = None
+        kwargs = {"backend": backend, "store_dir": store_dir}
+        records: list[ModelRecord] = []
+        for impl in self.pm.hook.ocrkit_discover_models.get_hookimpls():
+            try:
+                answer = impl.function(*[kwargs[a] for a in impl.argnames])
+                found = list(answer or ())
+                bad = [r for r in found if not isinstance(r, ModelRecord)]
+                if bad:
+                    raise TypeError(f"returned {type(bad[0]).__name__}, not ModelRecord")
+            except Exception as exc:
+                failure = DiscoveryError(impl.plugin_name, backend, _describe_exc(exc))
+                if errors is not None:
+                    errors.append(failure)
+                    continue
+                if impl.plugin_name == owner:
+                    if isinstance(exc, OcrkitError):
+                        raise
+                    raise PluginError(
+                        f"plugin {impl.plugin_name!r} failed to discover models for {backend!r}: {failure.reason}"
+                    ) from exc
+                self.discovery_errors.append(failure)
+                warnings.warn(
+                    f"ocrkit plugin {impl.plugin_name!r} failed to discover models for {backend!r}: "
+                    f"{failure.reason}; its models are skipped",
+                    RuntimeWarning,
+                    stacklevel=2,
+                )
+                continue
+            records.extend(r for r in found if r.backend == backend)
 
         def rank(r: ModelRecord) -> int:
             return SOURCE_PRECEDENCE.index(r.source) if r.source in SOURCE_PRECEDENCE else len(SOURCE_PRECEDENCE)
@@ -197,10 +318,11 @@ class Registry:
                 "its plugin does not implement ocrkit_load_model"
             )
         if not isinstance(handle, ModelHandle) or handle.backend != backend:
-            raise OcrkitError(f"plugin returned an invalid handle for backend {backend!r}: {handle!r}")
+            raise PluginError(f"plugin returned an invalid handle for backend {backend!r}: {handle!r}")
         return handle
 
-    def _owner_caller(self, hook_name: str, backend: str) -> Any:
+    def _owner_caller(self, hook_name: str, backend: str) -> Callable[..., Any]:
+        """The hook caller restricted to the plugin that describes *backend*."""
         owner = self.backend(backend).plugin
         others = [p for name, p in self.pm.list_name_plugin() if name != owner]
         return self.pm.subset_hook_caller(hook_name, remove_plugins=others)
@@ -212,7 +334,7 @@ class Registry:
         if pages is None:
             raise BackendUnavailableError(f"backend {handle.backend!r} does not implement ocrkit_recognize")
         if len(pages) != len(images):
-            raise OcrkitError(
+            raise PluginError(
                 f"backend {handle.backend!r} returned {len(pages)} results for {len(images)} images"
             )
         return list(pages)

@@ -15,7 +15,9 @@ __all__ = [
     "BackendUnavailableError",
     "BackendCrashedError",
     "UnknownOptionError",
+    "PluginError",
     "ModelNotFoundError",
+    "ModelExistsError",
     "ModelCorruptError",
     "ModelInUseError",
     "InvalidModelNameError",
@@ -70,6 +72,10 @@ class UnknownOptionError(OcrkitError, TypeError):
         )
 
 
+class PluginError(OcrkitError):
+    """A plugin that cannot be registered: a misspelt hook name, wrong hook arguments."""
+
+
 class ModelNotFoundError(OcrkitError, LookupError):
     """No model with that name/language exists where discovery looked."""
 
@@ -78,6 +84,10 @@ class ModelNotFoundError(OcrkitError, LookupError):
         if self.available:
             message += f"; available: {_known(self.available)}"
         super().__init__(message)
+
+
+class ModelExistsError(OcrkitError, FileExistsError):
+    """An import would overwrite a model already in the store."""
 
 
 class ModelCorruptError(OcrkitError, ValueError):

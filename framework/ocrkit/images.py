@@ -126,15 +126,31 @@ def _from_pil(img: PILImage.Image, max_pixels: int, what: str) -> np.ndarray:
         raise BadImageError(f"{what} cannot be decoded: {exc}") from exc
 
 
+def _align_pillow_guard(max_pixels: int) -> None:
+    """Let ocrkit's pixel limit govern: Pillow's own bomb guard (``MAX_IMAGE_PIXELS``,
+    ~89 MP by default) would warn or fail below our limit. It is only ever raised
+    to our limit, never lowered or removed, so a header is still checked before
+    any pixel is decoded."""
+    from PIL import Image
+
+    current = Image.MAX_IMAGE_PIXELS
+    if max_pixels and current is not None and current < max_pixels:
+        Image.MAX_IMAGE_PIXELS = max_pixels
+
+
 def _open_encoded(data: io.BytesIO | Path, what: str, max_pixels: int) -> np.ndarray:
     from PIL import Image, UnidentifiedImageError
 
+    _align_pillow_guard(max_pixels)
     try:
-        with Image.open(data) as img:
+        with Image.open(data) as img:  # reads the header only: the size is known before decoding
             img.seek(0)
             return _from_pil(img, max_pixels, what)
-    except Image.DecompressionBombError as exc:
-        raise ImageTooLargeError(f"{what} is too large to decode safely: {exc}") from exc
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise ImageTooLargeError(
+            f"{what} is too large to decode safely ({exc}); raise the limit with "
+            "ocrkit.open(..., max_image_pixels=N) or OCRKIT_MAX_IMAGE_PIXELS if you trust this image"
+        ) from exc
     except UnidentifiedImageError as exc:
         raise BadImageError(f"{what} is not an image format Pillow can read") from exc
     except (OSError, ValueError, SyntaxError, EOFError) as exc:
@@ -154,8 +170,10 @@ def _from_array(arr: np.ndarray, max_pixels: int) -> np.ndarray:
     if arr.dtype == np.bool_:
         arr = arr.astype(np.uint8) * 255
     elif arr.dtype != np.uint8:
-        if not np.issubdtype(arr.dtype, np.number):
-            raise BadImageError(f"numpy image must be numeric, got dtype {arr.dtype}")
+        if not (np.issubdtype(arr.dtype, np.integer) or np.issubdtype(arr.dtype, np.floating)):
+            raise BadImageError(
+                f"numpy image must have an integer, float or bool dtype, got {arr.dtype}"
+            )
         if np.issubdtype(arr.dtype, np.floating):
             if not np.isfinite(arr).all():
                 raise BadImageError("numpy image contains NaN or infinity")

@@ -104,7 +104,7 @@ class Page:
     backend: str = ""
     model: str = ""
     source: str | None = None
-    meta: dict[str, Any] = field(default_factory=dict)
+    meta: dict[str, Any] = field(default_factory=dict)  # backend extras, JSON-serialisable
 
     def __post_init__(self) -> None:
         if not self.text and self.blocks:
@@ -135,11 +135,19 @@ class Page:
             "height": self.height,
             "text": self.text,
             "confidence": round(self.confidence, 4),
+            "meta": dict(self.meta),
             "blocks": [b.to_dict() for b in self.blocks],
         }
 
     def to_json(self, indent: int | None = 2) -> str:
-        return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent)
+        """The JSON document described in docs/json-format.md (``meta`` values that are
+        not JSON types are written as strings)."""
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent, default=str)
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> Page:
+        """Inverse of :meth:`to_json`."""
+        return cls.from_dict(json.loads(text))
 
     def to_text(self) -> str:
         return self.text
@@ -178,4 +186,5 @@ class Page:
             backend=data.get("backend", ""),
             model=data.get("model", ""),
             source=data.get("source"),
+            meta=dict(data.get("meta") or {}),
         )

@@ -12,6 +12,7 @@ import hashlib
 import os
 import re
 import shutil
+import tempfile
 import threading
 import weakref
 from collections.abc import Callable, Iterable
@@ -19,9 +20,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import InvalidModelNameError, ModelInUseError, ModelNotFoundError
+from ._records import ModelRecord
+from .errors import (
+    InvalidModelNameError,
+    ModelExistsError,
+    ModelInUseError,
+    ModelNotFoundError,
+    OcrkitError,
+)
 
-__all__ = ["ModelStore", "AuditEntry", "default_home", "in_use_paths", "mark_in_use"]
+__all__ = ["ModelStore", "AuditEntry", "Importer", "default_home", "in_use_paths", "mark_in_use", "sha256_of"]
+
+#: A backend's ``ocrkit_import_model``: copy *record* into *dest_dir*, return the new
+#: entry, or ``None`` to let the store copy the files as they are.
+Importer = Callable[[ModelRecord, Path], "Path | None"]
 
 HOME_ENV = "OCRKIT_HOME"
 _PARTIAL_SUFFIXES = (".part", ".tmp", ".lock")
@@ -105,6 +117,36 @@ def _version_key(version: str) -> tuple[int, ...]:
     return tuple(int(x) for x in version.split("."))
 
 
+def _check_plain_name(name: str, what: str) -> None:
+    """Refuse anything that is not one plain directory entry: no separators, no ``..``."""
+    if not name or name in (".", "..") or "/" in name or "\\" in name or "\0" in name:
+        raise InvalidModelNameError(
+            f"invalid {what} {name!r}: give a plain name as shown by `ocrkit models list`, "
+            "without path separators or '..'"
+        )
+    if os.path.isabs(name) or Path(name).drive:
+        raise InvalidModelNameError(f"invalid {what} {name!r}: absolute paths are not names")
+
+
+def _fsync_tree(path: Path) -> None:
+    """Flush a copied file (or every file of a copied directory) to disk before it is renamed in."""
+    files = [p for p in path.rglob("*") if p.is_file()] if path.is_dir() else [path]
+    for f in files:
+        fd = os.open(f, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def _remove_entry(path: Path) -> None:
+    """Delete one store entry; a symlink is unlinked, never followed."""
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)
+    else:
+        path.unlink()
+
+
 class ModelStore:
     """Model directories under a root (``OCRKIT_HOME``), one per backend."""
 
@@ -116,6 +158,7 @@ class ModelStore:
 
     def path(self, backend: str, create: bool = True) -> Path:
         """The backend's model directory (created unless *create* is false)."""
+        _check_plain_name(backend, "backend name")
         directory = self.root / backend
         if create:
             directory.mkdir(parents=True, exist_ok=True)
@@ -138,13 +181,7 @@ class ModelStore:
 
     def resolve(self, backend: str, name: str) -> Path:
         """The path of model *name*, refusing anything outside the store."""
-        if not name or name in (".", "..") or "/" in name or "\\" in name or "\0" in name:
-            raise InvalidModelNameError(
-                f"invalid model name {name!r}: give a plain name from `ocrkit models list`, "
-                "without path separators or '..'"
-            )
-        if os.path.isabs(name) or Path(name).drive:
-            raise InvalidModelNameError(f"invalid model name {name!r}: absolute paths are not model names")
+        _check_plain_name(name, "model name")
         directory = self.path(backend, create=False).resolve()
         candidate = directory / name
         if not candidate.exists() and not candidate.is_symlink():
@@ -163,17 +200,8 @@ class ModelStore:
     def remove(self, backend: str, name: str) -> Path:
         """Delete model *name*; refuses loaded models and anything outside the store."""
         path = self.resolve(backend, name)
-        busy = in_use_paths()
-        resolved = path.resolve()
-        if resolved in busy or any(p.is_relative_to(resolved) for p in busy):
-            raise ModelInUseError(
-                f"model {name!r} ({path}) is loaded by a live engine; call free_resources() "
-                "on that engine first"
-            )
-        if path.is_dir() and not path.is_symlink():
-            shutil.rmtree(path)
-        else:
-            path.unlink()
+        self.check_not_in_use(name, path)
+        _remove_entry(path)
         return path
 
     def audit(self, backend: str, with_digest: bool = True) -> list[AuditEntry]:
@@ -191,9 +219,10 @@ class ModelStore:
                 key = (m["stem"], m["ext"])
                 newest[key] = max(newest.get(key, ()), _version_key(m["version"]))
         busy = in_use_paths()
+        root = directory.resolve() if directory.is_dir() else directory
         entries = []
         for name in names:
-            path = directory / name
+            path = root / name  # absolute, but a symlink entry is shown as itself
             status, reason = "CURRENT", ""
             m = _VERSION_RE.match(name)
             if name.startswith("old_"):
@@ -201,12 +230,20 @@ class ModelStore:
             elif m and _version_key(m["version"]) < newest[(m["stem"], m["ext"])]:
                 status = "OLD"
                 reason = "superseded by version " + ".".join(map(str, newest[(m["stem"], m["ext"])]))
+            if path.is_symlink() and not path.resolve().is_relative_to(root):
+                reason = "; ".join(filter(None, [reason, f"symlink to {path.resolve()}, outside the store"]))
+            try:
+                size = _size(path)
+                digest = sha256_of(path) if with_digest else ""
+            except OSError as exc:  # a dangling symlink, a file removed meanwhile
+                size, digest = 0, ""
+                reason = "; ".join(filter(None, [reason, f"unreadable: {exc.strerror or exc}"]))
             entries.append(
                 AuditEntry(
                     name=name,
-                    path=path.resolve(),
-                    size=_size(path),
-                    sha256=sha256_of(path) if with_digest else "",
+                    path=path,
+                    size=size,
+                    sha256=digest,
                     status=status,
                     reason=reason,
                     in_use=path.resolve() in busy,
@@ -220,12 +257,14 @@ class ModelStore:
         prefix: str | None = None,
         predicate: Callable[[str], bool] | None = None,
         dry_run: bool = False,
+        skipped: dict[str, str] | None = None,
     ) -> list[str]:
         """Remove models whose name starts with *prefix* and/or satisfies *predicate*.
 
-        With neither, prunes what :meth:`audit` marks OLD. Models in use are
-        skipped, never removed. Returns the names removed (or, with *dry_run*,
-        that would be).
+        With neither, prunes what :meth:`audit` marks OLD. Models in use and
+        symlinks leading out of the store are skipped, never removed (pass a dict
+        as *skipped* to learn which, with the reason). Returns the names removed
+        (or, with *dry_run*, that would be).
         """
         if prefix is None and predicate is None:
             selected = [e.name for e in self.audit(backend, with_digest=False) if e.status == "OLD"]
@@ -234,10 +273,123 @@ class ModelStore:
                 n for n in self.list_local(backend)
                 if (prefix is None or n.startswith(prefix)) and (predicate is None or predicate(n))
             ]
-        busy = in_use_paths()
-        directory = self.path(backend, create=False)
-        chosen = [n for n in selected if (directory / n).resolve() not in busy]
-        if not dry_run:
-            for name in chosen:
-                self.remove(backend, name)
+        skipped = {} if skipped is None else skipped
+        chosen: list[str] = []
+        for name in selected:
+            try:
+                path = self.resolve(backend, name)
+                self.check_not_in_use(name, path)
+                if not dry_run:
+                    _remove_entry(path)
+            except (InvalidModelNameError, ModelInUseError, ModelNotFoundError) as exc:
+                skipped[name] = str(exc)
+                continue
+            chosen.append(name)
         return chosen
+
+    # -- import -----------------------------------------------------------------------
+
+    def record_for_path(self, backend: str, source: str | os.PathLike[str]) -> ModelRecord:
+        """A :class:`ModelRecord` for a model file or directory the user names by path."""
+        path = Path(source).expanduser()
+        if not path.exists():
+            raise ModelNotFoundError(f"no such model file or directory: {path}")
+        path = path.resolve()
+        files = tuple(sorted(p for p in path.rglob("*") if p.is_file())) if path.is_dir() else (path,)
+        if not files:
+            raise ModelNotFoundError(f"model directory {path} contains no files")
+        return ModelRecord(
+            name=path.name.split(".")[0] if path.is_file() else path.name,
+            backend=backend,
+            path=path,
+            source="other",
+            format=path.suffix.lstrip(".") if path.is_file() else "directory",
+            size=_size(path),
+            files=files if path.is_dir() else (),
+        )
+
+    def import_targets(self, record: ModelRecord) -> list[tuple[Path, Path]]:
+        """(source, store entry) pairs a plain copy of *record* creates.
+
+        A directory model is copied as one entry; otherwise each of its files
+        becomes an entry with the same file name.
+        """
+        dest_dir = self.path(record.backend, create=False)
+        if record.path.is_dir():
+            return [(record.path, dest_dir / record.path.name)]
+        return [(f, dest_dir / f.name) for f in record.all_files()]
+
+    def import_model(
+        self,
+        record: ModelRecord,
+        importer: Importer | None = None,
+        overwrite: bool = False,
+    ) -> Path:
+        """Copy a model found outside the store into ``path(record.backend)``.
+
+        *importer* (the backend's ``ocrkit_import_model``, via the registry) gets the
+        first go; when it returns ``None`` the files are copied as they are. Each entry
+        is copied to a hidden temporary name in the store and renamed into place, so
+        an interrupted import leaves no half-copied model. Existing entries raise
+        :class:`ModelExistsError` unless *overwrite*; loaded ones always raise
+        :class:`ModelInUseError`.
+        """
+        dest_dir = self.path(record.backend)
+        root = dest_dir.resolve()
+        if any(Path(f).resolve().is_relative_to(root) for f in (record.path, *record.all_files())):
+            raise ModelExistsError(f"{record.path} is already in the {record.backend} store ({root})")
+        targets = self.import_targets(record)
+        for _, target in targets:
+            _check_plain_name(target.name, "model name")
+            if target.exists() or target.is_symlink():
+                if not overwrite:
+                    raise ModelExistsError(
+                        f"model {target.name!r} already exists in the {record.backend} store ({target}); "
+                        "remove it first or import with overwrite (--force)"
+                    )
+                self.check_not_in_use(target.name, target)
+        if importer is not None:
+            made = importer(record, dest_dir)
+            if made is not None:
+                made = Path(made)
+                if not made.resolve().is_relative_to(root):
+                    raise OcrkitError(
+                        f"the {record.backend} plugin imported {record.name!r} to {made}, outside the store {root}"
+                    )
+                return made
+        for source, target in targets:
+            if not source.exists():
+                raise ModelNotFoundError(f"model file {source} of {record.name!r} does not exist")
+        for source, target in targets:
+            self._copy_in(source, target, overwrite)
+        return targets[0][1]
+
+    @staticmethod
+    def _copy_in(source: Path, target: Path, overwrite: bool) -> None:
+        """Copy *source* to a hidden temporary sibling of *target*, flush, rename into place."""
+        tmp = Path(tempfile.mkdtemp(prefix=f".import-{target.name}-", dir=target.parent))
+        staged = tmp / target.name
+        try:
+            if source.is_dir():
+                shutil.copytree(source, staged)
+            else:
+                shutil.copyfile(source, staged)
+            _fsync_tree(staged)
+            if target.exists() or target.is_symlink():
+                if not overwrite:
+                    raise ModelExistsError(f"model {target.name!r} appeared in the store during the import")
+                trash = tmp / (target.name + ".replaced")
+                os.rename(target, trash)
+            os.rename(staged, target)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+    def check_not_in_use(self, name: str, path: Path) -> None:
+        """Raise :class:`ModelInUseError` if a live engine has *path* (or a file in it) loaded."""
+        busy = in_use_paths()
+        resolved = path.resolve()
+        if resolved in busy or any(p.is_relative_to(resolved) for p in busy):
+            raise ModelInUseError(
+                f"model {name!r} ({path}) is loaded by a live engine; call free_resources() "
+                "on that engine first"
+            )

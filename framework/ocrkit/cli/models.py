@@ -1,0 +1,255 @@
+"""``ocrkit models list|path|audit|rm|prune|import``: the model store from the shell.
+
+Store commands never touch anything outside ``$OCRKIT_HOME/<backend>``: names
+with separators or ``..``, absolute paths and symlinks leading out are refused.
+``pull``/``verify`` come from ``cli/models_pull.py`` when it is installed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from .._engine import resolve_import_source
+from .._records import ModelRecord
+from .._registry import DiscoveryError, Registry, get_registry
+from ..errors import ModelNotFoundError, OcrkitError
+from ..store import ModelStore
+from ._util import human_size, print_json, print_table, store_backends
+
+__all__ = ["add_parser"]
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser(
+        "models",
+        help="list, audit, import and remove models",
+        description="Manage the model store ($OCRKIT_HOME/<backend>, default: the platform's user data dir).",
+    )
+    p.set_defaults(func=lambda args: (p.print_help(), 2)[1])
+    sub = p.add_subparsers(dest="models_command", metavar="SUBCOMMAND")
+
+    def command(name: str, help: str, func: Any, json: bool = True, dry_run: bool = False) -> argparse.ArgumentParser:
+        c = sub.add_parser(name, help=help, description=help[0].upper() + help[1:] + ".")
+        c.add_argument("--backend", "-b", metavar="B", help="only this backend (default: all)")
+        if json:
+            c.add_argument("--json", action="store_true", help="machine-readable output")
+        if dry_run:
+            c.add_argument("--dry-run", "-n", action="store_true", help="show what would change, change nothing")
+        c.set_defaults(func=func)
+        return c
+
+    c = command("list", "list the models discovery finds (store, env, packages, system)", _list)
+    c.add_argument("--local", action="store_true", help="only the store's entries (names joinable with `models path`)")
+    command("path", "print the store directory (of one backend with --backend)", _path, json=False)
+    command("audit", "size, sha256 and OLD/CURRENT status of every model in the store", _audit)
+    c = command("rm", "delete models from the store by name", _rm, dry_run=True)
+    c.add_argument("names", nargs="+", metavar="NAME", help="store entry names, as `models list --local` shows")
+    c = command("prune", "delete OLD models (or those with --prefix) from the store", _prune, dry_run=True)
+    c.add_argument("--prefix", help="delete entries whose name starts with PREFIX instead of the OLD ones")
+    c = command("import", "copy a discovered model or a model file/directory into the store", _import, dry_run=True)
+    c.add_argument("source", metavar="NAME_OR_PATH", help="a model name from `models list`, or a path")
+    c.add_argument("--force", action="store_true", help="replace an entry of the same name")
+
+    try:
+        pull = importlib.import_module(f"{__package__}.models_pull")
+    except ModuleNotFoundError as exc:
+        if exc.name != f"{__package__}.models_pull":
+            raise
+    else:
+        pull.add_subcommands(sub)
+
+
+# -- list / path / audit --------------------------------------------------------------
+
+
+def _list(args: argparse.Namespace) -> int:
+    registry, store = get_registry(), ModelStore()
+    rows: list[dict[str, Any]] = []
+    if args.local:
+        for backend in store_backends(registry, store, args.backend):
+            directory = store.path(backend, create=False)
+            rows += [{"backend": backend, "name": n, "path": str(directory / n)} for n in store.list_local(backend)]
+        if args.json:
+            print_json(rows)
+        elif not rows:
+            print(f"no models in the store ({store.root})")
+        else:
+            print_table(("BACKEND", "NAME", "PATH"), ((r["backend"], r["name"], r["path"]) for r in rows))
+        return 0
+    backends = [args.backend] if args.backend else registry.backend_names()
+    errors: list[DiscoveryError] = []
+    for backend in backends:
+        registry.backend(backend)  # unknown -> error listing the known ones
+        rows += [r.to_dict() for r in registry.discover(backend, store.path(backend, create=False), errors=errors)]
+    if args.json:
+        print_json(rows)
+    elif not rows:
+        print("no models found (see `ocrkit models path` for where the store is)")
+    else:
+        print_table(
+            ("BACKEND", "NAME", "SOURCE", "SIZE", "PATH"),
+            ((r["backend"], r["name"], r["source"], human_size(r["size"]), r["path"]) for r in rows),
+        )
+    for e in errors:
+        print(f"ocrkit: warning: plugin {e.plugin!r} failed to discover {e.backend} models: {e.reason}",
+              file=sys.stderr)
+    return 0
+
+
+def _path(args: argparse.Namespace) -> int:
+    store = ModelStore()
+    if args.backend:
+        print(store.path(args.backend, create=False).resolve())
+    else:
+        print(store.root.resolve())
+    return 0
+
+
+def _audit(args: argparse.Namespace) -> int:
+    registry, store = get_registry(), ModelStore()
+    entries = [
+        (backend, e) for backend in store_backends(registry, store, args.backend) for e in store.audit(backend)
+    ]
+    if args.json:
+        print_json([{"backend": b, **e.to_dict()} for b, e in entries])
+        return 0
+    if not entries:
+        print(f"no models in the store ({store.root})")
+        return 0
+    print_table(
+        ("STATUS", "BACKEND", "SIZE", "SHA256", "PATH"),
+        (
+            (e.status, b, human_size(e.size), e.sha256[:16] or "-",
+             str(e.path) + (f"  ({e.reason})" if e.reason else ""))
+            for b, e in entries
+        ),
+    )
+    return 0
+
+
+# -- rm / prune ---------------------------------------------------------------------------
+
+
+def _owning_backend(registry: Registry, store: ModelStore, name: str, backend: str | None) -> str:
+    """The backend whose store holds *name*; ambiguous or missing names are errors."""
+    candidates = store_backends(registry, store, backend)
+    holders = []
+    for b in candidates:
+        try:
+            store.resolve(b, name)
+        except ModelNotFoundError:
+            continue
+        holders.append(b)
+    if len(holders) == 1:
+        return holders[0]
+    if not holders:
+        available = sorted({n for b in candidates for n in store.list_local(b)})
+        where = f"the {backend} store" if backend else "the model store"
+        raise ModelNotFoundError(f"no model {name!r} in {where} ({store.root})", available)
+    raise OcrkitError(f"model {name!r} exists for several backends ({', '.join(holders)}); choose one with --backend")
+
+
+def _rm(args: argparse.Namespace) -> int:
+    registry, store = get_registry(), ModelStore()
+    removed: list[dict[str, str]] = []
+    for name in args.names:
+        backend = _owning_backend(registry, store, name, args.backend)
+        if args.dry_run:
+            path = store.resolve(backend, name)
+            store.check_not_in_use(name, path)
+        else:
+            path = store.remove(backend, name)
+        removed.append({"backend": backend, "name": name, "path": str(path)})
+        if not args.json:
+            print(f"{'Would delete' if args.dry_run else 'Deleted'} {path}")
+    if args.json:
+        print_json({"dry_run": args.dry_run, "removed": removed})
+    return 0
+
+
+def _prune(args: argparse.Namespace) -> int:
+    registry, store = get_registry(), ModelStore()
+    removed: list[dict[str, str]] = []
+    skipped: list[dict[str, str]] = []
+    for backend in store_backends(registry, store, args.backend):
+        reasons: dict[str, str] = {}
+        directory = store.path(backend, create=False).resolve()
+        for name in store.prune(backend, prefix=args.prefix, dry_run=args.dry_run, skipped=reasons):
+            removed.append({"backend": backend, "name": name, "path": str(directory / name)})
+        skipped += [{"backend": backend, "name": n, "reason": r} for n, r in reasons.items()]
+    if args.json:
+        print_json({"dry_run": args.dry_run, "removed": removed, "skipped": skipped})
+        return 0
+    for r in removed:
+        print(f"{'Would delete' if args.dry_run else 'Deleted'} {r['path']}")
+    for s in skipped:
+        print(f"Skipped {s['backend']}/{s['name']}: {s['reason']}")
+    if not removed and not skipped:
+        print("nothing to prune")
+    return 0
+
+
+# -- import ----------------------------------------------------------------------------------
+
+
+def _backend_for_path(registry: Registry, path: Path) -> str:
+    """Guess the backend of a model file from its format (``.traineddata`` -> tesseract)."""
+    suffixes = {p.suffix.lstrip(".") for p in ([path] if path.is_file() else path.rglob("*")) if p.is_file()}
+    owners = sorted(
+        s.name for s in registry.statuses()
+        if s.info is not None and s.status != "broken" and suffixes & set(s.info.model_formats)
+    )
+    if len(owners) == 1:
+        return owners[0]
+    found = ", ".join(sorted(suffixes)) or "none"
+    raise OcrkitError(
+        f"cannot tell which backend {path} is for (file formats: {found}; "
+        f"candidates: {', '.join(owners) or 'none'}); pass --backend"
+    )
+
+
+def _find_named(registry: Registry, store: ModelStore, name: str, backend: str | None) -> str:
+    """The backend that has a model called *name* outside the store."""
+    backends = [backend] if backend else registry.backend_names()
+    holders = [
+        b for b in backends
+        if any(r.name == name and r.source != "store" for r in registry.discover(b, store.path(b, create=False), errors=[]))
+    ]
+    if len(holders) == 1:
+        return holders[0]
+    if holders:
+        raise OcrkitError(f"model {name!r} exists for several backends ({', '.join(holders)}); choose one with --backend")
+    return backends[0] if len(backends) == 1 else ""
+
+
+def _import(args: argparse.Namespace) -> int:
+    registry, store = get_registry(), ModelStore()
+    source = args.source
+    is_path = os.sep in source or Path(source).exists()
+    if is_path:
+        backend = args.backend or _backend_for_path(registry, Path(source).expanduser())
+    else:
+        backend = _find_named(registry, store, source, args.backend)
+        if not backend:
+            raise ModelNotFoundError(f"no model {source!r} found outside the store for any backend and no such file")
+    registry.backend(backend)
+    record: ModelRecord = resolve_import_source(registry, store, backend, Path(source) if is_path else source)
+    if args.dry_run:
+        targets = [str(t) for _, t in store.import_targets(record)]
+        result = {"dry_run": True, "backend": backend, "name": record.name, "from": str(record.path), "to": targets}
+        if args.json:
+            print_json(result)
+        else:
+            print(f"Would import {record.path} -> {', '.join(targets)}")
+        return 0
+    made = store.import_model(record, importer=registry.import_model, overwrite=args.force)
+    if args.json:
+        print_json({"dry_run": False, "backend": backend, "name": record.name, "from": str(record.path), "to": [str(made)]})
+    else:
+        print(f"Imported {record.path} -> {made}")
+    return 0
