@@ -349,7 +349,9 @@ def open(  # noqa: A001 - mirrors builtins.open on purpose: ocrkit.open("tessera
     if isolation == "process":
         from ._isolation import ProcessEngine
 
-        return ProcessEngine(backend, model, store=store, lazy=lazy, max_image_pixels=max_image_pixels, **options)
+        return ProcessEngine(
+            backend, model, registry=registry, store=store, lazy=lazy, max_image_pixels=max_image_pixels, **options
+        )
     if isolation not in ("none", "thread"):
         raise OcrkitError(f"unknown isolation {isolation!r}; use 'none' or 'process'")
     return Engine(

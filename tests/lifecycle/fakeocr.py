@@ -1,0 +1,138 @@
+"""A fake OCR backend for the lifecycle machinery (isolation, concurrency, the kit).
+
+It "recognises" an image as a deterministic description of its pixels, so a
+correct result is checkable. Like a real backend it keeps its model file open and
+holds memory while loaded (``ballast_mb``), and it can be told to be slow
+(``delay``). Two magic inputs crash it natively, to test crash containment:
+a 3x3 grey image of value 66 calls ``abort()``, of value 99 dereferences NULL;
+option ``crash="load"`` or ``"free"`` aborts there.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import threading
+import time
+import zlib
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ocrkit.backend import (
+    BackendInfo,
+    Block,
+    Line,
+    ModelCorruptError,
+    ModelHandle,
+    ModelNotFoundError,
+    ModelRecord,
+    OptionSpec,
+    Page,
+    PageImage,
+    Word,
+    hookimpl,
+)
+
+NAME = "fake"
+PACKAGE_MODELS = Path(__file__).with_name("fake_models")
+ABORT_VALUE = 66
+SEGFAULT_VALUE = 99
+
+
+def crash_image(value: int) -> np.ndarray:
+    """The magic input that makes the fake backend crash (see module docstring)."""
+    return np.full((3, 3), value, dtype=np.uint8)
+
+
+def expected_text(image: np.ndarray) -> str:
+    """What the fake backend returns for *image* (an ``L`` or ``RGB`` uint8 array)."""
+    arr = np.ascontiguousarray(image)
+    mode = "L" if arr.ndim == 2 else "RGB"
+    return f"fake {mode} {arr.shape[1]}x{arr.shape[0]} crc {zlib.crc32(arr.tobytes()):08x}"
+
+
+@hookimpl
+def ocrkit_describe_backend() -> BackendInfo:
+    return BackendInfo(
+        name=NAME,
+        version="1.0",
+        description="deterministic fake backend for lifecycle tests",
+        capabilities=frozenset({"page", "line", "threadsafe"}),
+        model_formats=("fake",),
+        options=(
+            OptionSpec("delay", "float", 0.0, "seconds each image takes"),
+            OptionSpec("ballast_mb", "int", 32, "memory held while loaded"),
+            OptionSpec("crash", "str", "", "'load' or 'free': abort() there (crash containment tests)"),
+        ),
+    )
+
+
+def _record(path: Path, source: str) -> ModelRecord:
+    return ModelRecord(name=path.stem, backend=NAME, path=path, source=source, format="fake", size=path.stat().st_size)
+
+
+@hookimpl
+def ocrkit_discover_models(backend: str, store_dir: Path) -> list[ModelRecord] | None:
+    if backend != NAME:
+        return None
+    found = [_record(p, "store") for p in sorted(store_dir.glob("*.fake"))] if store_dir.is_dir() else []
+    return found + [_record(p, "package") for p in sorted(PACKAGE_MODELS.glob("*.fake"))]
+
+
+@hookimpl
+def ocrkit_load_model(backend: str, model: str | None, models: list[ModelRecord], options: dict[str, Any]):
+    if backend != NAME:
+        return None
+    name = model or "default"
+    chosen = [r for r in models if r.name == name]
+    if not chosen:
+        raise ModelNotFoundError(f"no fake model {name!r}", [r.name for r in models])
+    record = chosen[0]
+    if options.get("crash") == "load":
+        os.abort()
+    fh = open(record.path, "rb")  # held while loaded, like a mapped model file
+    if not fh.read(10) == b"fake model":
+        fh.close()
+        raise ModelCorruptError(f"{record.path} is not a fake model")
+    ballast = np.ones(int(options.get("ballast_mb", 32)) * (1 << 20), dtype=np.uint8)
+    state = {"file": fh, "ballast": ballast, "delay": float(options.get("delay", 0.0)), "closed": False,
+             "lock": threading.Lock()}
+    return ModelHandle(backend=NAME, name=name, models=(record,), state=state, options=options)
+
+
+@hookimpl
+def ocrkit_recognize(handle: ModelHandle, images: list[PageImage], layout: str) -> list[Page]:
+    state = handle.state
+    pages = []
+    for img in images:
+        arr = img.array
+        if arr.shape == (3, 3) and (arr == ABORT_VALUE).all():
+            os.abort()
+        if arr.shape == (3, 3) and (arr == SEGFAULT_VALUE).all():
+            ctypes.string_at(0)
+        if state["delay"]:
+            time.sleep(state["delay"])
+        if state["closed"]:  # the engine must never let this happen
+            raise AssertionError("fake backend: recognize after free")
+        text = expected_text(arr)
+        box = (0, 0, img.width, img.height)
+        words = [Word(w, 0.9, box) for w in text.split()]
+        pages.append(Page(img.width, img.height, [Block([Line(text, 0.9, box, words)])], text=text,
+                          meta={"pid": os.getpid(), "layout": layout}))
+    return pages
+
+
+@hookimpl
+def ocrkit_free_model(handle: ModelHandle) -> bool:
+    state = handle.state
+    if state is None:
+        return True
+    if handle.options.get("crash") == "free":
+        os.abort()
+    with state["lock"]:
+        state["closed"] = True
+        state["file"].close()
+        state["ballast"] = None
+    return True
