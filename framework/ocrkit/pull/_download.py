@@ -1,0 +1,154 @@
+"""Fetch one URL into a ``.part`` file, resuming what an earlier attempt left.
+
+Stdlib only (urllib): pulling models must not add a dependency to the core.
+The ``.part`` file lives in the store directory, so the final rename into
+place is atomic (same file system); ``ModelStore.list_local`` never shows it.
+A transfer cut short raises :class:`TransferInterrupted` and keeps the bytes
+received; the next attempt asks for the rest with an HTTP ``Range`` request.
+"""
+
+from __future__ import annotations
+
+import http.client
+import os
+import re
+import socket
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import ChecksumMismatchError, DownloadError
+
+__all__ = ["Progress", "FetchResult", "TransferInterrupted", "fetch"]
+
+#: ``progress(label, bytes_done, bytes_total_or_None)``, called as bytes arrive.
+Progress = Callable[[str, int, "int | None"], None]
+
+_CHUNK = 1 << 16
+_CONTENT_RANGE_RE = re.compile(r"^bytes (\d+)-(\d+)/(\d+|\*)$")
+#: Upper bound for a file whose size the catalogue does not give (a runaway body guard).
+MAX_UNKNOWN_SIZE = 4 << 30
+
+
+class TransferInterrupted(DownloadError):
+    """The connection broke mid-file; the bytes received are kept for a resume."""
+
+
+@dataclass(frozen=True)
+class FetchResult:
+    url: str
+    resumed_from: int  # bytes already in the .part file that the server agreed to skip
+    received: int  # bytes received in this request
+
+
+def _user_agent() -> str:
+    from .. import __version__
+
+    return f"ocrkit/{__version__} (+model pull)"
+
+
+def _describe(exc: BaseException) -> str:
+    reason = getattr(exc, "reason", None) or exc
+    return f"{type(reason).__name__}: {reason}" if not str(reason) else str(reason)
+
+
+def _open(url: str, offset: int, timeout: float) -> http.client.HTTPResponse:
+    headers = {"User-Agent": _user_agent(), "Accept-Encoding": "identity"}
+    if offset:
+        headers["Range"] = f"bytes={offset}-"
+    request = urllib.request.Request(url, headers=headers)
+    return urllib.request.urlopen(request, timeout=timeout)  # noqa: S310 - scheme checked by the catalogue
+
+
+def fetch(
+    url: str,
+    part: Path,
+    *,
+    size: int | None,
+    label: str,
+    timeout: float,
+    progress: Progress | None = None,
+) -> FetchResult:
+    """Append the rest of *url* to *part* (or restart it if the server ignores ``Range``).
+
+    :raises TransferInterrupted: the connection broke mid-body (bytes kept).
+    :raises DownloadError: the server cannot be reached or answers with an error.
+    :raises ChecksumMismatchError: the server sends more bytes than the catalogue's size.
+    """
+    offset = part.stat().st_size if part.exists() else 0
+    if size is not None and offset > size:
+        part.unlink()
+        offset = 0
+    if size is not None and offset == size:
+        return FetchResult(url, resumed_from=offset, received=0)  # complete; the digest decides
+    try:
+        response = _open(url, offset, timeout)
+    except urllib.error.HTTPError as exc:
+        exc.close()
+        if exc.code == 416 and offset:
+            if exc.headers.get("Content-Range", "") == f"bytes */{offset}":
+                return FetchResult(url, resumed_from=offset, received=0)  # the .part is complete
+            # Our .part is not a prefix the server can continue: start again.
+            part.unlink(missing_ok=True)
+            return fetch(url, part, size=size, label=label, timeout=timeout, progress=progress)
+        raise DownloadError(f"{url}: the server answered HTTP {exc.code} {exc.reason}") from exc
+    except (urllib.error.URLError, OSError, http.client.HTTPException) as exc:
+        raise DownloadError(f"cannot reach {url}: {_describe(exc)} (offline, or the server is down?)") from exc
+
+    with response:
+        status = getattr(response, "status", None) or 200
+        start = 0
+        if offset and status == 206:
+            match = _CONTENT_RANGE_RE.match(response.headers.get("Content-Range", ""))
+            if not match or int(match.group(1)) != offset:
+                raise DownloadError(
+                    f"{url}: the server resumed at the wrong place "
+                    f"(asked for byte {offset}, got Content-Range {response.headers.get('Content-Range')!r})"
+                )
+            start = offset
+        length_header = response.headers.get("Content-Length")
+        expected_body = int(length_header) if length_header and length_header.isdigit() else None
+        total = size if size is not None else (start + expected_body if expected_body is not None else None)
+        limit = size if size is not None else MAX_UNKNOWN_SIZE
+        done = start
+        received = 0
+        with open(part, "ab" if start else "wb") as out:
+            if progress:
+                progress(label, done, total)
+            try:
+                while True:
+                    block = response.read(_CHUNK)
+                    if not block:
+                        break
+                    if done + len(block) > limit:
+                        out.close()
+                        part.unlink(missing_ok=True)
+                        raise ChecksumMismatchError(
+                            f"{url} sends more than the {limit} bytes the catalogue gives for {label}; "
+                            "refused (nothing was written to the store)"
+                        )
+                    out.write(block)
+                    done += len(block)
+                    received += len(block)
+                    if progress:
+                        progress(label, done, total)
+            except (OSError, http.client.HTTPException, socket.timeout) as exc:
+                out.flush()
+                os.fsync(out.fileno())
+                raise TransferInterrupted(
+                    f"{url}: the transfer broke after {done} bytes ({_describe(exc)})"
+                ) from exc
+            out.flush()
+            os.fsync(out.fileno())
+        if expected_body is not None and received < expected_body:
+            raise TransferInterrupted(
+                f"{url}: the connection closed after {done} of {start + expected_body} bytes"
+            )
+        if size is not None and done < size:
+            raise TransferInterrupted(f"{url}: the body ended after {done} of {size} bytes")
+        if progress and total is None:
+            progress(label, done, done)  # the size was unknown: say it is complete now
+        return FetchResult(url, resumed_from=start, received=received)

@@ -1,0 +1,298 @@
+"""Pull a catalogue model into the store: lock, fetch, verify, then publish.
+
+Guarantees (tested in tests/pull/):
+
+- Nothing becomes visible in the store before every byte matched its sha256:
+  files download to ``.part`` files in the store directory, are fsynced,
+  verified, and only then renamed into place (a set is assembled in a hidden
+  staging directory and renamed as a whole).
+- A wrong digest raises :class:`ChecksumMismatchError` and leaves the store as
+  it was (the bad ``.part`` is deleted, an existing model is not touched).
+- A broken connection is retried with HTTP ``Range``; if it stays broken the
+  ``.part`` is kept and the next pull resumes from it.
+- Concurrent pulls of one model (threads or processes) serialise on a lock
+  file: one downloads, the others find the verified result and return it.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import ChecksumMismatchError, DownloadError, ModelExistsError
+from ..store import ModelStore, sha256_of
+from ._catalog import Catalog, CatalogEntry, CatalogFile, load_catalog
+from ._download import Progress, TransferInterrupted, fetch
+from ._lock import exclusive_lock
+
+__all__ = ["PullResult", "pull_model", "as_store", "installed_state"]
+
+@dataclass(frozen=True)
+class PullResult:
+    """What a pull did: ``status`` is ``downloaded``, ``replaced`` or ``present`` (already there)."""
+
+    name: str
+    backend: str
+    path: Path
+    status: str
+    bytes_received: int = 0
+    resumed: bool = False
+    sources: tuple[str, ...] = ()
+
+
+def as_store(store: ModelStore | str | os.PathLike[str] | None) -> ModelStore:
+    return store if isinstance(store, ModelStore) else ModelStore(store)
+
+
+def _fsync_dir(directory: Path) -> None:
+    """Make renames in *directory* durable (POSIX; a no-op where dirs cannot be opened)."""
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:  # pragma: no cover - Windows
+        return
+    try:
+        os.fsync(fd)
+    except OSError:  # pragma: no cover - file systems without directory fsync
+        pass
+    finally:
+        os.close(fd)
+
+
+class _Digests:
+    """sha256 per path, computed once (verify compares a file against several entries)."""
+
+    def __init__(self) -> None:
+        self._known: dict[Path, str] = {}
+
+    def __call__(self, path: Path) -> str:
+        if path not in self._known:
+            self._known[path] = sha256_of(path)
+        return self._known[path]
+
+
+def _file_problem(path: Path, spec: CatalogFile, digests: _Digests) -> str | None:
+    if path.is_symlink() or not path.is_file():
+        return f"{path.name} is missing or not a regular file"
+    size = path.stat().st_size
+    if spec.size is not None and size != spec.size:
+        return f"{path.name} has {size} bytes, the catalogue says {spec.size}"
+    actual = digests(path)
+    if actual != spec.sha256:
+        return f"{path.name} has sha256 {actual}, the catalogue says {spec.sha256}"
+    return None
+
+
+def installed_state(entry: CatalogEntry, target: Path, digests: _Digests | None = None) -> str | None:
+    """``None`` if *target* holds exactly *entry*, else why not (``"absent"`` when missing)."""
+    digests = digests or _Digests()
+    if not target.exists() and not target.is_symlink():
+        return "absent"
+    if entry.layout == "file":
+        return _file_problem(target, entry.files[0], digests)
+    if target.is_symlink() or not target.is_dir():
+        return f"{target.name} is not a directory"
+    for spec in entry.files:
+        problem = _file_problem(target / spec.name, spec, digests)
+        if problem:
+            return problem
+    manifest = entry.manifest_bytes()
+    if manifest is not None:
+        path = target / entry.manifest_name
+        if not path.is_file() or path.read_bytes() != manifest:
+            return f"{entry.manifest_name} is missing or differs from the catalogue's"
+    return None
+
+
+def _part_path(entry: CatalogEntry, spec: CatalogFile, directory: Path) -> Path:
+    """Where *spec* downloads to; the digest in the name keeps another version from resuming onto it."""
+    prefix = "" if entry.layout == "file" else f"{entry.target}--"
+    return directory / f"{prefix}{spec.name}.{spec.sha256[:12]}.part"
+
+
+@dataclass
+class _Fetched:
+    part: Path
+    received: int
+    resumed: bool
+    url: str
+
+
+def _fetch_verified(
+    entry: CatalogEntry,
+    spec: CatalogFile,
+    directory: Path,
+    *,
+    timeout: float,
+    retries: int,
+    progress: Progress | None,
+) -> _Fetched:
+    part = _part_path(entry, spec, directory)
+    failures: list[str] = []
+    mismatch: ChecksumMismatchError | None = None
+    received = 0
+    resumed = False
+    for url in spec.urls:
+        attempt = 0
+        restarted = False
+        while True:
+            try:
+                result = fetch(url, part, size=spec.size, label=spec.name, timeout=timeout, progress=progress)
+            except TransferInterrupted as exc:
+                if attempt < retries:
+                    attempt += 1
+                    time.sleep(min(0.1 * 2**attempt, 2.0))
+                    continue
+                failures.append(str(exc))
+                break
+            except ChecksumMismatchError as exc:
+                mismatch = exc
+                break
+            except DownloadError as exc:
+                failures.append(str(exc))
+                break
+            received += result.received
+            resumed = resumed or result.resumed_from > 0
+            actual = sha256_of(part)
+            if actual == spec.sha256:
+                return _Fetched(part, received, resumed, url)
+            got = part.stat().st_size
+            part.unlink(missing_ok=True)
+            if result.resumed_from and not restarted:
+                restarted = True  # the kept bytes may come from another version: start over once
+                continue
+            mismatch = ChecksumMismatchError(
+                f"{spec.name} of model {entry.name!r} from {url} has sha256 {actual} ({got} bytes), "
+                f"the catalogue expects {spec.sha256}"
+                + (f" ({spec.size} bytes)" if spec.size is not None else "")
+                + "; rejected, nothing was written to the store"
+            )
+            break
+    if mismatch is not None:
+        if failures:
+            raise ChecksumMismatchError(f"{mismatch}; other sources failed: {'; '.join(failures)}")
+        raise mismatch
+    kept = part.stat().st_size if part.exists() else 0
+    hint = (
+        f"; {kept} bytes are kept and the next pull of {entry.name!r} resumes from there"
+        if kept
+        else "; check the network connection, or point --catalog / $OCRKIT_CATALOG at a reachable mirror"
+    )
+    raise DownloadError(f"could not download {spec.name} for model {entry.name!r}: {'; '.join(failures)}{hint}")
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        path.unlink(missing_ok=True)
+
+
+def _swap_into_place(staged: Path, target: Path) -> None:
+    """Rename *staged* to *target*; an existing target is moved aside first, then deleted."""
+    directory = target.parent
+    if staged.is_file() and (target.is_file() or target.is_symlink() or not target.exists()):
+        os.replace(staged, target)  # atomic, also over an existing file
+    elif not target.exists() and not target.is_symlink():
+        os.rename(staged, target)
+    else:
+        aside = directory / f".{target.name}.{uuid.uuid4().hex[:8]}.old.tmp"
+        os.rename(target, aside)
+        try:
+            os.rename(staged, target)
+        except BaseException:
+            os.rename(aside, target)
+            raise
+        _remove(aside)
+    _fsync_dir(directory)
+
+
+def _publish(entry: CatalogEntry, directory: Path, target: Path, fetched: Iterable[_Fetched]) -> None:
+    parts = list(fetched)
+    if entry.layout == "file":
+        _swap_into_place(parts[0].part, target)
+        return
+    staging = directory / f".{entry.target}.{uuid.uuid4().hex[:8]}.tmp"
+    staging.mkdir()
+    moved: list[tuple[Path, Path]] = []
+    try:
+        for spec, got in zip(entry.files, parts):
+            os.replace(got.part, staging / spec.name)
+            moved.append((staging / spec.name, got.part))
+        manifest = entry.manifest_bytes()
+        if manifest is not None:
+            with open(staging / entry.manifest_name, "wb") as fh:
+                fh.write(manifest)
+                fh.flush()
+                os.fsync(fh.fileno())
+        _fsync_dir(staging)
+        _swap_into_place(staging, target)
+    except BaseException:
+        for inside, part in moved:  # keep the verified bytes for the next attempt
+            if inside.exists():
+                os.replace(inside, part)
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+
+
+def pull_model(
+    name: str,
+    *,
+    store: ModelStore | str | os.PathLike[str] | None = None,
+    catalog: Catalog | str | os.PathLike[str] | None = None,
+    backend: str | None = None,
+    force: bool = False,
+    progress: Progress | None = None,
+    timeout: float = 30.0,
+    retries: int = 3,
+    lock_timeout: float = 900.0,
+) -> PullResult:
+    """Download catalogue model *name* into the store and verify it.
+
+    :param store: a :class:`ModelStore` or its root (default: ``$OCRKIT_HOME``).
+    :param catalog: a :class:`Catalog`, a catalogue file or URL (default:
+        ``$OCRKIT_CATALOG``, else the catalogue shipped with ocrkit).
+    :param backend: refuse a *name* that belongs to another backend.
+    :param force: replace a different model already stored under the same name.
+    :param progress: ``progress(file_name, bytes_done, bytes_total_or_None)``.
+    :param retries: resumes attempted per URL after a broken connection.
+    :raises ModelNotFoundError: *name* is not in the catalogue.
+    :raises DownloadError: offline, server down or answering errors, or the
+        transfer kept breaking (the ``.part`` is kept for the next pull).
+    :raises ChecksumMismatchError: the bytes are not the catalogue's (store unchanged).
+    :raises ModelExistsError: a different model already has that name (without *force*).
+    :raises ModelInUseError: with *force*, the model to replace is loaded by a live engine.
+    """
+    entry = load_catalog(catalog).get(name, backend)
+    model_store = as_store(store)
+    directory = model_store.path(entry.backend)
+    target = directory / entry.target
+    with exclusive_lock(directory / f"{entry.target}.lock", lock_timeout, f"{entry.name!r}"):
+        state = installed_state(entry, target)
+        if state is None:
+            return PullResult(entry.name, entry.backend, target, "present")
+        if state != "absent":
+            if not force:
+                raise ModelExistsError(
+                    f"{target} is already in the {entry.backend} store but is not catalogue model "
+                    f"{entry.name!r} ({state}); pass force=True / --force to replace it"
+                )
+            model_store.check_not_in_use(entry.target, target)
+        fetched = [
+            _fetch_verified(entry, spec, directory, timeout=timeout, retries=retries, progress=progress)
+            for spec in entry.files
+        ]
+        _publish(entry, directory, target, fetched)
+    return PullResult(
+        entry.name,
+        entry.backend,
+        target,
+        "downloaded" if state == "absent" else "replaced",
+        bytes_received=sum(f.received for f in fetched),
+        resumed=any(f.resumed for f in fetched),
+        sources=tuple(f.url for f in fetched),
+    )
