@@ -4,62 +4,12 @@ on a folder of images with ground truth (docs/eval.md)."""
 from __future__ import annotations
 
 import argparse
-import json
 import sys
-from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 from ..errors import OcrkitError
 
-__all__ = ["add_parser", "parse_backend_options"]
-
-_TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"0", "false", "no", "off"}
-
-
-def _convert(value: str, type_name: str, key: str) -> Any:
-    """Turn ``-o key=value`` text into the option's declared type."""
-    kind = type_name.replace(" ", "").lower()
-    try:
-        if kind == "int":
-            return int(value)
-        if kind == "float":
-            return float(value)
-        if kind == "bool":
-            lowered = value.lower()
-            if lowered in _TRUE | _FALSE:
-                return lowered in _TRUE
-            raise ValueError(value)
-        if kind.startswith("list"):
-            return [v for v in value.split(",") if v]
-    except ValueError:
-        raise OcrkitError(f"option {key}={value!r}: expected a value of type {type_name}") from None
-    if kind.startswith("dict") or kind.startswith("mapping"):
-        try:
-            return json.loads(value)
-        except json.JSONDecodeError:
-            raise OcrkitError(f"option {key}={value!r}: expected a JSON object") from None
-    if "int" in kind.split("|") and value.lstrip("-").isdigit():
-        return int(value)  # e.g. "str|int" (tesseract psm: a name or a number)
-    return value
-
-
-def parse_backend_options(pairs: Sequence[str], backend: str) -> dict[str, Any]:
-    """``["psm=7", "lang=eng+deu"]`` -> typed options, checked against the backend's."""
-    from .._registry import get_registry
-
-    specs = {o.name: o for o in get_registry().require(backend).options}
-    options: dict[str, Any] = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        key = key.strip().replace("-", "_")
-        if not sep or not key:
-            raise OcrkitError(f"backend option {pair!r}: expected key=value")
-        spec = specs.get(key)
-        # Unknown names pass through: the engine rejects them listing the known ones.
-        options[key] = _convert(value, spec.type, key) if spec else value
-    return options
+__all__ = ["add_parser"]
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -96,10 +46,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from .._registry import get_registry
     from ..eval import ProgressBar, evaluate, load_dataset
+    from .read import parse_options
 
     dataset = load_dataset(args.dataset, args.limit)
-    options = parse_backend_options(args.options, args.backend)
+    options = parse_options(args.options, get_registry().require(args.backend))
     show = sys.stderr.isatty() if args.progress is None else args.progress
     bar = ProgressBar(f"eval {args.backend}", interactive=sys.stderr.isatty()) if show else None
     try:

@@ -111,11 +111,14 @@ def run_reader(
     ignore_case: bool = False,
     batch_size: int = 1,
     progress: ProgressCallback | None = None,
+    warmup: int = 0,
     close: bool = True,
 ) -> EvalReport:
     """Open *reader*, read every sample, score it, close it; return the report.
 
-    Peak memory covers loading and recognition. Images that the reader rejects
+    *warmup*: read the first *warmup* samples once, untimed, before measuring
+    (first calls pay one-off allocations); a reader with ``reset_counters()``
+    has it called after the warm-up. Peak memory covers loading and recognition. Images that the reader rejects
     with an :class:`ocrkit.OcrkitError` are recorded with their error and scored
     as empty output; any other exception propagates (it is a bug, not bad data).
     """
@@ -129,6 +132,11 @@ def run_reader(
         reader.open()
         load_s = time.perf_counter() - start
         try:
+            for sample in dataset.samples[:warmup]:
+                _read_batch(reader, [sample])
+            reset = getattr(reader, "reset_counters", None)
+            if callable(reset):
+                reset()
             done = 0
             if progress:
                 progress(0, len(dataset))
@@ -151,6 +159,7 @@ def run_reader(
                 if progress:
                     progress(done, len(dataset))
             description = reader.describe()
+            extra = dict(getattr(reader, "extra", dict)())
         finally:
             if close:
                 reader.close()
@@ -168,6 +177,7 @@ def run_reader(
         peak_rss_bytes=peak.peak,
         peak_rss_method=peak.method,
         samples=results,
+        extra=extra,
     )
 
 
@@ -181,6 +191,7 @@ def evaluate(
     limit: int | None = None,
     batch_size: int = 1,
     progress: ProgressCallback | None = None,
+    warmup: int = 0,
 ) -> EvalReport:
     """Evaluate an ocrkit backend on a dataset folder (see docs/eval.md).
 
@@ -193,4 +204,6 @@ def evaluate(
     else:
         dataset = dataset.head(limit)
     reader = EngineReader(backend, model, options)
-    return run_reader(dataset, reader, ignore_case=ignore_case, batch_size=batch_size, progress=progress)
+    return run_reader(
+        dataset, reader, ignore_case=ignore_case, batch_size=batch_size, progress=progress, warmup=warmup
+    )

