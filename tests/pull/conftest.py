@@ -211,8 +211,8 @@ def serve_catalog(model_server: ModelServer, real_models: dict[str, Path], tmp_p
                           "files": [file_entry("eng.traineddata", data["eng.traineddata"], [base + "eng.traineddata"],
                                                sha256=hashlib.sha256(b"not eng").hexdigest())]},
             "ppocr-mini": {"backend": "onnx", "layout": "directory", "files": set_files,
-                           "manifest": {"format": "ocrkit-ppocr-set/1", "name": "ppocr-mini",
-                                        "models": {r: {"file": f"{r}.onnx"} for r in ("det", "cls", "rec")}}},
+                           "manifest": {"format": "ocrkit-ppocr", "format_version": 1, "name": "ppocr-mini",
+                                        **{r: {"file": f"{r}.onnx"} for r in ("det", "cls", "rec")}}},
         },
     }
     path = tmp_path / "catalog.json"

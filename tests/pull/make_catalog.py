@@ -69,31 +69,33 @@ LANGUAGE_NAMES = {
     "osd": "orientation and script detection",
 }
 
-# PP-OCR sets: name -> (description, language, {role: (rapidocr version key, rapidocr model key)}).
+# PP-OCR sets: name -> (description, language, version, variant, {role: (rapidocr version key, kind, model key)}).
 CLS_V2 = ("PP-OCRv4", "cls", "ch_ppocr_mobile_v2.0_cls_mobile")
 PPOCR_SETS = {
     "ppocrv6-small": ("PP-OCRv6 small det/rec (multilingual) + mobile angle classifier; rapidocr's default",
-                      "multi", {"det": ("PP-OCRv6", "det", "multi_PP-OCRv6_det_small"),
-                                "cls": CLS_V2,
-                                "rec": ("PP-OCRv6", "rec", "multi_PP-OCRv6_rec_small")}),
+                      "multi", "6", "small",
+                      {"det": ("PP-OCRv6", "det", "multi_PP-OCRv6_det_small"), "cls": CLS_V2,
+                       "rec": ("PP-OCRv6", "rec", "multi_PP-OCRv6_rec_small")}),
     "ppocrv6-tiny": ("PP-OCRv6 tiny det/rec + mobile angle classifier: smallest and fastest",
-                     "multi", {"det": ("PP-OCRv6", "det", "multi_PP-OCRv6_det_tiny"),
-                               "cls": CLS_V2,
-                               "rec": ("PP-OCRv6", "rec", "multi_PP-OCRv6_rec_tiny")}),
+                     "multi", "6", "tiny",
+                     {"det": ("PP-OCRv6", "det", "multi_PP-OCRv6_det_tiny"), "cls": CLS_V2,
+                      "rec": ("PP-OCRv6", "rec", "multi_PP-OCRv6_rec_tiny")}),
     "ppocrv6-medium": ("PP-OCRv6 medium det/rec (multilingual) + mobile angle classifier: most accurate v6",
-                       "multi", {"det": ("PP-OCRv6", "det", "multi_PP-OCRv6_det_medium"),
-                                 "cls": CLS_V2,
-                                 "rec": ("PP-OCRv6", "rec", "multi_PP-OCRv6_rec_medium")}),
+                       "multi", "6", "medium",
+                       {"det": ("PP-OCRv6", "det", "multi_PP-OCRv6_det_medium"), "cls": CLS_V2,
+                        "rec": ("PP-OCRv6", "rec", "multi_PP-OCRv6_rec_medium")}),
     "ppocrv5-mobile": ("PP-OCRv5 mobile det/rec (Chinese + English) + mobile angle classifier",
-                       "ch", {"det": ("PP-OCRv5", "det", "ch_PP-OCRv5_det_mobile"),
-                              "cls": CLS_V2,
-                              "rec": ("PP-OCRv5", "rec", "ch_PP-OCRv5_rec_mobile")}),
+                       "ch", "5", "mobile",
+                       {"det": ("PP-OCRv5", "det", "ch_PP-OCRv5_det_mobile"), "cls": CLS_V2,
+                        "rec": ("PP-OCRv5", "rec", "ch_PP-OCRv5_rec_mobile")}),
     "ppocrv4-en-mobile": ("PP-OCRv3 English det + PP-OCRv4 English rec + mobile angle classifier",
-                          "en", {"det": ("PP-OCRv4", "det", "en_PP-OCRv3_det_mobile"),
-                                 "cls": CLS_V2,
-                                 "rec": ("PP-OCRv4", "rec", "en_PP-OCRv4_rec_mobile")}),
+                          "en", "4", "en-mobile",
+                          {"det": ("PP-OCRv4", "det", "en_PP-OCRv3_det_mobile"), "cls": CLS_V2,
+                           "rec": ("PP-OCRv4", "rec", "en_PP-OCRv4_rec_mobile")}),
 }
-SET_MANIFEST_FORMAT = "ocrkit-ppocr-set/1"
+#: The onnx backend's set manifest (docs/backends/onnx.md); unlisted keys take its defaults
+#: (PaddleOCR normalisation, det limit 960 max, rec height 48, characters from the rec model's metadata).
+SET_MANIFEST = {"format": "ocrkit-ppocr", "format_version": 1, "family": "PP-OCR"}
 
 
 def sha256(path: Path) -> str:
@@ -150,8 +152,10 @@ def ppocr_entries(site: Path) -> dict[str, dict]:
     onnx = config["onnxruntime"]
     shipped = {p.name: p for p in (site / "rapidocr" / "models").glob("*.onnx")}
     models: dict[str, dict] = {}
-    for name, (description, language, roles) in PPOCR_SETS.items():
-        files, manifest_roles, all_local = [], {}, True
+    for name, (description, language, version, variant, roles) in PPOCR_SETS.items():
+        files, all_local = [], True
+        manifest = {**SET_MANIFEST, "name": name, "version": version, "variant": variant, "language": language,
+                    "sha256": {}}
         for role, (version, kind, key) in roles.items():
             spec = onnx[version][kind][key]
             url, digest = spec["model_dir"], spec["SHA256"].lower()
@@ -166,7 +170,8 @@ def ppocr_entries(site: Path) -> dict[str, dict]:
             file_name = f"{role}.onnx"
             files.append({"name": file_name, "size": size, "sha256": digest, "urls": [url],
                           "upstream_name": upstream_name})
-            manifest_roles[role] = {"file": file_name, "upstream": upstream_name, "model_key": key}
+            manifest[role] = {"file": file_name}
+            manifest["sha256"][file_name] = digest
         provenance = "URLs and sha256 from rapidocr 3.10 default_models.yaml; " + (
             "sizes and digests recomputed from the copies in the rapidocr 3.10 wheel"
             if all_local else "sizes not established (null) where rapidocr does not ship the file")
@@ -178,8 +183,7 @@ def ppocr_entries(site: Path) -> dict[str, dict]:
             "provenance": provenance,
             "layout": "directory",
             "files": files,
-            "manifest": {"format": SET_MANIFEST_FORMAT, "name": name, "language": language,
-                         "models": manifest_roles},
+            "manifest": manifest,
         }
     return models
 

@@ -76,8 +76,24 @@ def test_pull_of_a_ppocr_set_publishes_the_whole_directory(ocrkit_home, serve_ca
     for name in ("cls.onnx", "det.onnx", "rec.onnx"):
         assert sha256_file(folder / name) == sha256_file(real_models[name])
     manifest = json.loads((folder / "manifest.json").read_text())
-    assert manifest["models"]["rec"] == {"file": "rec.onnx"}
+    assert manifest["rec"] == {"file": "rec.onnx"}
     assert sorted(os.listdir(folder.parent)) == ["ppocr-mini"]  # staging and parts are gone
+
+
+def test_pulled_ppocr_set_is_found_and_used_by_the_onnx_backend(ocrkit_home, serve_catalog, data_dir, truth):
+    import ocrkit
+
+    catalog, _ = serve_catalog
+    _pull("ppocr-mini", ocrkit_home, catalog)
+    folder = ocrkit_home / "onnx" / "ppocr-mini"
+    with ocrkit.open("onnx", "ppocr-mini") as ocr:
+        found = {m.name: m for m in ocr.list_models()}
+        assert found["ppocr-mini"].source == "store"
+        assert Path(found["ppocr-mini"].path).resolve() == folder.resolve()
+        loaded = [Path(f).resolve() for m in ocr.loaded_models for f in (m.files or (m.path,))]
+        assert (folder / "rec.onnx").resolve() in loaded
+        page = ocr.recognize(data_dir / "line_hello.png", layout="line")
+    assert page.text.strip() == truth["line_hello.png"]
 
 
 def test_pull_rejects_a_name_of_another_backend_and_unknown_names(ocrkit_home, serve_catalog):
