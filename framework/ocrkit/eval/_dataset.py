@@ -111,6 +111,8 @@ def _parse_row(row: Any, root: Path, where: str) -> Sample:
 
 def load_dataset(path: str | Path, limit: int | None = None) -> Dataset:
     """Read and check a dataset folder (or its ``manifest.jsonl``); keep the first *limit* rows."""
+    if limit is not None and limit < 1:
+        raise DatasetError(f"limit must be a positive number of samples, got {limit}")
     root, manifest = _manifest_path(Path(path).expanduser())
     try:
         lines = manifest.read_text(encoding="utf-8").splitlines()

@@ -1,0 +1,132 @@
+"""The benchmark harness: a smoke run of the real command on a tiny subset, the
+session.run timer on a real ONNX model, and how targets are judged.
+
+The benchmarks themselves (full datasets, ratios against the anchors) are not
+part of the test run: see docs/benchmarks.md."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from ocrkit.eval import EvalReport, SampleResult, score_text
+from ocrkit.eval.bench import SessionRunTimer
+from ocrkit.eval.bench._output import to_markdown
+from ocrkit.eval.bench._suite import (
+    BenchResults,
+    GroupResult,
+    ParallelResult,
+    ReaderResult,
+    evaluate_targets,
+)
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_benchmark_command_smoke(tiny_lines: Path, tiny_pages: Path, tmp_path: Path) -> None:
+    out = tmp_path / "bench"
+    proc = subprocess.run(
+        [sys.executable, "-m", "ocrkit.eval.bench", "--dataset", str(tiny_lines), "--dataset", str(tiny_pages),
+         "--limit", "3", "--out", str(out)],
+        capture_output=True, text=True, timeout=120, cwd=tmp_path,
+        env={**os.environ, "RAPIDOCR_LOG_LEVEL": "WARNING"},
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    doc = json.loads((out / "latest.json").read_text(encoding="utf-8"))
+    markdown = (out / "latest.md").read_text(encoding="utf-8")
+    assert markdown.strip() in proc.stdout
+    groups = {(g["dataset"], g["backend"]): g for g in doc["groups"]}
+    assert set(groups) == {("lines", "tesseract"), ("lines", "onnx"), ("pages", "tesseract"), ("pages", "onnx")}
+    for (dataset, backend), group in groups.items():
+        readers = {r["label"]: r for r in group["readers"]}
+        own = readers[f"ocrkit {backend}"]
+        assert own["skipped"] is None and own["report"]["dataset"]["count"] == (3 if dataset == "lines" else 2)
+        expected = {"raw tesserocr", "pytesseract", "tesseract command"} if backend == "tesseract" else {"RapidOCR"}
+        assert expected <= set(readers)
+        for label in expected:  # measured, or skipped with the reason (e.g. pytesseract not installed)
+            r = readers[label]
+            assert (r["report"] is not None) != bool(r["skipped"]), r
+            if r["report"]:
+                assert r["ratio_ocrkit_over_this"] > 0
+                assert r["report"]["accuracy"]["cer"] < 0.2, (label, dataset)
+        if backend == "onnx":
+            assert group["session_run_s"] > 0 and group["pipeline_over_session_run"] > 0
+    assert len(doc["parallel"]) == 4 and all(p["skipped"] is None for p in doc["parallel"]), doc["parallel"]
+    assert any(t["name"].startswith("Tesseract vs raw tesserocr") for t in doc["targets"])
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        assert "no chart" in proc.stderr
+    else:
+        assert (out / "latest.png").read_bytes().startswith(b"\x89PNG")
+
+
+def test_session_run_timer_times_a_real_session_and_restores_onnxruntime() -> None:
+    ort = pytest.importorskip("onnxruntime")
+    import rapidocr
+
+    model = Path(rapidocr.__file__).parent / "models" / "ch_ppocr_mobile_v2.0_cls_mobile.onnx"
+    session = ort.InferenceSession(str(model), providers=["CPUExecutionProvider"])
+    name = session.get_inputs()[0].name
+    batch = np.zeros((2, 3, 48, 192), dtype=np.float32)
+    original = ort.InferenceSession.run
+    with SessionRunTimer() as timer:
+        session.run(None, {name: batch})  # a session created before the timer is timed too
+        session.run(None, {name: batch})
+        assert timer.calls == 2 and timer.seconds > 0
+        timer.reset()
+        assert (timer.calls, timer.seconds) == (0, 0.0)
+        session.run(None, {name: batch})
+        assert timer.calls == 1
+    session.run(None, {name: batch})
+    assert timer.calls == 1  # no longer counting
+    assert ort.InferenceSession.run is original
+
+
+def fake_report(label: str, seconds: float, hypothesis: str, reference: str = "a b c d", n: int = 4) -> EvalReport:
+    """A report with chosen numbers: the judging logic is arithmetic, no engine needed."""
+    samples = [
+        SampleResult(f"{i}", "page", reference, hypothesis, seconds / n, score_text(reference, hypothesis))
+        for i in range(n)
+    ]
+    return EvalReport("ds", "ds", "page", {"label": label}, False, 1, 0.1, seconds, seconds, 1, 2, "vmhwm", samples)
+
+
+def test_targets_are_judged_on_ratios_and_accuracy() -> None:
+    pages = GroupResult("sroie", "page", "onnx", True, [
+        ReaderResult("ocrkit onnx", "ocrkit", fake_report("ocrkit onnx", 2.0, "a b c d")),
+        ReaderResult("RapidOCR", "anchor", fake_report("RapidOCR", 4.0, "a b c x")),
+    ])
+    pages.readers[0].report.extra["session_run_s"] = 1.9  # type: ignore[union-attr]
+    lines = GroupResult("uw3", "line", "onnx", False, [
+        ReaderResult("ocrkit onnx", "ocrkit", fake_report("ocrkit onnx", 1.0, "a b c x")),
+        ReaderResult("RapidOCR", "anchor", fake_report("RapidOCR", 5.0, "a b c d")),
+    ])
+    tess = GroupResult("uw3", "line", "tesseract", False, [
+        ReaderResult("ocrkit tesseract", "ocrkit", fake_report("ocrkit tesseract", 1.0, "a")),
+        ReaderResult("raw tesserocr", "floor", fake_report("raw tesserocr", 0.9, "a")),
+        ReaderResult("tesseract command", "anchor", None, skipped="not installed"),
+    ])
+    par = ParallelResult("tesseract", "uw3", "line", 10, {"pool_size": 1}, default_s=1.0, threads_s=0.8, restricted_s=1.5)
+    results = BenchResults({}, {"cpus": 2, "python": "3", "processor": "x", "versions": {}}, [pages, lines, tess], [par])
+    results.targets = evaluate_targets(results)
+    targets = {t.name: t for t in results.targets}
+
+    assert pages.ratio("RapidOCR") == pytest.approx(2.0)
+    assert targets["ONNX pages vs RapidOCR (sroie)"].met is True  # 2x and better F1
+    assert targets["ONNX lines (batched) vs RapidOCR (uw3)"].met is False  # 5x but worse CER
+    assert "CER" in targets["ONNX lines (batched) vs RapidOCR (uw3)"].measured
+    assert targets["ONNX pipeline / session.run (sroie)"].met is True  # 2.0 / 1.9 = 1.05
+    assert targets["Tesseract vs raw tesserocr (uw3)"].met is False  # 0.9x
+    assert targets["Tesseract lines vs tesseract command (uw3)"].met is None  # anchor skipped
+    assert par.ratio == pytest.approx(1.5 / 0.8)
+    assert targets["Parallel tesseract: default vs 1 thread (uw3, 10 images)"].met is True
+    markdown = to_markdown(results)
+    assert "**NOT met**" in markdown and "skipped: not installed" in markdown
+    assert "session.run only (floor)" in markdown
