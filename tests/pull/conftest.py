@@ -136,7 +136,9 @@ def _handler(server: ModelServer) -> type[BaseHTTPRequestHandler]:
 
 
 @pytest.fixture
-def model_server() -> Iterator[ModelServer]:
+def model_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[ModelServer]:
+    for var in ("no_proxy", "NO_PROXY"):  # a CI proxy must not intercept 127.0.0.1
+        monkeypatch.setenv(var, "127.0.0.1,localhost")
     server = ModelServer()
     server.httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(server))
     server.httpd.daemon_threads = True

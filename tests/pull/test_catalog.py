@@ -152,3 +152,20 @@ def test_missing_or_broken_catalogue_files(tmp_path):
 def test_invalid_catalogues_are_refused_with_a_reason(document, message):
     with pytest.raises(CatalogError, match=message):
         parse_catalog(document, source="test")
+
+
+def test_a_mirror_directory_works_offline_through_file_urls(tmp_path, real_models, ocrkit_home):
+    mirror = tmp_path / "mirror"
+    mirror.mkdir()
+    data = real_models["deu.traineddata"].read_bytes()
+    (mirror / "deu.traineddata").write_bytes(data)
+    (mirror / "catalog.json").write_text(json.dumps(_doc(deu=_one_file(
+        "deu.traineddata",
+        files=[{"name": "deu.traineddata", "size": len(data), "sha256": hashlib.sha256(data).hexdigest(),
+                "urls": ["deu.traineddata"]}],
+    ))))
+
+    result = pull_model("deu", store=ocrkit_home, catalog=mirror / "catalog.json")
+
+    assert result.sources == ((mirror / "deu.traineddata").resolve().as_uri(),)
+    assert (ocrkit_home / "tesseract" / "deu.traineddata").read_bytes() == data
