@@ -12,13 +12,12 @@ from __future__ import annotations
 import http.client
 import os
 import re
-import socket
 import urllib.error
-import urllib.parse
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from ..errors import ChecksumMismatchError, DownloadError
 
@@ -61,6 +60,15 @@ def _open(url: str, offset: int, timeout: float) -> http.client.HTTPResponse:
         headers["Range"] = f"bytes={offset}-"
     request = urllib.request.Request(url, headers=headers)
     return urllib.request.urlopen(request, timeout=timeout)  # noqa: S310 - scheme checked by the catalogue
+
+
+def _flush(out: BinaryIO, part: Path) -> None:
+    """Make the bytes received durable, so a resume after a crash starts from real data."""
+    try:
+        out.flush()
+        os.fsync(out.fileno())
+    except OSError as exc:
+        raise DownloadError(f"cannot write {part}: {exc.strerror or exc}") from exc
 
 
 def fetch(
@@ -115,34 +123,42 @@ def fetch(
         limit = size if size is not None else MAX_UNKNOWN_SIZE
         done = start
         received = 0
-        with open(part, "ab" if start else "wb") as out:
+        try:
+            out = open(part, "ab" if start else "wb")
+        except OSError as exc:
+            raise DownloadError(f"cannot write {part}: {exc.strerror or exc}") from exc
+        with out:
             if progress:
                 progress(label, done, total)
-            try:
-                while True:
+            while True:
+                try:
                     block = response.read(_CHUNK)
-                    if not block:
-                        break
-                    if done + len(block) > limit:
-                        out.close()
-                        part.unlink(missing_ok=True)
-                        raise ChecksumMismatchError(
-                            f"{url} sends more than the {limit} bytes the catalogue gives for {label}; "
-                            "refused (nothing was written to the store)"
-                        )
+                except (OSError, http.client.HTTPException) as exc:  # reset, timeout, IncompleteRead
+                    _flush(out, part)
+                    raise TransferInterrupted(
+                        f"{url}: the transfer broke after {done} bytes ({_describe(exc)})"
+                    ) from exc
+                if not block:
+                    break
+                if done + len(block) > limit:
+                    out.close()
+                    part.unlink(missing_ok=True)
+                    raise ChecksumMismatchError(
+                        f"{url} sends more than the {limit} bytes the catalogue gives for {label}; "
+                        "refused (nothing was written to the store)"
+                    )
+                try:
                     out.write(block)
-                    done += len(block)
-                    received += len(block)
-                    if progress:
-                        progress(label, done, total)
-            except (OSError, http.client.HTTPException, socket.timeout) as exc:
-                out.flush()
-                os.fsync(out.fileno())
-                raise TransferInterrupted(
-                    f"{url}: the transfer broke after {done} bytes ({_describe(exc)})"
-                ) from exc
-            out.flush()
-            os.fsync(out.fileno())
+                except OSError as exc:  # disk full, quota: retrying would not help
+                    raise DownloadError(
+                        f"cannot write {part} after {done} bytes: {exc.strerror or exc}; "
+                        "free some space and pull again to resume"
+                    ) from exc
+                done += len(block)
+                received += len(block)
+                if progress:
+                    progress(label, done, total)
+            _flush(out, part)
         if expected_body is not None and received < expected_body:
             raise TransferInterrupted(
                 f"{url}: the connection closed after {done} of {start + expected_body} bytes"

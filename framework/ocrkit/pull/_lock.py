@@ -43,7 +43,10 @@ def exclusive_lock(path: Path, timeout: float, what: str) -> Iterator[None]:
     deadline = time.monotonic() + timeout
     delay = 0.01
     while True:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise DownloadError(f"cannot write to the model store ({path}): {exc.strerror or exc}") from exc
         if _try_lock(fd):
             try:
                 same = os.path.samestat(os.fstat(fd), os.stat(path))
