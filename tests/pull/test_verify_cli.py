@@ -41,6 +41,25 @@ def test_verify_reports_ok_mismatch_and_unknown(ocrkit_home, serve_catalog):
     assert [r.name for r in only_onnx] == ["ppocr-mini"]
 
 
+def test_a_set_imported_under_upstream_names_verifies_and_counts_as_present(ocrkit_home, serve_catalog, real_models):
+    catalog, server = serve_catalog
+    folder = ModelStore(ocrkit_home).path("onnx") / "ppocr-mini"
+    folder.mkdir()
+    for role, upstream in (("det", "PP-OCRv6_det_small.onnx"), ("cls", "ch_ppocr_mobile_v2.0_cls_mobile.onnx"),
+                           ("rec", "PP-OCRv6_rec_small.onnx")):
+        (folder / upstream).write_bytes(real_models[f"{role}.onnx"].read_bytes())
+    (folder / "manifest.json").write_text('{"format": "ocrkit-ppocr", "det": {"file": "PP-OCRv6_det_small.onnx"}}')
+
+    [row] = verify_store("onnx", store=ocrkit_home, catalog=catalog)
+    assert (row.status, row.entries) == (OK, ("ppocr-mini",))
+    assert pull_model("ppocr-mini", store=ocrkit_home, catalog=catalog, timeout=10).status == "present"
+    assert server.body_requests("det.onnx") == []
+
+    (folder / "PP-OCRv6_rec_small.onnx").write_bytes(b"something else")
+    [row] = verify_store("onnx", store=ocrkit_home, catalog=catalog)
+    assert row.status == MISMATCH and "rec.onnx is missing" in row.detail
+
+
 def test_cli_pull_shows_progress_on_stderr_and_the_result_on_stdout(ocrkit_home, serve_catalog, capsys):
     catalog, _ = serve_catalog
     assert main(["models", "pull", "eng", "--catalog", str(catalog)]) == 0

@@ -91,7 +91,7 @@ class CatalogEntry:
         return None if any(s is None for s in sizes) else sum(s for s in sizes if s is not None)
 
     def manifest_bytes(self) -> bytes | None:
-        """The manifest exactly as written into the store (stable, so it can be verified)."""
+        """The manifest as written into the store (deterministic JSON)."""
         if self.manifest is None:
             return None
         return (json.dumps(self.manifest, indent=2, sort_keys=True) + "\n").encode("utf-8")
