@@ -33,9 +33,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(func=lambda args: (p.print_help(), 2)[1])
     sub = p.add_subparsers(dest="models_command", metavar="SUBCOMMAND")
 
-    def command(name: str, help: str, func: Any, json: bool = True, dry_run: bool = False) -> argparse.ArgumentParser:
+    def command(
+        name: str, help: str, func: Any, json: bool = True, dry_run: bool = False,
+        backend_help: str = "only this backend (default: all)",
+    ) -> argparse.ArgumentParser:
         c = sub.add_parser(name, help=help, description=help[0].upper() + help[1:] + ".")
-        c.add_argument("--backend", "-b", metavar="B", help="only this backend (default: all)")
+        c.add_argument("--backend", "-b", metavar="B", help=backend_help)
         if json:
             c.add_argument("--json", action="store_true", help="machine-readable output")
         if dry_run:
@@ -45,13 +48,16 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
     c = command("list", "list the models discovery finds (store, env, packages, system)", _list)
     c.add_argument("--local", action="store_true", help="only the store's entries (names joinable with `models path`)")
-    command("path", "print the store directory (of one backend with --backend)", _path, json=False)
+    command("path", "print the store directory (of one backend with --backend)", _path, json=False,
+            backend_help="print this backend's directory instead of the store root")
     command("audit", "size, sha256 and OLD/CURRENT status of every model in the store", _audit)
-    c = command("rm", "delete models from the store by name", _rm, dry_run=True)
+    c = command("rm", "delete models from the store by name", _rm, dry_run=True,
+                backend_help="the backend whose store holds NAME (default: the one that has it)")
     c.add_argument("names", nargs="+", metavar="NAME", help="store entry names, as `models list --local` shows")
     c = command("prune", "delete OLD models (or those with --prefix) from the store", _prune, dry_run=True)
     c.add_argument("--prefix", help="delete entries whose name starts with PREFIX instead of the OLD ones")
-    c = command("import", "copy a discovered model or a model file/directory into the store", _import, dry_run=True)
+    c = command("import", "copy a discovered model or a model file/directory into the store", _import, dry_run=True,
+                backend_help="the backend the model is for (default: found by name, or guessed from the file format)")
     c.add_argument("source", metavar="NAME_OR_PATH", help="a model name from `models list`, or a path")
     c.add_argument("--force", action="store_true", help="replace an entry of the same name")
 
