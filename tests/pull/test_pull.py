@@ -183,6 +183,20 @@ def test_cut_connection_keeps_the_part_and_the_next_pull_resumes_with_range(ocrk
     assert sorted(os.listdir(result.path.parent)) == [ENG]
 
 
+def test_a_successful_pull_removes_parts_left_for_the_same_name(ocrkit_home, serve_catalog):
+    catalog, _ = serve_catalog
+    store_dir = ModelStore(ocrkit_home).path("tesseract")
+    abandoned = store_dir / f"{ENG}.8280aed0782f.part"  # e.g. an eng-best pull given up on
+    abandoned.write_bytes(b"x" * 100)
+    other = store_dir / "deu.traineddata.19d219bbb667.part"  # another name: not ours to delete
+    other.write_bytes(b"y" * 100)
+
+    _pull("eng", ocrkit_home, catalog)
+
+    assert not abandoned.exists()
+    assert other.exists()
+
+
 def test_a_pull_retries_broken_connections_by_itself(ocrkit_home, serve_catalog, real_models):
     catalog, server = serve_catalog
     server.cut_after, server.cuts = 400_000, 2

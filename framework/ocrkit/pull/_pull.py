@@ -114,6 +114,16 @@ def _part_path(entry: CatalogEntry, spec: CatalogFile, directory: Path) -> Path:
     return directory / f"{prefix}{spec.name}.{spec.sha256[:12]}.part"
 
 
+def _remove_stale_parts(entry: CatalogEntry, directory: Path) -> None:
+    """Delete ``.part`` files left for this store name (another version, an abandoned pull).
+
+    Runs under the name's lock, so no live download of the same name can own them.
+    """
+    pattern = f"{entry.target}.*.part" if entry.layout == "file" else f"{entry.target}--*.part"
+    for part in directory.glob(pattern):
+        part.unlink(missing_ok=True)
+
+
 @dataclass
 class _Fetched:
     part: Path
@@ -274,6 +284,7 @@ def pull_model(
     with exclusive_lock(directory / f"{entry.target}.lock", lock_timeout, f"{entry.name!r}"):
         state = installed_state(entry, target)
         if state is None:
+            _remove_stale_parts(entry, directory)
             return PullResult(entry.name, entry.backend, target, "present")
         if state != "absent":
             if not force:
@@ -287,6 +298,7 @@ def pull_model(
             for spec in entry.files
         ]
         _publish(entry, directory, target, fetched)
+        _remove_stale_parts(entry, directory)
     return PullResult(
         entry.name,
         entry.backend,
