@@ -8,11 +8,12 @@ backend has a rotated or quadrilateral shape. Confidences are in ``[0, 1]``.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["BBox", "Polygon", "Word", "Line", "Block", "Page", "union_bbox"]
+__all__ = ["BBox", "Polygon", "Word", "Line", "Block", "Page", "union_bbox", "dumps_json"]
 
 BBox = tuple[int, int, int, int]
 Polygon = tuple[tuple[float, float], ...]
@@ -31,6 +32,20 @@ def union_bbox(boxes: Iterable[BBox]) -> BBox:
         max(b[2] for b in boxes),
         max(b[3] for b in boxes),
     )
+
+
+_NUMBER = r"-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?"
+#: An indented array of numbers. It must span lines, and JSON strings never contain a
+#: raw newline, so text that merely looks like ``[1, 2]`` is never touched.
+_NUMBER_ARRAY = re.compile(rf"\[\n\s*({_NUMBER}(?:,\n\s*{_NUMBER})*)\n\s*\]")
+
+
+def dumps_json(data: Any, indent: int | None = 2) -> str:
+    """``json.dumps`` for results: indented, but boxes and points on one line each."""
+    text = json.dumps(data, ensure_ascii=False, indent=indent, default=str)
+    if indent is None:
+        return text
+    return _NUMBER_ARRAY.sub(lambda m: "[" + re.sub(r",\n\s*", ", ", m.group(1)) + "]", text)
 
 
 def _poly(p: Polygon | None) -> list[list[float]] | None:
@@ -142,7 +157,7 @@ class Page:
     def to_json(self, indent: int | None = 2) -> str:
         """The JSON document described in docs/json-format.md (``meta`` values that are
         not JSON types are written as strings)."""
-        return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent, default=str)
+        return dumps_json(self.to_dict(), indent)
 
     @classmethod
     def from_json(cls, text: str | bytes) -> Page:

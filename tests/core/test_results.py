@@ -71,3 +71,12 @@ def test_empty_page_round_trip() -> None:
 def test_union_bbox() -> None:
     assert union_bbox([]) == (0, 0, 0, 0)
     assert union_bbox([(5, 6, 7, 8), (1, 9, 3, 10)]) == (1, 6, 7, 10)
+
+
+def test_json_puts_boxes_on_one_line_and_leaves_text_alone() -> None:
+    tricky = "[1,   2]\n[3,\n4]"
+    page = Page(width=9, height=9, blocks=[Block([Line(tricky, 0.5, (1, 2, 3, 4), polygon=((1, 2), (3, 4)))])])
+    text = page.to_json()
+    assert '"bbox": [1, 2, 3, 4]' in text and '[1.0, 2.0]' in text
+    assert json.loads(text) == page.to_dict()
+    assert json.loads(text)["blocks"][0]["lines"][0]["text"] == tricky

@@ -7,7 +7,6 @@ read; the exit code is then 1. ``-`` reads image bytes from stdin.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -17,7 +16,7 @@ from .._records import BackendInfo
 from .._registry import get_registry
 from ..errors import BadImageError, OcrkitError
 from ..images import PageImage, load_image
-from ..results import Page
+from ..results import Page, dumps_json
 
 __all__ = ["add_parser", "parse_options"]
 
@@ -95,7 +94,7 @@ def _images(files: Sequence[str], max_pixels: int) -> Iterator[tuple[str, PageIm
 def _render(results: list[tuple[str, Page]], fmt: str) -> str:
     if fmt == "json":
         docs = [page.to_dict() for _, page in results]
-        return json.dumps(docs[0] if len(docs) == 1 else docs, ensure_ascii=False, indent=2, default=str) + "\n"
+        return dumps_json(docs[0] if len(docs) == 1 else docs) + "\n"
     if len(results) == 1:
         text = results[0][1].text
         return text if text.endswith("\n") or not text else text + "\n"
