@@ -1,10 +1,21 @@
-"""ONNX (PP-OCR) backend hooks (placeholder until the onnx issue lands)."""
+"""ONNX backend hooks: PP-OCR detection, angle classification and recognition on
+onnxruntime.
+
+Importing this module is cheap: onnxruntime, OpenCV and pyclipper are imported
+inside the hooks that need them (load and recognise), never at import time.
+"""
 
 from __future__ import annotations
 
 import importlib.metadata
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
 
-from ocrkit.backend import BackendInfo, hookimpl
+from ocrkit.backend import BackendInfo, ModelHandle, ModelRecord, Page, PageImage, hookimpl
+
+from ._modelset import BACKEND, discover_sets, import_set, select_set, set_from_record
+from ._settings import OPTIONS, parse_options
 
 
 @hookimpl
@@ -14,11 +25,65 @@ def ocrkit_describe_backend() -> BackendInfo:
     except importlib.metadata.PackageNotFoundError:
         version = "not installed"
     return BackendInfo(
-        name="onnx",
+        name=BACKEND,
         version=version,
         description="PP-OCR detection, angle and recognition models on onnxruntime",
-        capabilities=frozenset({"page", "line", "detect", "words", "polygons", "gpu", "threadsafe"}),
+        capabilities=frozenset({"page", "line", "detect", "words", "polygons", "blocks", "gpu", "threadsafe"}),
         model_formats=("onnx",),
+        options=OPTIONS,
         requires=("onnxruntime", "cv2", "pyclipper"),
         install_hint='pip install "ocrkit[onnx]"',
     )
+
+
+@hookimpl
+def ocrkit_discover_models(backend: str, store_dir: Path) -> Sequence[ModelRecord] | None:
+    if backend != BACKEND:
+        return None
+    return discover_sets(store_dir)
+
+
+@hookimpl
+def ocrkit_load_model(
+    backend: str, model: str | None, models: Sequence[ModelRecord], options: Mapping[str, Any]
+) -> ModelHandle | None:
+    if backend != BACKEND:
+        return None
+    settings = parse_options(options)
+    record = select_set(model, models)
+    model_set = set_from_record(record)
+
+    from ._pipeline import Pipeline  # imports numpy-heavy modules; onnxruntime inside
+
+    pipeline = Pipeline(model_set, settings)
+    return ModelHandle(
+        backend=BACKEND,
+        name=model_set.name,
+        models=(record,),
+        state=pipeline,
+        options=dict(options),
+    )
+
+
+@hookimpl
+def ocrkit_recognize(handle: ModelHandle, images: Sequence[PageImage], layout: str) -> list[Page] | None:
+    if handle.backend != BACKEND:
+        return None
+    return handle.state.recognize(images, layout)
+
+
+@hookimpl
+def ocrkit_free_model(handle: ModelHandle) -> bool | None:
+    if handle.backend != BACKEND:
+        return None
+    pipeline = handle.state
+    if pipeline is not None:
+        pipeline.close()
+    return True
+
+
+@hookimpl
+def ocrkit_import_model(record: ModelRecord, dest_dir: Path) -> Path | None:
+    if record.backend != BACKEND:
+        return None
+    return import_set(record, dest_dir)

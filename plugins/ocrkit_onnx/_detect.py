@@ -1,0 +1,170 @@
+"""DB text detection: resize under a side limit, normalise, probability map, and the
+post-processing that turns the map into text-line quadrilaterals.
+
+All pixel work is OpenCV/numpy; Python only loops over contours (a few hundred
+at most), never over pixels.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ._imageops import normalised_blob, resize
+
+if TYPE_CHECKING:
+    import onnxruntime
+
+__all__ = ["DetParams", "Detector", "detect_resize_shape", "order_quad"]
+
+#: Minimum side (in probability-map pixels) of a kept box, before and after unclipping.
+_MIN_SIDE = 3
+
+
+@dataclass(frozen=True)
+class DetParams:
+    limit_side_len: int = 960
+    limit_type: str = "max"
+    max_side_len: int = 4000
+    thresh: float = 0.3
+    box_thresh: float = 0.5
+    unclip_ratio: float = 1.6
+    max_candidates: int = 1000
+    use_dilation: bool = True
+
+
+def detect_resize_shape(height: int, width: int, params: DetParams) -> tuple[int, int]:
+    """Network input size: a multiple of 32 per side, scaled to respect the limits.
+
+    ``limit_type="max"`` shrinks so the longest side is at most ``limit_side_len``;
+    ``"min"`` enlarges so the shortest side is at least ``limit_side_len``. Either
+    way the longest side never exceeds ``max_side_len`` (memory and time bound).
+    """
+    limit = float(params.limit_side_len)
+    if params.limit_type == "min":
+        ratio = limit / min(height, width) if min(height, width) < limit else 1.0
+    else:
+        ratio = limit / max(height, width) if max(height, width) > limit else 1.0
+    if max(height, width) * ratio > params.max_side_len:
+        ratio = params.max_side_len / max(height, width)
+    rh = max(32, int(round(height * ratio / 32.0)) * 32)
+    rw = max(32, int(round(width * ratio / 32.0)) * 32)
+    return rh, rw
+
+
+def order_quad(points: np.ndarray) -> np.ndarray:
+    """Order 4 points as top-left, top-right, bottom-right, bottom-left (float32)."""
+    pts = points[np.argsort(points[:, 0], kind="stable")]
+    left, right = pts[:2], pts[2:]
+    tl, bl = left[np.argsort(left[:, 1], kind="stable")]
+    tr, br = right[np.argsort(right[:, 1], kind="stable")]
+    return np.array([tl, tr, br, bl], dtype=np.float32)
+
+
+def _box_score(prob: np.ndarray, quad: np.ndarray) -> float:
+    """Mean probability inside the quadrilateral (on its bounding window only)."""
+    import cv2
+
+    h, w = prob.shape
+    x0 = int(np.clip(np.floor(quad[:, 0].min()), 0, w - 1))
+    x1 = int(np.clip(np.ceil(quad[:, 0].max()), 0, w - 1))
+    y0 = int(np.clip(np.floor(quad[:, 1].min()), 0, h - 1))
+    y1 = int(np.clip(np.ceil(quad[:, 1].max()), 0, h - 1))
+    mask = np.zeros((y1 - y0 + 1, x1 - x0 + 1), dtype=np.uint8)
+    shifted = (quad - np.array([x0, y0], dtype=np.float32)).round().astype(np.int32)
+    cv2.fillPoly(mask, shifted.reshape(1, -1, 2), 1)
+    return float(cv2.mean(prob[y0 : y1 + 1, x0 : x1 + 1], mask)[0])
+
+
+def _unclip(quad: np.ndarray, ratio: float) -> np.ndarray | None:
+    """Grow the shrunk DB kernel back to the text extent (Vatti offset, round joins)."""
+    import cv2
+    import pyclipper
+
+    area = abs(float(cv2.contourArea(quad)))
+    length = float(cv2.arcLength(quad.reshape(-1, 1, 2), True))
+    if length <= 0 or area <= 0:
+        return None
+    distance = area * ratio / length
+    offset = pyclipper.PyclipperOffset()
+    # pyclipper works on integers: scale up to keep sub-pixel precision.
+    scale = 4.0
+    offset.AddPath((quad * scale).round().astype(np.int64).tolist(), pyclipper.JT_ROUND, pyclipper.ET_CLOSEDPOLYGON)
+    expanded = offset.Execute(distance * scale)
+    if not expanded:
+        return None
+    biggest = max(expanded, key=len)
+    return (np.asarray(biggest, dtype=np.float32) / scale).reshape(-1, 1, 2)
+
+
+class Detector:
+    """A DB detector session plus its preprocessing constants. Thread-safe: no
+    per-call state lives on the object."""
+
+    def __init__(
+        self,
+        session: onnxruntime.InferenceSession,
+        mean: tuple[float, float, float],
+        std: tuple[float, float, float],
+        bgr: bool,
+    ) -> None:
+        self.session = session
+        self.input_name = session.get_inputs()[0].name
+        self.output_name = session.get_outputs()[0].name
+        self.mean = mean
+        self.std = std
+        self.bgr = bgr
+
+    def probability_map(self, image: np.ndarray, params: DetParams) -> np.ndarray:
+        """The (rh, rw) text probability map for *image* (H, W) or (H, W, 3)."""
+        h, w = image.shape[:2]
+        rh, rw = detect_resize_shape(h, w, params)
+        resized = resize(image, rw, rh)
+        blob = normalised_blob(resized[None], self.mean, self.std, self.bgr)
+        out = self.session.run([self.output_name], {self.input_name: blob})[0]
+        return out.reshape(out.shape[-2], out.shape[-1])
+
+    def detect(self, image: np.ndarray, params: DetParams) -> tuple[list[np.ndarray], list[float]]:
+        """Text-line quads (4x2 float32, image pixels, tl/tr/br/bl) and their scores."""
+        prob = self.probability_map(image, params)
+        return boxes_from_probability(prob, image.shape[0], image.shape[1], params)
+
+
+def boxes_from_probability(
+    prob: np.ndarray, height: int, width: int, params: DetParams
+) -> tuple[list[np.ndarray], list[float]]:
+    """DB post-processing: threshold, contours, box score, unclip, min-area rectangle."""
+    import cv2
+
+    ph, pw = prob.shape
+    mask = np.greater(prob, params.thresh).view(np.uint8)
+    if params.use_dilation:
+        mask = cv2.dilate(mask, np.ones((2, 2), np.uint8))
+    contours, _ = cv2.findContours(mask, cv2.RETR_LIST, cv2.CHAIN_APPROX_SIMPLE)
+    sx, sy = width / pw, height / ph
+    quads: list[np.ndarray] = []
+    scores: list[float] = []
+    for contour in contours[: params.max_candidates]:
+        rect = cv2.minAreaRect(contour)
+        if min(rect[1]) < _MIN_SIDE:
+            continue
+        quad = order_quad(cv2.boxPoints(rect))
+        score = _box_score(prob, quad)
+        if score < params.box_thresh:
+            continue
+        expanded = _unclip(quad, params.unclip_ratio)
+        if expanded is None:
+            continue
+        rect = cv2.minAreaRect(expanded)
+        if min(rect[1]) < _MIN_SIDE + 2:
+            continue
+        box = order_quad(cv2.boxPoints(rect))
+        box[:, 0] = np.clip(box[:, 0] * sx, 0, width)
+        box[:, 1] = np.clip(box[:, 1] * sy, 0, height)
+        if np.linalg.norm(box[0] - box[1]) <= 3 or np.linalg.norm(box[0] - box[3]) <= 3:
+            continue
+        quads.append(box)
+        scores.append(score)
+    return quads, scores

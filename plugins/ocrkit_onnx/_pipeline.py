@@ -1,0 +1,248 @@
+"""The loaded model set and the full OCR pipeline over it.
+
+``Pipeline`` owns the three InferenceSessions. Every per-call value lives on the
+stack, so ``recognize`` may run from many threads at once (onnxruntime's
+``InferenceSession.run`` is thread-safe); ``close`` drops the sessions, which
+releases their weights, kernels and any accelerator memory.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ocrkit.backend import ModelCorruptError, OcrkitError, Page, PageImage, parallel_map
+
+from ._classify import AngleClassifier
+from ._detect import DetParams, Detector
+from ._imageops import crop_quad
+from ._layout import RecognisedLine, assemble_blocks, build_line
+from ._modelset import ModelSet
+from ._recognize import LineText, Recognizer
+from ._sessions import default_intra_threads, load_session, make_session_options, resolve_providers
+from ._settings import Settings
+
+if TYPE_CHECKING:
+    import onnxruntime
+
+__all__ = ["Pipeline", "DEFAULT_WORD_GAP"]
+
+#: Character-pitch multiple that counts as a word gap when the recogniser emitted no space.
+DEFAULT_WORD_GAP = 2.0
+
+
+def _characters(model_set: ModelSet, session: onnxruntime.InferenceSession) -> list[str]:
+    """The recogniser's character list, from the ONNX metadata or the set's dictionary file."""
+    source = model_set.rec.characters
+    if "file" in source:
+        path = model_set.path_of(source["file"])
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ModelCorruptError(f"character dictionary {path} cannot be read: {exc}") from exc
+        chars = [line.rstrip("\r\n") for line in text.split("\n")]
+        if chars and chars[-1] == "":
+            chars.pop()
+    else:
+        key = source["metadata_key"]
+        meta = session.get_modelmeta().custom_metadata_map
+        if key not in meta:
+            raise ModelCorruptError(
+                f"recognition model {model_set.rec_path} has no character list: its ONNX metadata lacks "
+                f"the {key!r} key; give the set a dictionary file (rec.characters = {{\"file\": ...}} in "
+                "its manifest)"
+            )
+        chars = meta[key].splitlines()
+    if not chars:
+        raise ModelCorruptError(f"recognition model {model_set.rec_path}: the character list is empty")
+    return chars
+
+
+class Pipeline:
+    """Detection, angle classification and recognition for one model set."""
+
+    def __init__(self, model_set: ModelSet, settings: Settings) -> None:
+        self.model_set = model_set
+        self.settings = settings
+        self.providers = resolve_providers(settings.providers)
+        self.cores = default_intra_threads()
+        self.workers = settings.workers or self.cores
+        intra = settings.intra_op_threads or self.cores
+        options = make_session_options(intra, settings.inter_op_threads)
+        bgr = model_set.color_order == "BGR"
+        det_spec = model_set.det
+        self.det_params = DetParams(
+            limit_side_len=settings.det_limit_side_len or det_spec.limit_side_len,
+            limit_type=settings.det_limit_type or det_spec.limit_type,
+            max_side_len=settings.det_max_side_len,
+            thresh=settings.det_thresh,
+            box_thresh=settings.det_box_thresh,
+            unclip_ratio=settings.det_unclip_ratio,
+        )
+        self._close_lock = threading.Lock()
+        self.detector: Detector | None = None
+        self.classifier: AngleClassifier | None = None
+        self.recognizer: Recognizer | None = None
+        try:
+            det = load_session(model_set.det_path, options, self.providers, "detection")
+            self.detector = Detector(det, det_spec.mean, det_spec.std, bgr)
+            self._check_detector(det)
+            if settings.use_angle_cls and model_set.cls is not None and model_set.cls_path is not None:
+                cls = load_session(model_set.cls_path, options, self.providers, "angle classification")
+                self.classifier = AngleClassifier(cls, model_set.cls, bgr)
+                self._check_classifier(cls)
+            rec = load_session(model_set.rec_path, options, self.providers, "recognition")
+            chars = _characters(model_set, rec)
+            self.recognizer = Recognizer(rec, model_set.rec, chars, bgr)
+            self._check_recognizer(rec, len(chars))
+        except BaseException:
+            self.close()
+            raise
+        if settings.word_gap:
+            self.word_gap = settings.word_gap
+        else:
+            self.word_gap = DEFAULT_WORD_GAP
+
+    # -- load-time checks: a wrong file in a slot fails at open, not mid-recognition ----
+
+    def _check_detector(self, session: onnxruntime.InferenceSession) -> None:
+        shape = session.get_inputs()[0].shape
+        if len(shape) != 4 or shape[1] not in (3, "3"):
+            raise ModelCorruptError(
+                f"detection model {self.model_set.det_path} takes input {shape}, not an N x 3 x H x W image"
+            )
+
+    def _check_classifier(self, session: onnxruntime.InferenceSession) -> None:
+        out = session.get_outputs()[0].shape
+        assert self.model_set.cls is not None
+        if len(out) != 2 or (isinstance(out[1], int) and out[1] != len(self.model_set.cls.labels)):
+            raise ModelCorruptError(
+                f"angle classification model {self.model_set.cls_path} outputs {out}, "
+                f"expected N x {len(self.model_set.cls.labels)} class probabilities"
+            )
+
+    def _check_recognizer(self, session: onnxruntime.InferenceSession, n_chars: int) -> None:
+        assert self.recognizer is not None
+        in_shape = session.get_inputs()[0].shape
+        out_shape = session.get_outputs()[0].shape
+        path = self.model_set.rec_path
+        if len(in_shape) != 4 or len(out_shape) != 3:
+            raise ModelCorruptError(
+                f"recognition model {path} has input {in_shape} and output {out_shape}; expected an "
+                "N x 3 x H x W image in and N x T x classes probabilities out"
+            )
+        if isinstance(in_shape[2], int) and in_shape[2] != self.model_set.rec.input_height:
+            raise ModelCorruptError(
+                f"recognition model {path} expects height {in_shape[2]} but the set says "
+                f"rec.input_height={self.model_set.rec.input_height}"
+            )
+        classes = out_shape[2]
+        if isinstance(classes, int) and classes != self.recognizer.num_classes:
+            raise ModelCorruptError(
+                f"recognition model {path} outputs {classes} classes but its character list gives "
+                f"{self.recognizer.num_classes} (blank + {n_chars} characters"
+                f"{' + space' if self.model_set.rec.space_char else ''}); wrong dictionary for this model?"
+            )
+
+    # -- lifecycle -----------------------------------------------------------------------
+
+    @property
+    def closed(self) -> bool:
+        return self.recognizer is None
+
+    def close(self) -> None:
+        """Drop every session (their memory goes with them). Idempotent."""
+        with self._close_lock:
+            for name in ("detector", "classifier", "recognizer"):
+                part = getattr(self, name, None)
+                if part is not None:
+                    part.session = None
+                setattr(self, name, None)
+
+    def _parts(self) -> tuple[Detector, AngleClassifier | None, Recognizer]:
+        det, cls, rec = self.detector, self.classifier, self.recognizer
+        if det is None or rec is None:
+            raise OcrkitError("the ONNX pipeline was freed; open a new engine")
+        return det, cls, rec
+
+    # -- recognition ------------------------------------------------------------------
+
+    def recognize(self, images: Sequence[PageImage], layout: str) -> list[Page]:
+        """One Page per image; a batch is spread over ``workers`` threads."""
+        if layout == "line" and len(images) > 1:
+            return self._lines(images)
+        return parallel_map(lambda img: self._one(img, layout), images, self.workers)
+
+    def _one(self, image: PageImage, layout: str) -> Page:
+        if layout == "line":
+            return self._lines([image])[0]
+        det, cls, rec = self._parts()
+        pixels = image.array
+        height, width = pixels.shape[:2]
+        quads, _scores = det.detect(pixels, self.det_params)
+        if layout == "detect":
+            empty = [
+                RecognisedLine(q, np.eye(3), (1, 1), False, LineText("", 0.0)) for q in quads
+            ]
+            lines = [build_line(item, (width, height)) for item in empty]
+            return Page(width=width, height=height, blocks=assemble_blocks(lines), meta={"layout": "detect"})
+        crops: list[np.ndarray] = []
+        matrices: list[np.ndarray] = []
+        for quad in quads:
+            crop, matrix = crop_quad(pixels, quad)
+            crops.append(crop)
+            matrices.append(matrix)
+        flipped = [False] * len(crops)
+        if cls is not None and crops:
+            import cv2
+
+            flipped = cls.upside_down(crops, self.settings.rec_batch_size, self.settings.cls_thresh)
+            crops = [cv2.rotate(c, cv2.ROTATE_180) if f else c for c, f in zip(crops, flipped)]
+        texts = rec.recognize(crops, self.settings.rec_batch_size, self.word_gap)
+        lines = []
+        for quad, matrix, crop, flip, text in zip(quads, matrices, crops, flipped, texts):
+            if not text.text.strip() or text.confidence < self.settings.text_score:
+                continue
+            item = RecognisedLine(quad, matrix, (crop.shape[1], crop.shape[0]), flip, text)
+            lines.append(build_line(item, (width, height)))
+        return Page(width=width, height=height, blocks=assemble_blocks(lines))
+
+    def _lines(self, images: Sequence[PageImage]) -> list[Page]:
+        """Recognition only: every image is one text line. Batched across images, and
+        the batches spread over ``workers`` threads."""
+        _, _, rec = self._parts()
+        crops = [img.array for img in images]
+        n = len(crops)
+        batch = self.settings.rec_batch_size
+        if n <= batch or self.workers <= 1:
+            texts = rec.recognize(crops, batch, self.word_gap)
+        else:
+            # Sort once so each worker gets whole batches of similar width.
+            order = np.argsort([c.shape[1] / max(1, c.shape[0]) for c in crops], kind="stable")
+            chunks = [order[i : i + batch] for i in range(0, n, batch)]
+            parts = parallel_map(lambda ids: rec.recognize([crops[i] for i in ids], batch, self.word_gap),
+                                 chunks, self.workers)
+            texts_by_index: dict[int, LineText] = {}
+            for ids, part in zip(chunks, parts):
+                texts_by_index.update(zip(ids.tolist(), part))
+            texts = [texts_by_index[i] for i in range(n)]
+        pages = []
+        for image, text in zip(images, texts):
+            h, w = image.height, image.width
+            quad = np.array([[0, 0], [w, 0], [w, h], [0, h]], dtype=np.float32)
+            item = RecognisedLine(quad, np.eye(3), (w, h), False, text)
+            line = build_line(item, (w, h))
+            blocks = assemble_blocks([line]) if text.text else []
+            pages.append(Page(width=w, height=h, blocks=blocks, text=text.text, meta={"layout": "line"}))
+        return pages
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "providers": list(self.providers),
+            "det": replace(self.det_params).__dict__,
+            "angle_classifier": self.classifier is not None,
+        }

@@ -1,0 +1,140 @@
+"""The backend's options: their declarations (``ocrkit backends -v``) and validation
+into one frozen :class:`Settings` the pipeline reads."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ocrkit.backend import OcrkitError, OptionSpec
+
+__all__ = ["OPTIONS", "Settings", "OptionValueError", "parse_options"]
+
+
+class OptionValueError(OcrkitError, ValueError):
+    """An ONNX backend option with a value of the wrong type or out of range."""
+
+
+OPTIONS: tuple[OptionSpec, ...] = (
+    OptionSpec("providers", "list[str]", ["cpu"],
+               "execution providers in priority order: cpu, cuda, tensorrt, coreml, directml, openvino "
+               "(or full onnxruntime names); CPU is always added as the fallback"),
+    OptionSpec("intra_op_threads", "int", 0,
+               "threads inside one model call (0 = automatic: all cores for one image, one per "
+               "concurrent image in batches)"),
+    OptionSpec("inter_op_threads", "int", 1, "threads running independent graph nodes (rarely useful)"),
+    OptionSpec("workers", "int", 0, "images recognised at once by recognize(list) (0 = one per core)"),
+    OptionSpec("det_limit_side_len", "int", None,
+               "detection resize limit in pixels (default: the model set's, 960)"),
+    OptionSpec("det_limit_type", "str", None,
+               "'max': longest side <= limit (shrink big pages); 'min': shortest side >= limit (enlarge)"),
+    OptionSpec("det_max_side_len", "int", 4000, "hard cap on the detector input's longest side"),
+    OptionSpec("det_thresh", "float", 0.3, "probability threshold of the text map"),
+    OptionSpec("det_box_thresh", "float", 0.5, "minimum mean probability of a kept text box"),
+    OptionSpec("det_unclip_ratio", "float", 1.6, "how far boxes grow around the detected text kernel"),
+    OptionSpec("use_angle_cls", "bool", True, "classify line orientation and turn upside-down lines (page layout)"),
+    OptionSpec("cls_thresh", "float", 0.9, "minimum probability to turn a line by 180 degrees"),
+    OptionSpec("rec_batch_size", "int", 8, "text lines per recogniser call (sorted by width)"),
+    OptionSpec("text_score", "float", 0.5, "drop detected lines whose recognition confidence is lower"),
+    OptionSpec("word_gap", "float", 0.0,
+               "split words where characters are this many pitches apart even without a space "
+               "(0 = automatic: only for recognisers that drop spaces)"),
+)
+
+_DEFAULTS = {o.name: o.default for o in OPTIONS}
+
+
+@dataclass(frozen=True)
+class Settings:
+    providers: tuple[str, ...]
+    intra_op_threads: int
+    inter_op_threads: int
+    workers: int
+    det_limit_side_len: int | None
+    det_limit_type: str | None
+    det_max_side_len: int
+    det_thresh: float
+    det_box_thresh: float
+    det_unclip_ratio: float
+    use_angle_cls: bool
+    cls_thresh: float
+    rec_batch_size: int
+    text_score: float
+    word_gap: float
+
+
+def _int(name: str, value: Any, lo: int, hi: int | None = None, allow_none: bool = False) -> int | None:
+    if value is None and allow_none:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        try:
+            if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+                value = int(value)
+            else:
+                raise TypeError
+        except TypeError:
+            raise OptionValueError(f"option {name} must be an integer, got {value!r}") from None
+    if value < lo or (hi is not None and value > hi):
+        bound = f">= {lo}" if hi is None else f"between {lo} and {hi}"
+        raise OptionValueError(f"option {name} must be {bound}, got {value}")
+    return int(value)
+
+
+def _float(name: str, value: Any, lo: float, hi: float) -> float:
+    if isinstance(value, bool):
+        raise OptionValueError(f"option {name} must be a number, got {value!r}")
+    try:
+        out = float(value)
+    except (TypeError, ValueError):
+        raise OptionValueError(f"option {name} must be a number, got {value!r}") from None
+    if not (lo <= out <= hi):
+        raise OptionValueError(f"option {name} must be between {lo} and {hi}, got {out}")
+    return out
+
+
+def _bool(name: str, value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("1", "true", "yes", "on", "0", "false", "no", "off"):
+        return value.strip().lower() in ("1", "true", "yes", "on")
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    raise OptionValueError(f"option {name} must be true or false, got {value!r}")
+
+
+def _providers(value: Any) -> tuple[str, ...]:
+    if isinstance(value, str):
+        items: Sequence[Any] = [v for v in value.replace(";", ",").split(",") if v.strip()]
+    elif isinstance(value, (list, tuple)):
+        items = value
+    else:
+        raise OptionValueError(f"option providers must be a list of names, got {value!r}")
+    if not all(isinstance(v, str) and v.strip() for v in items):
+        raise OptionValueError(f"option providers must be a list of non-empty names, got {value!r}")
+    return tuple(v.strip() for v in items) or ("cpu",)
+
+
+def parse_options(options: Mapping[str, Any]) -> Settings:
+    """Validate user options (names were checked by the core) into :class:`Settings`."""
+    o = {**_DEFAULTS, **{k: v for k, v in options.items()}}
+    limit_type = o["det_limit_type"]
+    if limit_type is not None and limit_type not in ("max", "min"):
+        raise OptionValueError(f"option det_limit_type must be 'max' or 'min', got {limit_type!r}")
+    return Settings(
+        providers=_providers(o["providers"]),
+        intra_op_threads=_int("intra_op_threads", o["intra_op_threads"], 0, 1024),  # type: ignore[arg-type]
+        inter_op_threads=_int("inter_op_threads", o["inter_op_threads"], 0, 1024),  # type: ignore[arg-type]
+        workers=_int("workers", o["workers"], 0, 1024),  # type: ignore[arg-type]
+        det_limit_side_len=_int("det_limit_side_len", o["det_limit_side_len"], 32, 16384, allow_none=True),
+        det_limit_type=limit_type,
+        det_max_side_len=_int("det_max_side_len", o["det_max_side_len"], 32, 16384),  # type: ignore[arg-type]
+        det_thresh=_float("det_thresh", o["det_thresh"], 0.0, 1.0),
+        det_box_thresh=_float("det_box_thresh", o["det_box_thresh"], 0.0, 1.0),
+        det_unclip_ratio=_float("det_unclip_ratio", o["det_unclip_ratio"], 0.0, 10.0),
+        use_angle_cls=_bool("use_angle_cls", o["use_angle_cls"]),
+        cls_thresh=_float("cls_thresh", o["cls_thresh"], 0.0, 1.0),
+        rec_batch_size=_int("rec_batch_size", o["rec_batch_size"], 1, 1024),  # type: ignore[arg-type]
+        text_score=_float("text_score", o["text_score"], 0.0, 1.0),
+        word_gap=_float("word_gap", o["word_gap"], 0.0, 100.0),
+    )
