@@ -42,6 +42,7 @@ class _Lifecycle:
         self._cond = threading.Condition()
         self._active = 0
         self._closed = False
+        self._depth = threading.local()  # calls in flight on the current thread
 
     @property
     def closed(self) -> bool:
@@ -58,9 +59,11 @@ class _Lifecycle:
         with self._cond:
             self.check()
             self._active += 1
+        self._depth.n = getattr(self._depth, "n", 0) + 1
         try:
             yield
         finally:
+            self._depth.n -= 1
             with self._cond:
                 self._active -= 1
                 if self._active == 0:
@@ -68,6 +71,11 @@ class _Lifecycle:
 
     def close(self) -> bool:
         """Refuse new calls, wait for running ones; True if this call did the closing."""
+        if getattr(self._depth, "n", 0):
+            raise OcrkitError(
+                f"free_resources() was called on {self._what} from inside one of its own calls; "
+                "it would wait for itself forever. Free it after that call returns."
+            )
         with self._cond:
             if self._closed:
                 return False
@@ -281,6 +289,8 @@ class Engine:
         batch = isinstance(image, (list, tuple))
         inputs = list(image) if batch else [image]
         images = [load_image(item, self.max_image_pixels) for item in inputs]
+        if not images:
+            return []
         with self._life.call():
             handle = self._ensure_loaded()
             if self._serial is not None:

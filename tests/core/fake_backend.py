@@ -10,7 +10,7 @@ deterministic and checkable.
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +58,7 @@ class FakeBackend:
         self.active_at_free: list[int] = []
         self.gate: threading.Event | None = None  # when set, recognize waits for it
         self.entered = threading.Semaphore(0)  # released once per recognize call entered
+        self.on_recognize: Callable[[], None] | None = None  # runs inside each recognize call
 
     @hookimpl
     def ocrkit_describe_backend(self) -> BackendInfo:
@@ -113,6 +114,8 @@ class FakeBackend:
             self.active += 1
         self.entered.release()
         try:
+            if self.on_recognize is not None:
+                self.on_recognize()
             if self.gate is not None:
                 self.gate.wait(30)
             greeting = handle.options.get("greeting", "")

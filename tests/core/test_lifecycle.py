@@ -15,10 +15,12 @@ from typing import Any
 
 import pytest
 
-from ocrkit import Engine, ModelInUseError, ResourcesFreedError
+import ocrkit
+from ocrkit import Engine, ModelInUseError, OcrkitError, Registry, ResourcesFreedError
 from ocrkit.backend import open_files
 
-from .conftest import BackendCase
+from .conftest import LINE_IMAGE, BackendCase
+from .fake_backend import FakeBackend
 
 #: Every public way to use an engine, each called on a freed engine.
 AFTER_FREE_CALLS: dict[str, Callable[[Engine, BackendCase], Any]] = {
@@ -240,3 +242,23 @@ def test_loaded_store_model_cannot_be_removed_until_freed(backend_case: BackendC
     other.remove_model(entry)
     assert not loaded.path.exists()
     other.free_resources()
+
+
+def test_free_from_inside_its_own_call_is_refused_not_a_hang(
+    fake_registry: Registry, fake_store: Path, fake: FakeBackend
+) -> None:
+    engine = ocrkit.open("fake", registry=fake_registry)
+    fake.on_recognize = engine.free_resources  # e.g. a callback that frees too early
+    with pytest.raises(OcrkitError, match="would wait for itself"):
+        engine.recognize(LINE_IMAGE)
+    assert not engine.freed
+    fake.on_recognize = None
+    assert engine.recognize(LINE_IMAGE).text == "page 566x80"
+    engine.free_resources()
+    assert engine.freed and len(fake.freed) == 1
+
+
+def test_empty_batch_does_not_reach_the_backend(fake_registry: Registry, fake_store: Path, fake: FakeBackend) -> None:
+    with ocrkit.open("fake", registry=fake_registry) as engine:
+        assert engine.recognize([]) == []
+    assert fake.recognize_calls == 0
