@@ -58,12 +58,19 @@ def test_open_recognise_free(backend_case: BackendCase) -> None:
     assert backend_case.registry.freed_handles == [handle]
 
 
-@pytest.mark.parametrize("call", sorted(AFTER_FREE_CALLS))
-def test_every_method_raises_after_free(backend_case: BackendCase, call: str) -> None:
+def test_every_method_raises_after_free(backend_case: BackendCase) -> None:
     engine = backend_case.open()
     engine.free_resources()
-    with pytest.raises(ResourcesFreedError, match="free_resources"):
-        AFTER_FREE_CALLS[call](engine, backend_case)
+    outcomes = {}
+    for name, call in AFTER_FREE_CALLS.items():
+        try:
+            call(engine, backend_case)
+            outcomes[name] = "returned normally"
+        except ResourcesFreedError as exc:
+            outcomes[name] = "ok" if "free_resources()" in str(exc) else f"unclear message: {exc}"
+        except Exception as exc:  # noqa: BLE001 - every offending method is reported at once
+            outcomes[name] = f"{type(exc).__name__}: {exc}"
+    assert {name: o for name, o in outcomes.items() if o != "ok"} == {}
 
 
 def test_free_is_idempotent(backend_case: BackendCase) -> None:
@@ -159,7 +166,7 @@ def test_eight_threads_share_one_engine(backend_case: BackendCase) -> None:
 
         def work() -> None:
             try:
-                for _ in range(3):
+                for _ in range(2):
                     text = engine.recognize(backend_case.image).text
                     with lock:
                         texts.append(text)
@@ -172,7 +179,7 @@ def test_eight_threads_share_one_engine(backend_case: BackendCase) -> None:
         for t in threads:
             t.join(120)
     assert not errors, errors
-    assert texts == [serial] * 24, "concurrent results differ from the serial one"
+    assert texts == [serial] * 16, "concurrent results differ from the serial one"
 
 
 def test_free_while_eight_threads_recognise(backend_case: BackendCase) -> None:
