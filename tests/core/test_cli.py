@@ -351,3 +351,36 @@ def test_third_party_plugin_in_process(tmp_path: Path, monkeypatch: pytest.Monke
         assert engine.recognize(LINE_IMAGE).text == "echo 566x80"
     for module in ("ocrkit_echo", "ocrkit_echo.plugin", "ocrkit_kaput"):
         sys.modules.pop(module, None)
+
+
+@pytest.mark.parametrize(
+    ("pairs", "types", "expected"),
+    [
+        (["n=3", "x=0.5", "flag=yes", "langs=deu+eng"], {"n": "int", "x": "float", "flag": "bool", "langs": "list[str]"},
+         {"n": 3, "x": 0.5, "flag": True, "langs": ["deu", "eng"]}),
+        (["psm=7", "mode=single_line"], {"psm": "int|str", "mode": "int|str"}, {"psm": 7, "mode": "single_line"}),
+        (['vars={"a": "0,1"}', "more=a:1,b:2"], {"vars": "dict[str,str]", "more": "dict[str, str]"},
+         {"vars": {"a": "0,1"}, "more": {"a": "1", "b": "2"}}),
+        (["free-text=a=b"], {}, {"free_text": "a=b"}),
+    ],
+)
+def test_option_values_are_typed_by_the_backend_declaration(
+    pairs: list[str], types: dict[str, str], expected: dict[str, object]
+) -> None:
+    from ocrkit.backend import BackendInfo, OptionSpec
+    from ocrkit.cli.read import parse_options
+
+    info = BackendInfo(name="t", version="0", options=tuple(OptionSpec(k, t) for k, t in types.items()))
+    assert parse_options(pairs, info) == expected
+
+
+def test_bad_option_values_are_clear() -> None:
+    from ocrkit import OcrkitError
+    from ocrkit.backend import BackendInfo, OptionSpec
+    from ocrkit.cli.read import parse_options
+
+    info = BackendInfo(name="t", version="0", options=(OptionSpec("n", "int"), OptionSpec("d", "dict[str,str]")))
+    with pytest.raises(OcrkitError, match="expected a value of type int"):
+        parse_options(["n=three"], info)
+    with pytest.raises(OcrkitError, match="key:value"):
+        parse_options(["d=nonsense"], info)

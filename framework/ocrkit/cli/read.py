@@ -7,6 +7,7 @@ read; the exit code is then 1. ``-`` reads image bytes from stdin.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -49,21 +50,41 @@ _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
 
 
-def _convert(key: str, value: str, type_name: str) -> Any:
-    try:
-        if type_name == "int":
-            return int(value)
-        if type_name == "float":
-            return float(value)
-        if type_name == "bool":
-            if value.lower() in _TRUE | _FALSE:
-                return value.lower() in _TRUE
+def _convert_one(value: str, type_name: str) -> Any:
+    """*value* as *type_name*; ``ValueError`` when it is not one."""
+    type_name = type_name.strip().replace(" ", "")
+    if type_name == "int":
+        return int(value)
+    if type_name == "float":
+        return float(value)
+    if type_name == "bool":
+        if value.lower() not in _TRUE | _FALSE:
             raise ValueError(value)
-    except ValueError:
-        raise OcrkitError(f"option {key}={value!r}: expected a value of type {type_name}") from None
+        return value.lower() in _TRUE
     if type_name.startswith("list"):
         return [v for v in value.replace("+", ",").split(",") if v]
+    if type_name.startswith("dict"):
+        if value.lstrip().startswith("{"):
+            parsed = json.loads(value)
+            if not isinstance(parsed, dict):
+                raise ValueError(value)
+            return parsed
+        pairs = [p.partition(":") for p in value.split(",") if p]
+        if any(not sep for _, sep, _ in pairs):
+            raise ValueError(value)
+        return {k: v for k, _, v in pairs}
     return value
+
+
+def _convert(key: str, value: str, type_name: str) -> Any:
+    """Convert by the declared type; ``int|str`` tries each alternative in order."""
+    for alternative in type_name.split("|"):
+        try:
+            return _convert_one(value, alternative)
+        except ValueError:
+            continue
+    hint = " (JSON or key:value,key:value)" if "dict" in type_name else ""
+    raise OcrkitError(f"option {key}={value!r}: expected a value of type {type_name}{hint}")
 
 
 def parse_options(pairs: Sequence[str], info: BackendInfo) -> dict[str, Any]:
