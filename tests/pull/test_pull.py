@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
+import socket
 import threading
 from pathlib import Path
 
@@ -325,11 +326,14 @@ def test_a_dead_mirror_falls_through_to_the_next_url(ocrkit_home, serve_catalog,
     catalog, server = serve_catalog
     document = json.loads(catalog.read_text())
     live = document["models"]["eng"]["files"][0]["urls"][0]
-    document["models"]["eng"]["files"][0]["urls"] = ["http://127.0.0.1:9/eng.traineddata", live]
-    mirrored = tmp_path / "mirrored.json"
-    mirrored.write_text(json.dumps(document))
+    with socket.socket() as dead:  # bound, never listening: connections are refused
+        dead.bind(("127.0.0.1", 0))
+        dead_url = f"http://127.0.0.1:{dead.getsockname()[1]}/eng.traineddata"
+        document["models"]["eng"]["files"][0]["urls"] = [dead_url, live]
+        mirrored = tmp_path / "mirrored.json"
+        mirrored.write_text(json.dumps(document))
 
-    result = _pull("eng", ocrkit_home, mirrored)
+        result = _pull("eng", ocrkit_home, mirrored)
 
     assert result.sources == (live,)
     assert sha256_file(result.path) == sha256_file(real_models[ENG])
