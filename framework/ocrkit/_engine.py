@@ -350,9 +350,12 @@ def open(  # noqa: A001 - mirrors builtins.open on purpose: ocrkit.open("tessera
 
     *model* picks a model (a tesseract language such as ``"eng"``, a PP-OCR model
     set); the backend's default otherwise. *options* are backend options (see
-    ``ocrkit backends -v``). ``isolation="process"`` runs the backend in a child
-    process behind the same API. Use as a context manager, or call
-    ``free_resources()``.
+    ``ocrkit backends -v``); undeclared ones raise :class:`UnknownOptionError`.
+    *store* is a model store root other than ``$OCRKIT_HOME``. ``lazy=True`` loads
+    the model on first use (model management alone needs none).
+    *max_image_pixels* bounds every input image (default: ``OCRKIT_MAX_IMAGE_PIXELS``
+    or 150 MP). ``isolation="process"`` runs the backend in a child process behind
+    the same API. Use as a context manager, or call ``free_resources()``.
     """
     if isinstance(store, (str, Path)):
         store = ModelStore(store)
