@@ -12,7 +12,7 @@ import os
 import threading
 import warnings
 import weakref
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, overload
@@ -27,7 +27,7 @@ from .errors import (
     ResourcesFreedError,
     UnknownOptionError,
 )
-from .images import ImageInput, PageImage, load_image, max_pixels_from_env
+from .images import ImageInput, load_image, max_pixels_from_env
 from .results import Page
 from .store import AuditEntry, ModelStore, mark_in_use
 
@@ -274,7 +274,7 @@ class Engine:
     @overload
     def recognize(self, image: ImageInput, layout: str = ...) -> Page: ...
     @overload
-    def recognize(self, image: Sequence[ImageInput], layout: str = ...) -> list[Page]: ...
+    def recognize(self, image: list[ImageInput] | tuple[ImageInput, ...], layout: str = ...) -> list[Page]: ...
 
     def recognize(self, image: Any, layout: str = "page") -> Page | list[Page]:
         """Recognise one image (returns a :class:`Page`) or a list (returns a list).
@@ -298,7 +298,7 @@ class Engine:
                     pages = self._registry.recognize(handle, images, layout)
             else:
                 pages = self._registry.recognize(handle, images, layout)
-        for page, img in zip(pages, images):
+        for page, img in zip(pages, images, strict=True):
             page.backend = page.backend or self.backend
             page.model = page.model or handle.name
             page.source = page.source or img.source

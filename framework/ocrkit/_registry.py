@@ -275,7 +275,7 @@ class Registry:
         records: list[ModelRecord] = []
         for impl in self.pm.hook.ocrkit_discover_models.get_hookimpls():
             try:
-                answer = impl.function(*[kwargs[a] for a in impl.argnames])
+                answer: Any = impl.function(*[kwargs[a] for a in impl.argnames])
                 found = list(answer or ())
                 bad = [r for r in found if not isinstance(r, ModelRecord)]
                 if bad:

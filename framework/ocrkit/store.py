@@ -53,7 +53,7 @@ def default_home() -> Path:
 # -- in-use tracking: every live engine registers the files of its loaded models --------
 
 _in_use_lock = threading.Lock()
-_in_use: "weakref.WeakKeyDictionary[Any, frozenset[Path]]" = weakref.WeakKeyDictionary()
+_in_use: weakref.WeakKeyDictionary[Any, frozenset[Path]] = weakref.WeakKeyDictionary()
 
 
 def mark_in_use(owner: Any, files: Iterable[Path]) -> None:
@@ -357,7 +357,7 @@ class ModelStore:
                         f"the {record.backend} plugin imported {record.name!r} to {made}, outside the store {root}"
                     )
                 return made
-        for source, target in targets:
+        for source, _ in targets:
             if not source.exists():
                 raise ModelNotFoundError(f"model file {source} of {record.name!r} does not exist")
         for source, target in targets:

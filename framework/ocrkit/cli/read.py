@@ -139,7 +139,7 @@ def run(args: argparse.Namespace) -> int:
         def flush() -> None:
             if batch:
                 pages = engine.recognize([img for _, img in batch], layout=args.layout)
-                results.extend(zip([n for n, _ in batch], pages))
+                results.extend(zip([n for n, _ in batch], pages, strict=True))
                 batch.clear()
 
         for name, image in _images(args.files, engine.max_image_pixels):
