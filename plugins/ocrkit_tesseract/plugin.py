@@ -1,10 +1,22 @@
-"""Tesseract backend hooks (placeholder until the tesseract issue lands)."""
+"""Tesseract backend hooks: thin, each delegates to one private module.
+
+Nothing here imports tesserocr at import time; ``ocrkit backends`` and
+``ocrkit models list`` describe and discover without loading the library.
+"""
 
 from __future__ import annotations
 
 import importlib.metadata
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
 
-from ocrkit.backend import BackendInfo, hookimpl
+from ocrkit.backend import BackendInfo, ModelHandle, ModelRecord, Page, PageImage, hookimpl
+from ocrkit.errors import ResourcesFreedError
+
+from ._discovery import BACKEND, find_models
+from ._options import OPTION_SPECS
+from ._traineddata import read_traineddata
 
 
 @hookimpl
@@ -14,11 +26,58 @@ def ocrkit_describe_backend() -> BackendInfo:
     except importlib.metadata.PackageNotFoundError:
         version = "not installed"
     return BackendInfo(
-        name="tesseract",
+        name=BACKEND,
         version=version,
-        description="Tesseract 5 via tesserocr",
+        description="Tesseract 5 via tesserocr: a pool of engines, one per concurrent call",
         capabilities=frozenset({"page", "line", "words", "blocks", "languages", "threadsafe"}),
         model_formats=("traineddata",),
+        options=OPTION_SPECS,
         requires=("tesserocr",),
         install_hint='pip install "ocrkit[tesseract]"',
     )
+
+
+@hookimpl
+def ocrkit_discover_models(backend: str, store_dir: Path) -> list[ModelRecord] | None:
+    if backend != BACKEND:
+        return None
+    return find_models(Path(store_dir))
+
+
+@hookimpl
+def ocrkit_load_model(
+    backend: str, model: str | None, models: Sequence[ModelRecord], options: Mapping[str, Any]
+) -> ModelHandle | None:
+    if backend != BACKEND:
+        return None
+    from ._model import load_model
+
+    return load_model(model, models, options)
+
+
+@hookimpl
+def ocrkit_recognize(handle: ModelHandle, images: Sequence[PageImage], layout: str) -> list[Page] | None:
+    if handle.backend != BACKEND:
+        return None
+    if handle.state is None:
+        raise ResourcesFreedError("this tesseract model was freed; open a new engine with ocrkit.open()")
+    return handle.state.recognize(images, layout)
+
+
+@hookimpl
+def ocrkit_free_model(handle: ModelHandle) -> bool | None:
+    if handle.backend != BACKEND:
+        return None
+    state, handle.state = handle.state, None
+    if state is not None:
+        state.free()
+    return True
+
+
+@hookimpl
+def ocrkit_import_model(record: ModelRecord, dest_dir: Path) -> Path | None:
+    """Refuse a corrupt traineddata before it reaches the store; a plain copy does the rest."""
+    if record.backend != BACKEND:
+        return None
+    read_traineddata(Path(record.path), deep=True)
+    return None
