@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 from ._memory import open_files, release_memory, rss_bytes
-from ._parallel import parallel_map
+from ._parallel import default_workers, parallel_map
 from ._records import LAYOUTS, SOURCE_PRECEDENCE, BackendInfo, ModelHandle, ModelRecord, OptionSpec
 from .errors import (
     BackendUnavailableError,
@@ -42,4 +42,5 @@ __all__ = [
     "rss_bytes",
     "open_files",
     "parallel_map",
+    "default_workers",
 ]
