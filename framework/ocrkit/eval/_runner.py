@@ -104,6 +104,24 @@ def _read_batch(reader: Reader, batch: list[Sample]) -> tuple[list[str], list[st
     return texts, errors, elapsed
 
 
+def score_batch(
+    batch: Sequence[Sample], texts: Sequence[str], errors: Sequence[str | None], elapsed: float, ignore_case: bool
+) -> list[SampleResult]:
+    """One result per sample of a batch read in *elapsed* seconds (shared equally)."""
+    return [
+        SampleResult(
+            id=sample.id,
+            granularity=sample.granularity,
+            reference=sample.text,
+            hypothesis=text,
+            latency_s=elapsed / len(batch),
+            score=score_text(sample.text, text, ignore_case),
+            error=error,
+        )
+        for sample, text, error in zip(batch, texts, errors)
+    ]
+
+
 def run_reader(
     dataset: Dataset,
     reader: Reader,
@@ -118,9 +136,10 @@ def run_reader(
 
     *warmup*: read the first *warmup* samples once, untimed, before measuring
     (first calls pay one-off allocations); a reader with ``reset_counters()``
-    has it called after the warm-up. Peak memory covers loading and recognition. Images that the reader rejects
-    with an :class:`ocrkit.OcrkitError` are recorded with their error and scored
-    as empty output; any other exception propagates (it is a bug, not bad data).
+    has it called after the warm-up. Peak memory covers loading and recognition.
+    Images that the reader rejects with an :class:`ocrkit.OcrkitError` are
+    recorded with their error and scored as empty output; any other exception
+    propagates (it is a bug, not bad data).
     """
     if batch_size < 1:
         raise OcrkitError(f"batch size must be at least 1, got {batch_size}")
@@ -143,18 +162,7 @@ def run_reader(
             for batch in _batches(dataset.samples, batch_size):
                 texts, errors, elapsed = _read_batch(reader, batch)
                 recognition_s += elapsed
-                for sample, text, error in zip(batch, texts, errors):
-                    results.append(
-                        SampleResult(
-                            id=sample.id,
-                            granularity=sample.granularity,
-                            reference=sample.text,
-                            hypothesis=text,
-                            latency_s=elapsed / len(batch),
-                            score=score_text(sample.text, text, ignore_case),
-                            error=error,
-                        )
-                    )
+                results += score_batch(batch, texts, errors, elapsed, ignore_case)
                 done += len(batch)
                 if progress:
                     progress(done, len(dataset))

@@ -40,6 +40,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--warmup", type=int, default=1, help="untimed images per reader before measuring (default 1)")
     p.add_argument("--rounds", type=int, default=1,
                    help="run every reader R times, rotating the order, keep each one's best (default 1)")
+    p.add_argument("--sequential", dest="interleave", action="store_false",
+                   help="run each reader over the whole dataset in turn instead of interleaving them chunk by chunk")
+    p.add_argument("--chunk", type=int, default=None,
+                   help="images per turn when interleaving (default: --line-batch for lines, 1 for pages)")
+    p.add_argument("--memory-images", type=int, default=5,
+                   help="images per reader in the separate peak-memory pass of interleaved runs (0: skip)")
     p.add_argument("--no-parallel", dest="parallel", action="store_false", help="skip the parallel check")
     p.add_argument("--parallel-limit", type=int, default=None,
                    help="images in the parallel batch per dataset (default: the same as --limit)")
@@ -78,6 +84,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         line_batch=args.line_batch,
         warmup=args.warmup,
         rounds=args.rounds,
+        interleave=args.interleave,
+        chunk=args.chunk,
+        memory_images=args.memory_images,
         parallel=args.parallel,
         parallel_limit=args.parallel_limit if args.parallel_limit is not None else args.limit,
     )

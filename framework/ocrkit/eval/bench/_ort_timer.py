@@ -7,12 +7,18 @@ beyond that is pre/post-processing overhead. Rather than instrument the backend,
 ``InferenceSession`` class while it is active, so every session (created before
 or after) is timed and the backend code stays as it is. Calls from several
 threads add up (the floor is CPU-side work done, not wall time).
+
+Only calls made while the timer is *armed* count (``with timer.armed(): ...``
+around our pipeline's calls), so another onnxruntime user in the same process
+(RapidOCR, read in turns with ours) is not counted as ours.
 """
 
 from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from types import TracebackType
 from typing import Any
 
@@ -24,10 +30,12 @@ _PATCHED = ("run", "run_with_ort_values")
 class SessionRunTimer:
     """``with SessionRunTimer() as t: ...``; ``t.seconds``, ``t.calls``; ``t.reset()``.
 
-    Not reentrant across instances: one timer at a time per process.
+    Not reentrant across instances: one timer at a time per process. Armed from
+    the start unless ``armed=False``; then only inside ``with t.armed():``.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, armed: bool = True) -> None:
+        self._armed = 1 if armed else 0
         self.seconds = 0.0
         self.calls = 0
         self._lock = threading.Lock()
@@ -41,8 +49,20 @@ class SessionRunTimer:
 
     def _add(self, seconds: float) -> None:
         with self._lock:
-            self.seconds += seconds
-            self.calls += 1
+            if self._armed:
+                self.seconds += seconds
+                self.calls += 1
+
+    @contextmanager
+    def armed(self) -> Iterator[None]:
+        """Count the calls made (from any thread) until the block ends."""
+        with self._lock:
+            self._armed += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._armed -= 1
 
     def __enter__(self) -> SessionRunTimer:
         import onnxruntime

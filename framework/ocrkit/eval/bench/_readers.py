@@ -82,7 +82,7 @@ class OcrkitReader(BenchReader, EngineReader):
         self.label = f"ocrkit {backend}"
         self.batch_size = batch_size
         self.requires = ()
-        self._timer = SessionRunTimer() if time_sessions else None
+        self._timer = SessionRunTimer(armed=False) if time_sessions else None
 
     def unavailable(self) -> str | None:
         from ..._registry import get_registry
@@ -102,6 +102,12 @@ class OcrkitReader(BenchReader, EngineReader):
         except BaseException:
             self._stop_timer()
             raise
+
+    def read(self, images: Sequence[Path], layout: str) -> list[str]:
+        if self._timer is None:
+            return EngineReader.read(self, images, layout)
+        with self._timer.armed():
+            return EngineReader.read(self, images, layout)
 
     def reset_counters(self) -> None:
         if self._timer is not None:

@@ -18,6 +18,7 @@ from ...errors import OcrkitError
 from .._dataset import Dataset
 from .._report import EvalReport
 from .._runner import run_reader
+from ._interleave import run_interleaved
 from ._readers import (
     BenchReader,
     OcrkitReader,
@@ -57,6 +58,9 @@ class BenchConfig:
     line_batch: int = 32
     warmup: int = 1
     rounds: int = 1
+    interleave: bool = True  # readers take turns chunk by chunk (see _interleave.py)
+    chunk: int | None = None  # images per turn; None: line_batch for lines, 1 for pages
+    memory_images: int = 5  # images per reader in the separate peak-memory pass
     parallel: bool = True
     parallel_limit: int | None = None
     ignore_case: bool | None = None  # None: per dataset (CASE_INSENSITIVE_DATASETS)
@@ -195,9 +199,12 @@ def rapidocr_params() -> dict[str, Any]:
 
     Same PP-OCRv6 small det/rec (RapidOCR's defaults, from its package), the
     same mobile angle classifier, onnxruntime engine, onnxruntime's default
-    thread counts on both sides. Where our backend declares a default for a
-    detection or recognition setting, RapidOCR is given the same value.
+    thread counts on both sides. Every detection/classification/recognition
+    setting our backend declares a default for (or takes from its model set's
+    manifest, like the detection resize limit) is given to RapidOCR too.
     """
+    import ocrkit
+
     from ..._registry import get_registry
 
     params: dict[str, Any] = {
@@ -209,21 +216,30 @@ def rapidocr_params() -> dict[str, Any]:
         "Rec.ocr_version": "PP-OCRv6",
         "Rec.model_type": "small",
     }
-    defaults = {o.name: o.default for o in get_registry().require("onnx").options}
+    effective = {o.name: o.default for o in get_registry().require("onnx").options}
+    try:  # the model set's own defaults fill the options left to it (None)
+        with ocrkit.open("onnx", lazy=True) as engine:
+            records = engine.list_models()
+        det = dict(records[0].extra.get("manifest", {}).get("det", {})) if records else {}
+        for ours, key in (("det_limit_side_len", "limit_side_len"), ("det_limit_type", "limit_type")):
+            if effective.get(ours) is None and key in det:
+                effective[ours] = det[key]
+    except Exception:  # noqa: BLE001 - the backend may be unusable; RapidOCR keeps its own then
+        pass
     mapping = {
         "det_limit_side_len": "Det.limit_side_len",
         "det_limit_type": "Det.limit_type",
         "det_thresh": "Det.thresh",
         "det_box_thresh": "Det.box_thresh",
         "det_unclip_ratio": "Det.unclip_ratio",
+        "use_angle_cls": "Global.use_cls",
+        "cls_thresh": "Cls.cls_thresh",
         "rec_batch_size": "Rec.rec_batch_num",
-        "use_cls": "Global.use_cls",
         "text_score": "Global.text_score",
-        "drop_score": "Global.text_score",
     }
     for ours, theirs in mapping.items():
-        if defaults.get(ours) is not None:
-            params[theirs] = defaults[ours]
+        if effective.get(ours) is not None:
+            params[theirs] = effective[ours]
     return params
 
 
@@ -236,6 +252,12 @@ def _readers(backend: str, granularity: str, tessdata: Path | None, config: Benc
     return [own, RapidOcrReader(rapidocr_params())]
 
 
+def _keep_best(result: ReaderResult, report: EvalReport, label: str, role: str) -> None:
+    report.reader = {**report.reader, "label": label, "role": role}
+    if result.report is None or report.throughput > result.report.throughput:
+        result.report = report
+
+
 def _run_group(dataset: Dataset, backend: str, ignore_case: bool, tessdata: Path | None, config: BenchConfig) -> GroupResult:
     group = GroupResult(dataset.name, dataset.granularity, backend, ignore_case)
     readers = _readers(backend, dataset.granularity, tessdata, config)
@@ -243,31 +265,67 @@ def _run_group(dataset: Dataset, backend: str, ignore_case: bool, tessdata: Path
     group.readers = list(results.values())
     for reader in readers:
         results[reader.label].skipped = reader.unavailable()
-    for round_no in range(config.rounds):
-        order = readers[round_no % len(readers):] + readers[: round_no % len(readers)]
-        for reader in order:
-            result = results[reader.label]
-            if result.skipped:
-                continue
-            config.log(f"  {dataset.name}: {reader.label} (round {round_no + 1}/{config.rounds}) ...")
-            try:
-                report = run_reader(
-                    dataset, reader, ignore_case=ignore_case, batch_size=reader.batch_size, warmup=config.warmup
-                )
-            except OcrkitError as exc:
-                result.skipped = f"failed: {exc}"
-                config.log(f"    {result.skipped}")
-                continue
-            report.reader = {**report.reader, "label": reader.label, "role": reader.role}
-            if result.report is None or report.throughput > result.report.throughput:
-                result.report = report
-            config.log(
-                f"    {report.throughput:8.2f} img/s   CER {report.cer:.2%}   BoW F1 {report.bow_f1:.3f}"
-            )
     for reader in readers:
         if results[reader.label].skipped:
             config.log(f"  {dataset.name}: {reader.label} skipped: {results[reader.label].skipped}")
+    for round_no in range(config.rounds):
+        live = [r for r in readers if not results[r.label].skipped]
+        if not live:
+            break
+        shift = round_no % len(live)
+        order = live[shift:] + live[:shift]
+        if config.interleave:
+            chunk = config.chunk or (config.line_batch if dataset.granularity == "line" else 1)
+            config.log(f"  {dataset.name}: {', '.join(r.label for r in order)} interleaved by {chunk} "
+                       f"(round {round_no + 1}/{config.rounds}) ...")
+            outcomes = run_interleaved(
+                dataset, order, [r.batch_size for r in order],
+                chunk=chunk, ignore_case=ignore_case, warmup=config.warmup,
+            )
+        else:
+            outcomes = []
+            for reader in order:
+                config.log(f"  {dataset.name}: {reader.label} (round {round_no + 1}/{config.rounds}) ...")
+                try:
+                    outcomes.append(run_reader(
+                        dataset, reader, ignore_case=ignore_case, batch_size=reader.batch_size, warmup=config.warmup
+                    ))
+                except OcrkitError as exc:
+                    outcomes.append(f"failed: {exc}")
+        for reader, outcome in zip(order, outcomes):
+            result = results[reader.label]
+            if isinstance(outcome, str):
+                result.skipped = outcome
+                config.log(f"    {reader.label}: {outcome}")
+                continue
+            _keep_best(result, outcome, reader.label, reader.role)
+            config.log(f"    {reader.label:18} {outcome.throughput:8.2f} img/s   CER {outcome.cer:.2%}   "
+                       f"BoW F1 {outcome.bow_f1:.3f}")
+    if config.interleave and config.memory_images:
+        _memory_pass(dataset, readers, results, ignore_case, config)
     return group
+
+
+def _memory_pass(
+    dataset: Dataset, readers: Sequence[BenchReader], results: dict[str, ReaderResult], ignore_case: bool,
+    config: BenchConfig,
+) -> None:
+    """Peak resident memory of each reader alone (interleaved runs cannot attribute it)."""
+    subset = dataset.head(config.memory_images)
+    config.log(f"  {dataset.name}: peak memory, each reader alone on {len(subset)} images ...")
+    for reader in readers:
+        result = results[reader.label]
+        if result.report is None:
+            continue
+        try:
+            mem = run_reader(subset, reader, ignore_case=ignore_case, batch_size=reader.batch_size, warmup=0)
+        except OcrkitError:
+            continue
+        result.report.rss_before_bytes = mem.rss_before_bytes
+        result.report.peak_rss_bytes = mem.peak_rss_bytes
+        result.report.peak_rss_method = f"{mem.peak_rss_method}, alone on {len(subset)} images"
+        if "child_peak_rss_bytes" in mem.extra:
+            result.report.extra["child_peak_rss_bytes"] = mem.extra["child_peak_rss_bytes"]
 
 
 def _cpu_seconds() -> float:
@@ -313,15 +371,16 @@ def _measure_parallel(
 ) -> None:
     import ocrkit
 
+    warm = images[: 2 * default_workers()]  # a batch, so that every pooled instance exists
     with ocrkit.open(result.backend) as engine:
-        engine.recognize(images[0], layout=layout)  # warm-up
+        engine.recognize(warm, layout=layout)
         result.default_s = timed("default", lambda: engine.recognize(images, layout=layout))
         with ThreadPoolExecutor(default_workers()) as pool:
             result.threads_s = timed(
                 "threads", lambda: list(pool.map(lambda im: engine.recognize(im, layout=layout), images))
             )
     with ocrkit.open(result.backend, **result.restricted_options) as engine:
-        engine.recognize(images[0], layout=layout)
+        engine.recognize(warm, layout=layout)
         result.restricted_s = timed("restricted", lambda: engine.recognize(images, layout=layout))
 
 
@@ -418,6 +477,9 @@ def run_benchmarks(config: BenchConfig) -> BenchResults:
             "line_batch": config.line_batch,
             "warmup": config.warmup,
             "rounds": config.rounds,
+            "interleave": config.interleave,
+            "chunk": config.chunk,
+            "memory_images": config.memory_images,
             "parallel_limit": config.parallel_limit,
         },
         machine=_machine(),
