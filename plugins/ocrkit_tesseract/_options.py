@@ -84,7 +84,7 @@ OPTION_SPECS: tuple[OptionSpec, ...] = (
         "variables", "dict[str,str]", None,
         "tesseract variables set at Init, e.g. {'tessedit_char_whitelist': '0123456789'}",
     ),
-    OptionSpec("dpi", "int", None, "resolution hint for images without one (tesseract --dpi), 70..2400"),
+    OptionSpec("dpi", "int", None, "image resolution to assume, 70..2400 (tesseract --dpi; overrides the file's)"),
     OptionSpec("pool_size", "int", None, "tesseract instances recognising in parallel (default: CPU count)"),
 )
 

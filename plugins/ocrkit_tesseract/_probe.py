@@ -28,6 +28,8 @@ __all__ = ["verify_loadable", "CACHE_NAME", "PROBE_TIMEOUT"]
 #: Hidden (so never listed as a model) verdict cache in the store directory.
 CACHE_NAME = ".verified-traineddata.json"
 PROBE_TIMEOUT = 120.0
+#: Address-space cap of the probe child: a healthy single-language load needs well under 1 GiB.
+PROBE_MEMORY_LIMIT = 4 << 30
 
 # Runs in the child: Init, recognise one rendered line, say "ok". Imports only tesserocr and PIL.
 _PROBE = r"""
@@ -39,6 +41,11 @@ except ImportError as exc:
     print("cannot import:", exc)
     sys.exit(4)
 path, lang, oem = sys.argv[1], sys.argv[2], int(sys.argv[3])
+try:  # a damaged size field must fail fast here, not eat the machine's memory
+    import resource
+    resource.setrlimit(resource.RLIMIT_AS, (int(sys.argv[4]), resource.getrlimit(resource.RLIMIT_AS)[1]))
+except (ImportError, ValueError, OSError):
+    pass
 try:
     api = tesserocr.PyTessBaseAPI(path=path, lang=lang, oem=oem, psm=tesserocr.PSM.SINGLE_LINE)
 except RuntimeError as exc:
@@ -100,7 +107,7 @@ def _probe(path: Path, oem: int) -> bool:
     env = dict(os.environ, OMP_THREAD_LIMIT="1")
     try:
         done = subprocess.run(
-            [sys.executable, "-c", _PROBE, str(path.parent), lang, str(oem)],
+            [sys.executable, "-c", _PROBE, str(path.parent), lang, str(oem), str(PROBE_MEMORY_LIMIT)],
             capture_output=True, text=True, timeout=PROBE_TIMEOUT, env=env, stdin=subprocess.DEVNULL,
         )
     except subprocess.TimeoutExpired as exc:

@@ -158,3 +158,12 @@ def test_import_refuses_a_corrupt_traineddata(ocrkit_home: Path, tmp_path: Path)
         made = ocr.import_model("deu")
         assert made == Path(ocr.get_local_path()) / "deu.traineddata"
         assert [r.source for r in ocr.list_models() if r.name == "deu"][0] == "store"
+
+
+def test_dpi_becomes_user_defined_dpi_on_every_instance(ocrkit_home: Path) -> None:
+    with ocrkit.open("tesseract", dpi=300, pool_size=2) as ocr:
+        page = ocr.recognize(DATA / "line_hello.png", layout="line")
+        assert page.text == "Hello world from ocrkit\n"
+        pool = ocr.handle.state.pool
+        with pool.borrow() as api:
+            assert api.GetVariableAsString("user_defined_dpi") == "300"
