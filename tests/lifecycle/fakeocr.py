@@ -6,6 +6,10 @@ holds memory while loaded (``ballast_mb``), and it can be told to be slow
 (``delay``). Two magic inputs crash it natively, to test crash containment:
 a 3x3 grey image of value 66 calls ``abort()``, of value 99 dereferences NULL;
 option ``crash="load"`` or ``"free"`` aborts there.
+
+``OCRKIT_FAKE_FAULT`` (comma-separated) plants the faults the conformance kit must
+catch: ``leak_memory``, ``leak_fd`` (free keeps them), ``race`` (concurrent calls
+mix up results), ``crash_on_blank`` (an all-white image aborts).
 """
 
 from __future__ import annotations
@@ -37,6 +41,9 @@ from ocrkit.backend import (
 
 NAME = "fake"
 PACKAGE_MODELS = Path(__file__).with_name("fake_models")
+FAULTS = set(filter(None, os.environ.get("OCRKIT_FAKE_FAULT", "").split(",")))
+_leaked: list[Any] = []
+_scratch: dict[str, str] = {}
 ABORT_VALUE = 66
 SEGFAULT_VALUE = 99
 
@@ -112,11 +119,17 @@ def ocrkit_recognize(handle: ModelHandle, images: list[PageImage], layout: str) 
             os.abort()
         if arr.shape == (3, 3) and (arr == SEGFAULT_VALUE).all():
             ctypes.string_at(0)
+        if "crash_on_blank" in FAULTS and arr.size and (arr == 255).all():
+            os.abort()
         if state["delay"]:
             time.sleep(state["delay"])
         if state["closed"]:  # the engine must never let this happen
             raise AssertionError("fake backend: recognize after free")
         text = expected_text(arr)
+        if "race" in FAULTS:  # a shared buffer, as in a backend that is not really threadsafe
+            _scratch["text"] = text
+            time.sleep(0.002)
+            text = _scratch["text"]
         box = (0, 0, img.width, img.height)
         words = [Word(w, 0.9, box) for w in text.split()]
         pages.append(Page(img.width, img.height, [Block([Line(text, 0.9, box, words)])], text=text,
@@ -133,6 +146,11 @@ def ocrkit_free_model(handle: ModelHandle) -> bool:
         os.abort()
     with state["lock"]:
         state["closed"] = True
-        state["file"].close()
+        if "leak_fd" in FAULTS:
+            _leaked.append(state["file"])
+        else:
+            state["file"].close()
+        if "leak_memory" in FAULTS:
+            _leaked.append(state["ballast"])
         state["ballast"] = None
     return True

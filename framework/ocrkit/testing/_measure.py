@@ -1,0 +1,247 @@
+"""Measure what an engine leaves behind after ``free_resources()``, in a fresh interpreter.
+
+The protocol (documented in docs/resource-release.md), run by
+``python -m ocrkit.testing._measure`` with a JSON config on stdin:
+
+1. import ocrkit, register the plugins, import the backend's ``requires`` modules
+   (the backend library is imported: its import cost is not the model's);
+2. **warm-up**: ``warmup`` cycles of open -> recognise -> free. The first use of a
+   library pays once per process for things no model owns: lazy imports inside the
+   hooks, code pages of the native library touched for the first time, the
+   allocator's own bookkeeping. Their cost is reported as ``first_use_mb``;
+3. **baseline**: ``release_memory()``, then RSS, open descriptors and threads;
+4. **one cycle**: open (RSS "loaded"), recognise, ``free_resources()`` (which ends
+   with ``release_memory()``), then RSS, descriptors, threads and any model file
+   still open: ``release_mb`` = RSS after free - baseline;
+5. **cycles**: ``cycles - 1`` more cycles; ``growth_mb`` = RSS after the last one -
+   baseline (so the figure covers all ``cycles`` cycles).
+
+Everything runs in one fresh process per measurement, so other tests' allocations
+cannot blur the figures.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+__all__ = ["ReleaseReport", "measure_release"]
+
+MB = 1 << 20
+
+
+@dataclass
+class ReleaseReport:
+    """Figures of one measurement (bytes, counts, seconds)."""
+
+    backend: str
+    rss_imported: int
+    rss_warm: int
+    rss_before: int
+    rss_loaded: int
+    rss_after_free: int
+    rss_after_cycles: int
+    cycles: int
+    fds_before: int
+    fds_after: int
+    new_fds: list[str]
+    model_files_open: list[str]
+    threads_before: int
+    threads_after: int
+    seconds_per_cycle: float
+    texts_consistent: bool
+    rss_series: list[int] = field(default_factory=list)
+
+    @property
+    def first_use_mb(self) -> float:
+        return (self.rss_warm - self.rss_imported) / MB
+
+    @property
+    def loaded_mb(self) -> float:
+        return (self.rss_loaded - self.rss_before) / MB
+
+    @property
+    def release_mb(self) -> float:
+        return (self.rss_after_free - self.rss_before) / MB
+
+    @property
+    def growth_mb(self) -> float:
+        return (self.rss_after_cycles - self.rss_before) / MB
+
+    def summary(self) -> str:
+        return (
+            f"{self.backend}: loaded +{self.loaded_mb:.1f} MB, after free {self.release_mb:+.1f} MB, "
+            f"after {self.cycles} cycles {self.growth_mb:+.1f} MB (first use {self.first_use_mb:+.1f} MB); "
+            f"fds {self.fds_before}->{self.fds_after}, threads {self.threads_before}->{self.threads_after}, "
+            f"{self.seconds_per_cycle:.3f} s/cycle"
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _fd_targets() -> list[str]:
+    out = []
+    for entry in os.listdir("/proc/self/fd"):
+        try:
+            out.append(os.readlink(f"/proc/self/fd/{entry}"))
+        except OSError:
+            continue
+    return out
+
+
+def _threads() -> int:
+    try:
+        return len(os.listdir("/proc/self/task"))
+    except OSError:  # pragma: no cover - not Linux
+        return threading.active_count()
+
+
+def _run(config: Mapping[str, Any]) -> ReleaseReport:
+    import ocrkit
+    from ocrkit._memory import release_memory, rss_bytes
+    from ocrkit._registry import Registry
+
+    registry = Registry()
+    for module in config.get("plugins", ()):
+        if registry.pm.get_plugin(module) is None:
+            registry.register(importlib.import_module(module), name=module)
+    backend = config["backend"]
+    info = registry.require(backend)
+    for module in info.requires:
+        importlib.import_module(module)
+    image = config["image"]
+    layout = config.get("layout", "page")
+    options = dict(config.get("options", {}))
+    store = ocrkit.ModelStore(config["store"])
+    texts: set[str] = set()
+
+    def cycle() -> Any:
+        engine = ocrkit.open(backend, config.get("model"), registry=registry, store=store, **options)
+        loaded = rss_bytes()
+        texts.add(engine.recognize(image, layout=layout).text)
+        files = [str(f) for m in engine.loaded_models for f in m.all_files()]
+        engine.free_resources()
+        return loaded, files
+
+    release_memory()
+    rss_imported = rss_bytes()
+    for _ in range(max(1, int(config.get("warmup", 1)))):
+        cycle()
+    release_memory()
+    rss_warm = rss_before = rss_bytes()
+    fds_before = _fd_targets()
+    threads_before = _threads()
+
+    started = time.perf_counter()
+    rss_loaded, files = cycle()
+    rss_after_free = rss_bytes()
+    fds_after = _fd_targets()
+    threads_after = _threads()
+    series = [rss_after_free]
+    cycles = max(1, int(config.get("cycles", 100)))
+    for i in range(1, cycles):
+        cycle()
+        if (i + 1) % 10 == 0:
+            series.append(rss_bytes())
+    release_memory()
+    rss_after_cycles = rss_bytes()
+    elapsed = time.perf_counter() - started
+
+    remaining = list(fds_after)
+    for target in fds_before:
+        if target in remaining:
+            remaining.remove(target)
+    model_paths = {os.path.realpath(f) for f in files}
+    return ReleaseReport(
+        backend=backend,
+        rss_imported=rss_imported,
+        rss_warm=rss_warm,
+        rss_before=rss_before,
+        rss_loaded=rss_loaded,
+        rss_after_free=rss_after_free,
+        rss_after_cycles=rss_after_cycles,
+        cycles=cycles,
+        fds_before=len(fds_before),
+        fds_after=len(fds_after),
+        new_fds=remaining,
+        model_files_open=sorted({t for t in fds_after if os.path.realpath(t) in model_paths}),
+        threads_before=threads_before,
+        threads_after=threads_after,
+        seconds_per_cycle=elapsed / cycles,
+        texts_consistent=len(texts) == 1,
+        rss_series=series,
+    )
+
+
+def measure_release(
+    backend: str,
+    image: str | os.PathLike[str],
+    *,
+    store: str | os.PathLike[str],
+    layout: str = "page",
+    model: str | None = None,
+    options: Mapping[str, Any] | None = None,
+    plugins: Sequence[str] = (),
+    cycles: int = 100,
+    warmup: int = 1,
+    env: Mapping[str, str] | None = None,
+    timeout: float = 600.0,
+) -> ReleaseReport:
+    """Run the protocol above for *backend* in a fresh interpreter and return its figures.
+
+    *plugins* are module names to register (for backends not installed through an
+    entry point); *env* adds environment variables for that process.
+    """
+    config = {
+        "backend": backend,
+        "image": str(image),
+        "store": str(store),
+        "layout": layout,
+        "model": model,
+        "options": dict(options or {}),
+        "plugins": list(plugins),
+        "cycles": cycles,
+        "warmup": warmup,
+    }
+    child_env = dict(os.environ)
+    child_env.update(env or {})
+    # The child must see what this process imports (a plugin next to its tests, say).
+    paths = [p for p in sys.path if isinstance(p, str) and p]
+    if child_env.get("PYTHONPATH"):
+        paths.append(child_env["PYTHONPATH"])
+    child_env["PYTHONPATH"] = os.pathsep.join(paths)
+    proc = subprocess.run(
+        [sys.executable, "-m", "ocrkit.testing._measure"],
+        input=json.dumps(config),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=child_env,
+    )
+    if proc.returncode != 0:
+        raise RuntimeError(
+            f"release measurement of backend {backend!r} failed (exit {proc.returncode}):\n{proc.stderr[-4000:]}"
+        )
+    data = json.loads(proc.stdout.strip().splitlines()[-1])
+    return ReleaseReport(**data)
+
+
+def main() -> None:
+    config = json.loads(sys.stdin.read())
+    report = _run(config)
+    sys.stdout.write("\n" + json.dumps(report.to_dict()) + "\n")
+    sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,19 @@
+"""The conformance kit run on the fake backend: proves the kit itself, quickly.
+(The real backends run it in test_conformance_builtin.py.)"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ocrkit.testing import BackendConformance
+
+DATA = Path(__file__).parent.parent / "data"
+
+
+class TestFakeBackendConformance(BackendConformance):
+    backend = "fake"
+    plugins = ("fakeocr",)
+    sample_image = DATA / "line_hello.png"
+    expected_text = "fake L 566x80 crc 8a879f82"
+    layout = "line"
+    options = {"ballast_mb": 24}
