@@ -15,7 +15,11 @@ import sys
 from functools import lru_cache
 from pathlib import Path
 
-__all__ = ["release_memory", "rss_bytes", "open_files"]
+__all__ = ["release_memory", "rss_bytes", "open_files", "limit_malloc_arenas"]
+
+#: ``OCRKIT_MALLOC_ARENA_MAX=0`` leaves glibc's arena count alone.
+MALLOC_ARENA_ENV = "OCRKIT_MALLOC_ARENA_MAX"
+_M_ARENA_MAX = -8  # glibc <malloc.h>
 
 
 @lru_cache(maxsize=1)
@@ -38,6 +42,36 @@ def release_memory() -> None:
     trim = _malloc_trim()
     if trim is not None:
         trim(0)
+
+
+@lru_cache(maxsize=1)
+def limit_malloc_arenas() -> bool:
+    """Make threads share glibc's main malloc arena (once per process; Linux/glibc).
+
+    Each new thread (a recognition pool, onnxruntime's intra-op threads) otherwise
+    gets its own arena, and memory freed in those arenas stays resident: their top
+    chunks are never trimmed (``malloc_trim`` only trims the main arena's top), so
+    RSS grows with every engine opened and never comes back. With one arena,
+    :func:`release_memory` returns it. Backends that allocate large native buffers
+    from many threads call this before loading. ``OCRKIT_MALLOC_ARENA_MAX`` sets
+    another limit (``0`` = leave glibc's default). Returns True if applied.
+    """
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        limit = int(os.environ.get(MALLOC_ARENA_ENV, "1"))
+    except ValueError:
+        limit = 1
+    if limit <= 0:
+        return False
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        mallopt = libc.mallopt
+    except (OSError, AttributeError):  # not glibc
+        return False
+    mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
+    mallopt.restype = ctypes.c_int
+    return bool(mallopt(_M_ARENA_MAX, limit))
 
 
 def rss_bytes() -> int:

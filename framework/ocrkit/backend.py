@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from ._memory import open_files, release_memory, rss_bytes
+from ._memory import limit_malloc_arenas, open_files, release_memory, rss_bytes
 from ._parallel import default_workers, parallel_map
 from ._records import LAYOUTS, SOURCE_PRECEDENCE, BackendInfo, ModelHandle, ModelRecord, OptionSpec
 from .errors import (
@@ -39,6 +39,7 @@ __all__ = [
     "ModelCorruptError",
     "ModelNotFoundError",
     "release_memory",
+    "limit_malloc_arenas",
     "rss_bytes",
     "open_files",
     "parallel_map",
