@@ -69,6 +69,9 @@ class TesseractModel:
         psm = self.options.psm_for(layout)
         if self.pool.closed:
             raise ResourcesFreedError("this tesseract model was freed; open a new engine with ocrkit.open()")
+        # Instances the batch will need are built here, on the caller's thread, not in
+        # the short-lived batch workers (see ApiPool.prefill: memory comes back on free).
+        self.pool.prefill(len(images))
         return parallel_map(lambda image: self._recognize_one(image, psm), images, workers=self.pool.size)
 
     def _recognize_one(self, image: PageImage, psm: int) -> Page:
