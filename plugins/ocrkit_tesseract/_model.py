@@ -108,16 +108,33 @@ def _set_image(api: Any, image: PageImage) -> str:
     BMP, changes tesseract's binarisation). Other input goes in as raw L/RGB
     pixels, which leptonica would have produced from the same file.
     """
-    if image.path is not None:
+    if image.path is not None and _leptonica_reads(image.path):
         try:
             api.SetImageFile(str(image.path))
             return "file"
-        except RuntimeError:  # a format leptonica cannot read: Pillow could, use its pixels
+        except RuntimeError:  # leptonica failed on it after all: Pillow could, use its pixels
             pass
     array = image.array
     channels = 1 if array.ndim == 2 else array.shape[2]
     api.SetImageBytes(array.tobytes(), image.width, image.height, channels, image.width * channels)
     return "pixels"
+
+
+#: Leading bytes of the formats leptonica decodes (PNG, JPEG, TIFF, BMP, GIF, PNM, WebP, JPEG 2000).
+_LEPTONICA_MAGIC = (
+    b"\x89PNG", b"\xff\xd8\xff", b"II*\x00", b"MM\x00*", b"BM", b"GIF8",
+    *(b"P%d" % n for n in range(1, 8)), b"\x00\x00\x00\x0cjP  ", b"\xff\x4f\xff\x51",
+)
+
+
+def _leptonica_reads(path: os.PathLike[str]) -> bool:
+    """Whether leptonica knows the file's format (else it prints errors and fails)."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(12)
+    except OSError:
+        return False
+    return head.startswith(_LEPTONICA_MAGIC) or (head[:4] == b"RIFF" and head[8:12] == b"WEBP")
 
 
 def _choose(options: TesseractOptions, models: Sequence[ModelRecord]) -> list[ModelRecord]:

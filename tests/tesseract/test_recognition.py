@@ -137,3 +137,11 @@ def test_page_text_equals_the_tesseract_command(ocrkit_home: Path, cli: Callable
 def test_line_layout_equals_the_command_with_psm_7(eng: Engine, cli: Callable[..., str]) -> None:
     for name in LINE_IMAGES:
         assert eng.recognize(DATA / name, layout="line").text == cli(DATA / name, psm=7)
+
+
+def test_a_format_leptonica_cannot_read_goes_in_as_pixels(eng: Engine, tmp_path: Path) -> None:
+    pcx = tmp_path / "hello.pcx"  # Pillow reads PCX, leptonica does not
+    Image.open(DATA / "line_hello.png").save(pcx)
+    page = eng.recognize(pcx, layout="line")
+    assert page.meta["read_from"] == "pixels"
+    assert page.text == eng.recognize(DATA / "line_hello.png", layout="line").text
