@@ -311,12 +311,14 @@ class ModelStore:
     def import_targets(self, record: ModelRecord) -> list[tuple[Path, Path]]:
         """(source, store entry) pairs a plain copy of *record* creates.
 
-        A directory model is copied as one entry; otherwise each of its files
-        becomes an entry with the same file name.
+        A directory model is copied as one entry (named ``record.extra["store_name"]``
+        when the backend gives one, e.g. a model set that shares its directory with
+        others inside a package; else the directory's name); otherwise each of its
+        files becomes an entry with the same file name.
         """
         dest_dir = self.path(record.backend, create=False)
         if record.path.is_dir():
-            return [(record.path, dest_dir / record.path.name)]
+            return [(record.path, dest_dir / str(record.extra.get("store_name") or record.path.name))]
         return [(f, dest_dir / f.name) for f in record.all_files()]
 
     def import_model(

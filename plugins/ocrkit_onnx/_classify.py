@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ._imageops import fill_normalised, resize
+from ._sessions import run_model
 
 if TYPE_CHECKING:
     import onnxruntime
@@ -42,7 +43,7 @@ class AngleClassifier:
                 crop = crops[index]
                 rw = max(1, min(width, int(math.ceil(height * ratios[index]))))
                 fill_normalised(blob[row, :, :, :rw], resize(crop, rw, height), self.spec.mean, self.spec.std, self.bgr)
-            probs = self.session.run([self.output_name], {self.input_name: blob})[0]
+            probs = run_model(self.session, self.output_name, {self.input_name: blob}, "angle classification")
             best = probs.argmax(axis=1)
             score = probs[np.arange(len(batch)), best]
             for row, index in enumerate(batch):

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ._imageops import normalised_blob, resize
+from ._sessions import run_model
 
 if TYPE_CHECKING:
     import onnxruntime
@@ -123,7 +124,7 @@ class Detector:
         rh, rw = detect_resize_shape(h, w, params)
         resized = resize(image, rw, rh)
         blob = normalised_blob(resized[None], self.mean, self.std, self.bgr)
-        out = self.session.run([self.output_name], {self.input_name: blob})[0]
+        out = run_model(self.session, self.output_name, {self.input_name: blob}, "detection")
         return out.reshape(out.shape[-2], out.shape[-1])
 
     def detect(self, image: np.ndarray, params: DetParams) -> tuple[list[np.ndarray], list[float]]:

@@ -345,17 +345,12 @@ def read_manifest(set_dir: Path, source: str = "store") -> ModelSet:
 
 
 def check_files(model_set: ModelSet) -> None:
-    """Every file the set needs exists and stays inside its directory (symlinks included)."""
-    root = model_set.root.resolve()
+    """Every file the set needs exists (names were already confined to the set directory)."""
     for path in model_set.model_files():
         if not path.is_file():
             raise ModelNotFoundError(
                 f"model set {model_set.name!r}: file {path} is missing "
                 f"(listed in {model_set.manifest_path or 'the set layout'}); re-import or re-download the set"
-            )
-        if model_set.source == "store" and not path.resolve().is_relative_to(root):
-            raise ModelCorruptError(
-                f"model set {model_set.name!r}: {path} resolves outside the set directory {root}"
             )
 
 
@@ -473,6 +468,7 @@ def record_for(model_set: ModelSet) -> ModelRecord:
         kind=RECORD_KIND,
         files=files,
         extra={
+            "store_name": model_set.name,
             "family": model_set.family,
             "variant": model_set.variant,
             "angle_classifier": model_set.cls is not None,
@@ -587,41 +583,34 @@ def import_set(record: ModelRecord, dest_dir: Path) -> Path:
     """Copy a discovered set into ``dest_dir/<name>/`` with a manifest, atomically.
 
     Files are copied into a hidden temporary directory inside *dest_dir* and the
-    directory is renamed into place only when complete, so an interrupted import
-    leaves no half-copied set. An existing set of that name is not overwritten.
+    directory is renamed into place only when complete and re-validated, so an
+    interrupted import leaves no half-copied set. The store
+    (``ModelStore.import_model``) has already refused an existing entry unless the
+    user asked to overwrite it, and refuses loaded ones; an existing set is then
+    replaced in one rename.
     """
     model_set = set_from_record(record)
     final = dest_dir / model_set.name
-    if final.exists():
-        raise OcrkitError(
-            f"model set {model_set.name!r} is already in the store ({final}); remove it first "
-            f"(ocrkit models rm {model_set.name}) to import it again"
-        )
     dest_dir.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{model_set.name}.", suffix=".tmp", dir=dest_dir))
+    tmp = Path(tempfile.mkdtemp(prefix=f".import-{model_set.name}-", suffix=".tmp", dir=dest_dir))
+    staged = tmp / model_set.name
     try:
+        staged.mkdir()
         digests: dict[str, str] = {}
         for src in model_set.model_files():
-            target = tmp / src.name
+            target = staged / src.name
             shutil.copyfile(src, target)
             digests[src.name] = _sha256(target)
-        manifest = model_set.to_manifest(sha256=digests)
-        manifest_tmp = tmp / (MANIFEST_NAME + ".part")
-        with open(manifest_tmp, "w", encoding="utf-8") as fh:
-            json.dump(manifest, fh, indent=2)
+        with open(staged / MANIFEST_NAME, "w", encoding="utf-8") as fh:
+            json.dump(model_set.to_manifest(sha256=digests), fh, indent=2)
             fh.write("\n")
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(manifest_tmp, tmp / MANIFEST_NAME)
-        # Validate the copy before it becomes visible.
-        check_files(read_manifest(tmp, source="store"))
-        try:
-            os.rename(tmp, final)
-        except OSError as exc:
-            if final.exists():
-                raise OcrkitError(f"model set {model_set.name!r} appeared in the store during the import") from exc
-            raise
-    except BaseException:
+        for path in staged.iterdir():
+            with open(path, "rb") as fh:
+                os.fsync(fh.fileno())
+        check_files(read_manifest(staged, source="store"))  # the copy loads before it is visible
+        if final.exists() or final.is_symlink():
+            os.rename(final, tmp / (model_set.name + ".replaced"))
+        os.rename(staged, final)
+    finally:
         shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return final

@@ -8,14 +8,15 @@ releases their weights, kernels and any accelerator memory.
 
 from __future__ import annotations
 
+import math
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
-from ocrkit.backend import ModelCorruptError, OcrkitError, Page, PageImage, parallel_map
+from ocrkit.backend import ModelCorruptError, OcrkitError, Page, PageImage, limit_malloc_arenas, parallel_map
 
 from ._classify import AngleClassifier
 from ._detect import DetParams, Detector
@@ -30,6 +31,8 @@ if TYPE_CHECKING:
     import onnxruntime
 
 __all__ = ["Pipeline", "DEFAULT_WORD_GAP"]
+
+T = TypeVar("T")
 
 #: Character-pitch multiple that counts as a word gap when the recogniser emitted no space.
 DEFAULT_WORD_GAP = 2.0
@@ -69,10 +72,19 @@ class Pipeline:
         self.model_set = model_set
         self.settings = settings
         self.providers = resolve_providers(settings.providers)
+        # Tensors are malloc'd by whichever thread runs a model; keep them in the main
+        # arena so freeing really returns them (see ocrkit.backend.limit_malloc_arenas).
+        limit_malloc_arenas()
         self.cores = default_intra_threads()
         self.workers = settings.workers or self.cores
-        intra = settings.intra_op_threads or self.cores
-        options = make_session_options(intra, settings.inter_op_threads)
+        # Threads: the detector gets intra-op parallelism (one big image per call);
+        # the classifier and recogniser run single-threaded calls and we spread their
+        # batches over `workers` threads instead: small inputs scale poorly inside a
+        # call but perfectly across calls, and nothing is oversubscribed.
+        det_threads = settings.intra_op_threads or self.cores
+        line_threads = settings.intra_op_threads or 1
+        det_options = make_session_options(det_threads, settings.inter_op_threads)
+        line_options = make_session_options(line_threads, settings.inter_op_threads)
         bgr = model_set.color_order == "BGR"
         det_spec = model_set.det
         self.det_params = DetParams(
@@ -88,14 +100,14 @@ class Pipeline:
         self.classifier: AngleClassifier | None = None
         self.recognizer: Recognizer | None = None
         try:
-            det = load_session(model_set.det_path, options, self.providers, "detection")
+            det = load_session(model_set.det_path, det_options, self.providers, "detection")
             self.detector = Detector(det, det_spec.mean, det_spec.std, bgr)
             self._check_detector(det)
             if settings.use_angle_cls and model_set.cls is not None and model_set.cls_path is not None:
-                cls = load_session(model_set.cls_path, options, self.providers, "angle classification")
+                cls = load_session(model_set.cls_path, line_options, self.providers, "angle classification")
                 self.classifier = AngleClassifier(cls, model_set.cls, bgr)
                 self._check_classifier(cls)
-            rec = load_session(model_set.rec_path, options, self.providers, "recognition")
+            rec = load_session(model_set.rec_path, line_options, self.providers, "recognition")
             chars = _characters(model_set, rec)
             self.recognizer = Recognizer(rec, model_set.rec, chars, bgr)
             self._check_recognizer(rec, len(chars))
@@ -172,23 +184,38 @@ class Pipeline:
     # -- recognition ------------------------------------------------------------------
 
     def recognize(self, images: Sequence[PageImage], layout: str) -> list[Page]:
-        """One Page per image; a batch is spread over ``workers`` threads."""
-        if layout == "line" and len(images) > 1:
-            return self._lines(images)
-        return parallel_map(lambda img: self._one(img, layout), images, self.workers)
-
-    def _one(self, image: PageImage, layout: str) -> Page:
+        """One Page per image. Several pages run side by side on ``workers`` threads;
+        a single page spreads its line batches over them instead."""
         if layout == "line":
-            return self._lines([image])[0]
+            return self._lines(images)
+        if len(images) == 1 or self.workers <= 1:
+            return [self._page(img, layout, self.workers) for img in images]
+        return parallel_map(lambda img: self._page(img, layout, 1), images, self.workers)
+
+    def _spread(self, fn: Callable[[list[np.ndarray]], list[T]], crops: Sequence[np.ndarray], workers: int) -> list[T]:
+        """``fn(crops)`` with the crops cut into width-sorted batches run on *workers* threads."""
+        n = len(crops)
+        batch = self.settings.rec_batch_size
+        if workers <= 1 or n <= 1:
+            return fn(list(crops))
+        size = max(1, min(batch, math.ceil(n / workers)))
+        order = np.argsort([c.shape[1] / max(1, c.shape[0]) for c in crops], kind="stable")
+        chunks = [order[i : i + size] for i in range(0, n, size)]
+        parts = parallel_map(lambda ids: fn([crops[i] for i in ids]), chunks, workers)
+        out: list[Any] = [None] * n
+        for ids, part in zip(chunks, parts):
+            for i, result in zip(ids.tolist(), part):
+                out[i] = result
+        return out
+
+    def _page(self, image: PageImage, layout: str, workers: int) -> Page:
         det, cls, rec = self._parts()
         pixels = image.array
         height, width = pixels.shape[:2]
         quads, _scores = det.detect(pixels, self.det_params)
         if layout == "detect":
-            empty = [
-                RecognisedLine(q, np.eye(3), (1, 1), False, LineText("", 0.0)) for q in quads
-            ]
-            lines = [build_line(item, (width, height)) for item in empty]
+            items = [RecognisedLine(q, np.eye(3), (1, 1), False, LineText("", 0.0)) for q in quads]
+            lines = [build_line(item, (width, height)) for item in items]
             return Page(width=width, height=height, blocks=assemble_blocks(lines), meta={"layout": "detect"})
         crops: list[np.ndarray] = []
         matrices: list[np.ndarray] = []
@@ -196,13 +223,14 @@ class Pipeline:
             crop, matrix = crop_quad(pixels, quad)
             crops.append(crop)
             matrices.append(matrix)
+        batch = self.settings.rec_batch_size
         flipped = [False] * len(crops)
         if cls is not None and crops:
             import cv2
 
-            flipped = cls.upside_down(crops, self.settings.rec_batch_size, self.settings.cls_thresh)
+            flipped = self._spread(lambda cs: cls.upside_down(cs, batch, self.settings.cls_thresh), crops, workers)
             crops = [cv2.rotate(c, cv2.ROTATE_180) if f else c for c, f in zip(crops, flipped)]
-        texts = rec.recognize(crops, self.settings.rec_batch_size, self.word_gap)
+        texts = self._spread(lambda cs: rec.recognize(cs, batch, self.word_gap), crops, workers)
         lines = []
         for quad, matrix, crop, flip, text in zip(quads, matrices, crops, flipped, texts):
             if not text.text.strip() or text.confidence < self.settings.text_score:
@@ -212,30 +240,16 @@ class Pipeline:
         return Page(width=width, height=height, blocks=assemble_blocks(lines))
 
     def _lines(self, images: Sequence[PageImage]) -> list[Page]:
-        """Recognition only: every image is one text line. Batched across images, and
-        the batches spread over ``workers`` threads."""
+        """Recognition only: every image is one text line, batched across images."""
         _, _, rec = self._parts()
-        crops = [img.array for img in images]
-        n = len(crops)
         batch = self.settings.rec_batch_size
-        if n <= batch or self.workers <= 1:
-            texts = rec.recognize(crops, batch, self.word_gap)
-        else:
-            # Sort once so each worker gets whole batches of similar width.
-            order = np.argsort([c.shape[1] / max(1, c.shape[0]) for c in crops], kind="stable")
-            chunks = [order[i : i + batch] for i in range(0, n, batch)]
-            parts = parallel_map(lambda ids: rec.recognize([crops[i] for i in ids], batch, self.word_gap),
-                                 chunks, self.workers)
-            texts_by_index: dict[int, LineText] = {}
-            for ids, part in zip(chunks, parts):
-                texts_by_index.update(zip(ids.tolist(), part))
-            texts = [texts_by_index[i] for i in range(n)]
+        texts = self._spread(lambda cs: rec.recognize(cs, batch, self.word_gap), [img.array for img in images],
+                             self.workers)
         pages = []
         for image, text in zip(images, texts):
             h, w = image.height, image.width
             quad = np.array([[0, 0], [w, 0], [w, h], [0, h]], dtype=np.float32)
-            item = RecognisedLine(quad, np.eye(3), (w, h), False, text)
-            line = build_line(item, (w, h))
+            line = build_line(RecognisedLine(quad, np.eye(3), (w, h), False, text), (w, h))
             blocks = assemble_blocks([line]) if text.text else []
             pages.append(Page(width=w, height=h, blocks=blocks, text=text.text, meta={"layout": "line"}))
         return pages

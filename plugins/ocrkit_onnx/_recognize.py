@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ._imageops import fill_normalised, resize
+from ._sessions import run_model
 
 if TYPE_CHECKING:
     import onnxruntime
@@ -163,7 +164,7 @@ class Recognizer:
                 rw = max(1, min(width, int(math.ceil(height * ratios[index]))))
                 widths.append(rw)
                 fill_normalised(blob[row, :, :, :rw], resize(crops[index], rw, height), self.spec.mean, self.spec.std, self.bgr)
-            out = self.session.run([self.output_name], {self.input_name: blob})[0]
+            out = run_model(self.session, self.output_name, {self.input_name: blob}, "recognition")
             self._decode(out, batch, widths, width, crops, gap_factor, results)
         return [r if r is not None else LineText("", 0.0) for r in results]
 

@@ -19,7 +19,7 @@ from ocrkit.backend import BackendUnavailableError, ModelCorruptError, OcrkitErr
 if TYPE_CHECKING:
     import onnxruntime
 
-__all__ = ["PROVIDER_ALIASES", "resolve_providers", "make_session_options", "load_session", "session_io"]
+__all__ = ["PROVIDER_ALIASES", "resolve_providers", "make_session_options", "load_session", "run_model"]
 
 #: Short names users may pass in ``providers=``; full onnxruntime names work too.
 PROVIDER_ALIASES: dict[str, str] = {
@@ -153,10 +153,14 @@ def load_session(
         del data
 
 
-def session_io(session: onnxruntime.InferenceSession) -> tuple[str, str, list[Any], list[Any]]:
-    """Input name, output name, input shape and output shape of a one-in one-out model."""
-    inputs, outputs = session.get_inputs(), session.get_outputs()
-    return inputs[0].name, outputs[0].name, list(inputs[0].shape), list(outputs[0].shape)
+def run_model(session: onnxruntime.InferenceSession, output: str, feed: dict[str, Any], what: str) -> Any:
+    """``session.run`` for one output; a failure inside onnxruntime (a model that
+    loaded but cannot execute) becomes :class:`ModelCorruptError`."""
+    try:
+        return session.run([output], feed)[0]
+    except Exception as exc:
+        message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ModelCorruptError(f"{what} model failed during inference: {message}") from None
 
 
 def default_intra_threads() -> int:
