@@ -77,12 +77,13 @@ class TesseractModel:
     def _recognize_one(self, image: PageImage, psm: int) -> Page:
         with self.pool.borrow() as api:
             api.SetPageSegMode(psm)
-            pixels = _set_image(api, image)
+            read_from, buffer = _set_image(api, image)
             try:
                 text = api.GetUTF8Text()
             except RuntimeError as exc:
                 raise OcrkitError(f"tesseract could not recognise {image.source or 'the image'}: {exc}") from exc
-            meta = {"lang": self.options.lang, "psm": psm, "oem": self.options.oem, "read_from": pixels}
+            del buffer  # tesseract has its own copy once recognition ran
+            meta = {"lang": self.options.lang, "psm": psm, "oem": self.options.oem, "read_from": read_from}
             page = page_from_api(api, image.width, image.height, text or "", meta)
             api.Clear()  # drop the image and results now rather than at the next call
             return page
@@ -100,8 +101,9 @@ class TesseractModel:
                 _import_tesserocr().PyTessBaseAPI.ClearPersistentCache()
 
 
-def _set_image(api: Any, image: PageImage) -> str:
-    """Give tesseract the image; returns how ("file" or "pixels").
+def _set_image(api: Any, image: PageImage) -> tuple[str, bytes | None]:
+    """Give tesseract the image; returns how ("file" or "pixels") and the pixel
+    buffer, which must outlive recognition (tesserocr documents no copy).
 
     A file is read by leptonica itself, as the ``tesseract`` command does, so the
     text is the command's byte for byte (Pillow's decoding, or a detour through
@@ -111,13 +113,14 @@ def _set_image(api: Any, image: PageImage) -> str:
     if image.path is not None and _leptonica_reads(image.path):
         try:
             api.SetImageFile(str(image.path))
-            return "file"
+            return "file", None
         except RuntimeError:  # leptonica failed on it after all: Pillow could, use its pixels
             pass
     array = image.array
     channels = 1 if array.ndim == 2 else array.shape[2]
-    api.SetImageBytes(array.tobytes(), image.width, image.height, channels, image.width * channels)
-    return "pixels"
+    buffer = array.tobytes()
+    api.SetImageBytes(buffer, image.width, image.height, channels, image.width * channels)
+    return "pixels", buffer
 
 
 #: Leading bytes of the formats leptonica decodes (PNG, JPEG, TIFF, BMP, GIF, PNM, WebP, JPEG 2000).

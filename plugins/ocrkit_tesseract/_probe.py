@@ -64,7 +64,10 @@ _lock = threading.Lock()
 
 
 def _key(path: Path, oem: int) -> str:
-    st = os.stat(path)
+    try:
+        st = os.stat(path)
+    except OSError as exc:
+        raise ModelCorruptError(f"cannot read {path}: {exc.strerror or exc}") from exc
     return f"{os.path.realpath(path)}|{st.st_size}|{st.st_mtime_ns}|{st.st_ino}|oem{oem}"
 
 
@@ -84,7 +87,8 @@ def _save_cache(cache_file: Path | None, keys: set[str]) -> None:
         return
     try:
         cache_file.parent.mkdir(parents=True, exist_ok=True)
-        known = _load_cache(cache_file) | keys
+        # Entries of files that are gone are dropped, so the cache does not grow forever.
+        known = {k for k in _load_cache(cache_file) if os.path.exists(k.split("|", 1)[0])} | keys
         fd, tmp = tempfile.mkstemp(prefix=".verified-", suffix=".tmp", dir=cache_file.parent)
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             json.dump({"verified": sorted(known)}, fh, indent=0)

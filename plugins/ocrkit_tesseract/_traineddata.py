@@ -182,7 +182,7 @@ def _read(path: Path, size: int, deep: bool) -> TraineddataInfo:
     return TraineddataInfo(
         size=size,
         components=tuple(i for i, _ in present),
-        version=version.strip("\0 \n") or None if version is not None else None,
+        version=(version or "").strip("\0 \n") or None,
         lstm=lstm,
         legacy=legacy,
         lstm_int8=int8,

@@ -3,6 +3,7 @@ model can be missing or broken."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -167,3 +168,23 @@ def test_dpi_becomes_user_defined_dpi_on_every_instance(ocrkit_home: Path) -> No
         pool = ocr.handle.state.pool
         with pool.borrow() as api:
             assert api.GetVariableAsString("user_defined_dpi") == "300"
+
+
+def test_probe_verdicts_persist_in_the_store(store: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file is probed once; a later process (simulated: memory cache emptied) reuses
+    the verdict stored in the store, and a changed file is probed again."""
+    from ocrkit_tesseract import _probe
+
+    path = copy_language("deu", store)
+    cache = store / _probe.CACHE_NAME
+    with ocrkit.open("tesseract", "deu"):
+        pass
+    assert any(key.startswith(str(path.resolve())) for key in json.loads(cache.read_text())["verified"])
+    probed: list[Path] = []
+    monkeypatch.setattr(_probe, "_verified", set())
+    monkeypatch.setattr(_probe, "_probe", lambda p, oem: probed.append(p) or True)
+    _probe.verify_loadable([path], 3, cache)
+    assert probed == []
+    os.utime(path, ns=(1, 1))  # "replaced": a new mtime
+    _probe.verify_loadable([path], 3, cache)
+    assert probed == [path]
