@@ -16,7 +16,10 @@ if TYPE_CHECKING:
 
     from ._modelset import ClsSpec
 
-__all__ = ["AngleClassifier"]
+__all__ = ["AngleClassifier", "MAX_PIECES"]
+
+#: Pieces a long line is cut into for orientation classification.
+MAX_PIECES = 6
 
 
 class AngleClassifier:
@@ -31,21 +34,41 @@ class AngleClassifier:
         self.flip_index = spec.labels.index("180")
 
     def upside_down(self, crops: Sequence[np.ndarray], batch_size: int, thresh: float) -> list[bool]:
-        """For each crop: is it rotated by 180 degrees (with probability above *thresh*)?"""
+        """For each crop: is it rotated by 180 degrees (mean probability above *thresh*)?
+
+        The classifier sees a short window (192 x 48): squashing a long line into it
+        destroys the glyphs, so long lines are cut into pieces of about the window's
+        aspect ratio (at most :data:`MAX_PIECES` equal pieces) and their probabilities
+        averaged.
+        """
         _, height, width = self.spec.input_shape
-        ratios = np.array([c.shape[1] / max(1, c.shape[0]) for c in crops], dtype=np.float64)
+        window = width / height
+        pieces: list[tuple[int, np.ndarray]] = []
+        for index, crop in enumerate(crops):
+            h, w = crop.shape[:2]
+            count = min(MAX_PIECES, max(1, math.ceil(w / max(1, h) / window - 0.25)))
+            if count == 1:
+                pieces.append((index, crop))
+                continue
+            step = w / count
+            for k in range(count):
+                x0 = int(round(k * step))
+                pieces.append((index, crop[:, x0 : max(x0 + 1, int(round((k + 1) * step)))]))
+        ratios = np.array([p.shape[1] / max(1, p.shape[0]) for _, p in pieces], dtype=np.float64)
         order = np.argsort(ratios, kind="stable")
-        flipped = [False] * len(crops)
-        for start in range(0, len(crops), batch_size):
+        totals = np.zeros(len(crops), dtype=np.float64)
+        counts = np.zeros(len(crops), dtype=np.int64)
+        for start in range(0, len(pieces), batch_size):
             batch = order[start : start + batch_size]
             blob = np.zeros((len(batch), 3, height, width), dtype=np.float32)
-            for row, index in enumerate(batch):
-                crop = crops[index]
-                rw = max(1, min(width, int(math.ceil(height * ratios[index]))))
-                fill_normalised(blob[row, :, :, :rw], resize(crop, rw, height), self.spec.mean, self.spec.std, self.bgr)
+            for row, k in enumerate(batch):
+                rw = max(1, min(width, int(math.ceil(height * ratios[k]))))
+                fill_normalised(blob[row, :, :, :rw], resize(pieces[k][1], rw, height), self.spec.mean, self.spec.std,
+                                self.bgr)
             probs = run_model(self.session, self.output_name, {self.input_name: blob}, "angle classification")
-            best = probs.argmax(axis=1)
-            score = probs[np.arange(len(batch)), best]
-            for row, index in enumerate(batch):
-                flipped[index] = bool(best[row] == self.flip_index and score[row] > thresh)
-        return flipped
+            for row, k in enumerate(batch):
+                index = pieces[k][0]
+                totals[index] += float(probs[row, self.flip_index])
+                counts[index] += 1
+        mean = totals / np.maximum(counts, 1)
+        return [bool(p > thresh) for p in mean]

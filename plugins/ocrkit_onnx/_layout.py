@@ -165,11 +165,17 @@ def _xy_cut(ids: list[int], boxes: np.ndarray, margin: np.ndarray) -> list[int]:
     return [i for g in groups for i in _xy_cut(g, boxes, margin)]
 
 
-def reading_order(line_boxes: Sequence[BBox]) -> list[list[int]]:
-    """Blocks of line indices, blocks and lines in reading order."""
+def reading_order(line_boxes: Sequence[BBox], upside_down: bool = False) -> list[list[int]]:
+    """Blocks of line indices, blocks and lines in reading order.
+
+    *upside_down*: the page is rotated by 180 degrees (most of its lines were read
+    turned), so reading starts at the bottom right.
+    """
     if not line_boxes:
         return []
     boxes = np.asarray(line_boxes, dtype=np.float64).reshape(-1, 4)
+    if upside_down:
+        boxes = -boxes[:, [2, 3, 0, 1]]
     blocks = [_rows_order(boxes, g) for g in _group_blocks(boxes)]
     block_boxes = np.array(
         [[boxes[b, 0].min(), boxes[b, 1].min(), boxes[b, 2].max(), boxes[b, 3].max()] for b in blocks]
@@ -180,6 +186,7 @@ def reading_order(line_boxes: Sequence[BBox]) -> list[list[int]]:
     return [blocks[i] for i in order]
 
 
-def assemble_blocks(lines: Sequence[Line]) -> list[Block]:
+def assemble_blocks(lines: Sequence[Line], upside_down: bool = False) -> list[Block]:
     """Blocks of lines in reading order."""
-    return [Block(lines=[lines[i] for i in block]) for block in reading_order([ln.bbox for ln in lines])]
+    order = reading_order([ln.bbox for ln in lines], upside_down)
+    return [Block(lines=[lines[i] for i in block]) for block in order]

@@ -232,12 +232,17 @@ class Pipeline:
             crops = [cv2.rotate(c, cv2.ROTATE_180) if f else c for c, f in zip(crops, flipped)]
         texts = self._spread(lambda cs: rec.recognize(cs, batch, self.word_gap), crops, workers)
         lines = []
+        turned = upright = 0
         for quad, matrix, crop, flip, text in zip(quads, matrices, crops, flipped, texts):
             if not text.text.strip() or text.confidence < self.settings.text_score:
                 continue
             item = RecognisedLine(quad, matrix, (crop.shape[1], crop.shape[0]), flip, text)
             lines.append(build_line(item, (width, height)))
-        return Page(width=width, height=height, blocks=assemble_blocks(lines))
+            if flip:
+                turned += len(text.text)
+            else:
+                upright += len(text.text)
+        return Page(width=width, height=height, blocks=assemble_blocks(lines, upside_down=turned > upright))
 
     def _lines(self, images: Sequence[PageImage]) -> list[Page]:
         """Recognition only: every image is one text line, batched across images."""

@@ -1,0 +1,186 @@
+"""Recognition with the real PP-OCRv6 small set on the rendered test images:
+page text, detection, reading order, words and their boxes, line mode, inputs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+import ocrkit
+from ocrkit.results import Page
+
+from .conftest import DATA
+
+PAGES = ["page_simple.png", "two_columns.png", "german.png"]
+LINES = ["line_hello.png", "line_numbers.png", "line_sentence.png"]
+
+
+def _lines(text: str) -> list[str]:
+    return [ln for ln in text.splitlines() if ln.strip()]
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_page_text_matches_the_truth_in_reading_order(engine: ocrkit.Engine, truth: dict[str, str], name: str) -> None:
+    page = engine.recognize(DATA / name)
+    assert _lines(page.text) == truth[name].splitlines()
+    assert [ln.text for ln in page.lines] == truth[name].splitlines()
+    assert page.backend == "onnx" and page.model == "ppocrv6-small"
+    assert page.width, page.height == Image.open(DATA / name).size
+    assert 0.9 < page.confidence <= 1.0
+
+
+def test_two_columns_form_two_blocks_read_left_column_first(engine: ocrkit.Engine) -> None:
+    page = engine.recognize(DATA / "two_columns.png")
+    assert len(page.blocks) == 2
+    left, right = page.blocks
+    assert left.bbox[2] < right.bbox[0]
+    assert left.text.startswith("Plugins register through") and right.text.startswith("Every backend")
+
+
+@pytest.mark.parametrize("name", PAGES + LINES)
+def test_detection_only_finds_every_line_with_polygons(engine: ocrkit.Engine, truth: dict[str, str], name: str) -> None:
+    page = engine.recognize(DATA / name, layout="detect")
+    expected = truth[name].splitlines()
+    assert len(page.lines) == len(expected)
+    full = engine.recognize(DATA / name)
+    for found, recognised in zip(page.lines, full.lines):
+        assert found.text == "" and found.words == []
+        assert found.polygon is not None and len(found.polygon) == 4
+        x0, y0, x1, y1 = found.bbox
+        assert 0 <= x0 < x1 <= page.width and 0 <= y0 < y1 <= page.height
+        assert found.bbox == recognised.bbox
+
+
+@pytest.mark.parametrize("name", PAGES + LINES)
+def test_words_are_separated_and_their_boxes_lie_inside_the_line(
+    engine: ocrkit.Engine, truth: dict[str, str], name: str
+) -> None:
+    page = engine.recognize(DATA / name)
+    assert [w.text for w in page.words] == truth[name].split()
+    for line in page.lines:
+        assert line.text == " ".join(w.text for w in line.words)
+        lx0, ly0, lx1, ly1 = line.bbox
+        previous_right = -1
+        slack = 0.1 * (ly1 - ly0)  # a slightly skewed line makes neighbouring word boxes touch
+        for word in line.words:
+            x0, y0, x1, y1 = word.bbox
+            assert lx0 <= x0 < x1 <= lx1 and ly0 <= y0 < y1 <= ly1, (word, line.bbox)
+            assert x0 >= previous_right - slack, "words of a line overlap"
+            previous_right = x1
+            assert 0.5 < word.confidence <= 1.0
+            assert word.polygon is not None and len(word.polygon) == 4
+
+
+def test_word_boxes_cover_the_ink_of_their_word(engine: ocrkit.Engine) -> None:
+    """Each word box holds dark pixels, and the gaps between word boxes are blank paper."""
+    page = engine.recognize(DATA / "line_sentence.png", layout="line")
+    pixels = np.asarray(Image.open(DATA / "line_sentence.png").convert("L"))
+    dark = pixels < 128
+    words = page.words
+    assert len(words) == 8
+    for word in words:
+        x0, y0, x1, y1 = word.bbox
+        assert dark[y0:y1, x0:x1].sum() > 50, word
+    ink_columns = dark.any(axis=0)
+    columns = np.flatnonzero(ink_columns)
+    assert words[0].bbox[0] <= columns[0] + 4 and words[-1].bbox[2] >= columns[-1] - 4
+    for left, right in zip(words, words[1:]):
+        inside = ink_columns[left.bbox[0] : left.bbox[2]].sum()
+        assert inside > 0.5 * (left.bbox[2] - left.bbox[0]) * 0.3, left
+
+
+@pytest.mark.parametrize("name", LINES)
+def test_line_layout_recognises_line_crops_without_detection(
+    engine: ocrkit.Engine, truth: dict[str, str], name: str
+) -> None:
+    page = engine.recognize(DATA / name, layout="line")
+    assert page.text == truth[name]
+    (line,) = page.lines
+    assert line.bbox == (0, 0, page.width, page.height)
+    assert [w.text for w in line.words] == truth[name].split()
+
+
+def _words(page: Page) -> list[str]:
+    return [w.text for w in page.words]
+
+
+def test_line_batch_reads_like_one_by_one(engine: ocrkit.Engine) -> None:
+    """Batching pads crops to a common width, which nudges probabilities but not the text."""
+    paths = [DATA / n for n in LINES] * 3
+    batch = engine.recognize(paths, layout="line")
+    single = [engine.recognize(p, layout="line") for p in paths]
+    assert [p.text for p in batch] == [p.text for p in single]
+    assert [_words(p) for p in batch] == [_words(p) for p in single]
+    assert [p.source for p in batch] == [str(p) for p in paths]
+
+
+def test_page_batch_reads_like_one_by_one(engine: ocrkit.Engine) -> None:
+    paths = [DATA / n for n in PAGES]
+    batch = engine.recognize(paths)
+    single = [engine.recognize(p) for p in paths]
+    assert [p.text for p in batch] == [p.text for p in single]
+    assert [[ln.bbox for ln in p.lines] for p in batch] == [[ln.bbox for ln in p.lines] for p in single]
+
+
+def test_inputs_of_every_kind_give_the_same_text(engine: ocrkit.Engine, truth: dict[str, str]) -> None:
+    path = DATA / "page_simple.png"
+    grey = Image.open(path)
+    rgb = grey.convert("RGB")
+    inputs = [str(path), path.read_bytes(), grey, rgb, np.asarray(rgb), np.asarray(grey)]
+    texts = {engine.recognize(item).text for item in inputs}
+    assert texts == {engine.recognize(path).text}
+    assert _lines(texts.pop()) == truth["page_simple.png"].splitlines()
+
+
+def test_upside_down_page_is_turned_by_the_angle_classifier(engine: ocrkit.Engine, truth: dict[str, str]) -> None:
+    rotated = Image.open(DATA / "page_simple.png").rotate(180)
+    page = engine.recognize(rotated)
+    assert [ln.text for ln in page.lines] == truth["page_simple.png"].splitlines()
+    for line in page.lines:
+        for word in line.words:
+            x0, y0, x1, y1 = word.bbox
+            assert line.bbox[0] <= x0 < x1 <= line.bbox[2]
+    # read upside down, the first word of each line sits at its right end
+    first = page.lines[0]
+    assert first.words[0].bbox[0] > first.words[-1].bbox[0]
+
+
+def test_vertical_text_line_is_read_after_a_quarter_turn(engine: ocrkit.Engine) -> None:
+    turned = Image.open(DATA / "line_hello.png").rotate(90, expand=True)
+    page = engine.recognize(turned)
+    assert page.text == "Hello world from ocrkit"
+    (line,) = page.lines
+    assert line.bbox[3] - line.bbox[1] > 3 * (line.bbox[2] - line.bbox[0])
+    for word in line.words:
+        assert line.bbox[1] <= word.bbox[1] < word.bbox[3] <= line.bbox[3]
+
+
+def test_blank_and_tiny_images_give_empty_pages(engine: ocrkit.Engine) -> None:
+    for image in (np.full((300, 400), 255, np.uint8), np.zeros((1, 1), np.uint8), np.full((5, 900), 200, np.uint8)):
+        page = engine.recognize(image)
+        assert page.text == "" and page.lines == []
+        assert (page.width, page.height) == (image.shape[1], image.shape[0])
+        line = engine.recognize(image, layout="line")
+        assert isinstance(line, Page)
+
+
+def test_json_round_trip_keeps_polygons_and_words(engine: ocrkit.Engine) -> None:
+    page = engine.recognize(DATA / "german.png")
+    again = Page.from_dict(json.loads(page.to_json()))
+    assert again.text == page.text
+    assert [w.text for w in again.words] == [w.text for w in page.words]
+    assert again.lines[0].polygon is not None
+
+
+def test_options_change_detection(ocrkit_home: Path, truth: dict[str, str]) -> None:
+    """A side limit enlarging small pages (limit_type min) still reads the page; a
+    box threshold of 1.0 keeps no line at all."""
+    with ocrkit.open("onnx", det_limit_type="min", det_limit_side_len=736, use_angle_cls=False) as ocr:
+        assert ocr.handle.state.classifier is None
+        assert _lines(ocr.recognize(DATA / "german.png").text) == truth["german.png"].splitlines()
+    with ocrkit.open("onnx", det_box_thresh=1.0) as ocr:
+        assert ocr.recognize(DATA / "german.png").lines == []
