@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, overload
 
-from ._memory import release_memory
+from ._memory import limit_malloc_arenas, release_memory
 from ._records import LAYOUTS, BackendInfo, ModelHandle, ModelRecord
 from ._registry import Registry, get_registry
 from .errors import (
@@ -197,6 +197,7 @@ class Engine:
         with self._load_lock:
             if self._holder["handle"] is None:
                 records = self._registry.discover(self.backend, self.store.path(self.backend, create=False))
+                limit_malloc_arenas()  # every backend, before its threads allocate (see _memory)
                 handle = self._registry.load(self.backend, self.model, records, self.options)
                 self._holder["handle"] = handle
                 mark_in_use(self._in_use_key, handle.files())

@@ -19,13 +19,15 @@ Needs pytest (``pip install "ocrkit[test]"``); ``import ocrkit`` never imports t
 
 from __future__ import annotations
 
-from ._measure import ReleaseReport, measure_release
+from ._measure import ReleaseMeasurement, ReleaseReport, measure_release, start_release_measurement
 from ._stress import BusyFreeOutcome, comparable, free_while_busy, recognize_concurrently
 from ._suite import BackendConformance, similarity
 
 __all__ = [
     "BackendConformance",
     "measure_release",
+    "start_release_measurement",
+    "ReleaseMeasurement",
     "ReleaseReport",
     "free_while_busy",
     "recognize_concurrently",

@@ -3,18 +3,23 @@
 The protocol (documented in docs/resource-release.md), run by
 ``python -m ocrkit.testing._measure`` with a JSON config on stdin:
 
+A *cycle* is ``ocrkit.open`` -> ``recognize(image)`` -> ``free_resources()``; a
+*threaded* cycle also recognises a batch of two and ``threads`` concurrent calls
+(worker threads are what makes glibc keep memory in per-thread arenas).
+
 1. import ocrkit, register the plugins, import the backend's ``requires`` modules
    (the backend library is imported: its import cost is not the model's);
-2. **warm-up**: ``warmup`` cycles of open -> recognise -> free. The first use of a
+2. **warm-up**: ``warmup`` threaded cycles. The first use of a
    library pays once per process for things no model owns: lazy imports inside the
    hooks, code pages of the native library touched for the first time, the
    allocator's own bookkeeping. Their cost is reported as ``first_use_mb``;
 3. **baseline**: ``release_memory()``, then RSS, open descriptors and threads;
-4. **one cycle**: open (RSS "loaded"), recognise, ``free_resources()`` (which ends
+4. **one threaded cycle**: open (RSS "loaded"), recognise, ``free_resources()`` (which ends
    with ``release_memory()``), then RSS, descriptors, threads and any model file
    still open: ``release_mb`` = RSS after free - baseline;
-5. **cycles**: ``cycles - 1`` more cycles; ``growth_mb`` = RSS after the last one -
-   baseline (so the figure covers all ``cycles`` cycles).
+5. **cycles**: ``cycles - 1`` more cycles, every ``threaded_every``-th one threaded;
+   ``growth_mb`` = RSS after the last one - baseline (the figure covers all
+   ``cycles`` cycles).
 
 Everything runs in one fresh process per measurement, so other tests' allocations
 cannot blur the figures.
@@ -34,7 +39,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["ReleaseReport", "measure_release"]
+__all__ = ["ReleaseReport", "ReleaseMeasurement", "measure_release", "start_release_measurement"]
 
 MB = 1 << 20
 
@@ -125,10 +130,28 @@ def _run(config: Mapping[str, Any]) -> ReleaseReport:
     store = ocrkit.ModelStore(config["store"])
     texts: set[str] = set()
 
-    def cycle() -> Any:
+    threads = max(1, int(config.get("threads", 1)))
+    threaded_every = max(1, int(config.get("threaded_every", 10)))
+
+    def recognize_all(engine: Any, threaded: bool) -> None:
+        texts.add(engine.recognize(image, layout=layout).text)
+        if threaded and threads > 1:
+            # a batch (backends spread it over their pool) and concurrent callers, as in
+            # a server: worker threads allocate, each in its own glibc arena by default
+            texts.update(p.text for p in engine.recognize([image, image], layout=layout))
+            workers = [
+                threading.Thread(target=lambda: texts.add(engine.recognize(image, layout=layout).text))
+                for _ in range(threads)
+            ]
+            for w in workers:
+                w.start()
+            for w in workers:
+                w.join()
+
+    def cycle(threaded: bool) -> Any:
         engine = ocrkit.open(backend, config.get("model"), registry=registry, store=store, **options)
         loaded = rss_bytes()
-        texts.add(engine.recognize(image, layout=layout).text)
+        recognize_all(engine, threaded)
         files = [str(f) for m in engine.loaded_models for f in m.all_files()]
         engine.free_resources()
         return loaded, files
@@ -136,21 +159,21 @@ def _run(config: Mapping[str, Any]) -> ReleaseReport:
     release_memory()
     rss_imported = rss_bytes()
     for _ in range(max(1, int(config.get("warmup", 1)))):
-        cycle()
+        cycle(threaded=True)
     release_memory()
     rss_warm = rss_before = rss_bytes()
     fds_before = _fd_targets()
     threads_before = _threads()
 
     started = time.perf_counter()
-    rss_loaded, files = cycle()
+    rss_loaded, files = cycle(threaded=True)
     rss_after_free = rss_bytes()
     fds_after = _fd_targets()
     threads_after = _threads()
     series = [rss_after_free]
     cycles = max(1, int(config.get("cycles", 100)))
     for i in range(1, cycles):
-        cycle()
+        cycle(threaded=i % threaded_every == 0)
         if (i + 1) % 10 == 0:
             series.append(rss_bytes())
     release_memory()
@@ -183,7 +206,52 @@ def _run(config: Mapping[str, Any]) -> ReleaseReport:
     )
 
 
-def measure_release(
+class ReleaseMeasurement:
+    """A measurement running in its own interpreter; :meth:`result` waits for it.
+
+    Started in the background (the kit starts it when a test class begins, so the
+    cycles overlap with the other tests instead of adding to them).
+    """
+
+    def __init__(self, backend: str, config: Mapping[str, Any], env: Mapping[str, str], timeout: float) -> None:
+        self.backend = backend
+        self.timeout = timeout
+        self._started = time.monotonic()
+        self._proc = subprocess.Popen(
+            [sys.executable, "-m", "ocrkit.testing._measure"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=dict(env),
+        )
+        self._input: str | None = json.dumps(dict(config))
+        self._report: ReleaseReport | None = None
+
+    def result(self) -> ReleaseReport:
+        if self._report is not None:
+            return self._report
+        remaining = max(1.0, self.timeout - (time.monotonic() - self._started))
+        try:
+            out, err = self._proc.communicate(self._input, timeout=remaining)
+        except subprocess.TimeoutExpired:
+            self.cancel()
+            raise TimeoutError(f"release measurement of {self.backend!r} took over {self.timeout:.0f} s") from None
+        self._input = None
+        if self._proc.returncode != 0:
+            raise RuntimeError(
+                f"release measurement of backend {self.backend!r} failed (exit {self._proc.returncode}):\n{err[-4000:]}"
+            )
+        self._report = ReleaseReport(**json.loads(out.strip().splitlines()[-1]))
+        return self._report
+
+    def cancel(self) -> None:
+        if self._proc.poll() is None:
+            self._proc.kill()
+        self._proc.communicate()
+
+
+def start_release_measurement(
     backend: str,
     image: str | os.PathLike[str],
     *,
@@ -194,14 +262,12 @@ def measure_release(
     plugins: Sequence[str] = (),
     cycles: int = 100,
     warmup: int = 1,
+    threads: int = 8,
+    threaded_every: int = 10,
     env: Mapping[str, str] | None = None,
     timeout: float = 600.0,
-) -> ReleaseReport:
-    """Run the protocol above for *backend* in a fresh interpreter and return its figures.
-
-    *plugins* are module names to register (for backends not installed through an
-    entry point); *env* adds environment variables for that process.
-    """
+) -> ReleaseMeasurement:
+    """Start the protocol above for *backend* in a fresh interpreter; see :func:`measure_release`."""
     config = {
         "backend": backend,
         "image": str(image),
@@ -212,28 +278,28 @@ def measure_release(
         "plugins": list(plugins),
         "cycles": cycles,
         "warmup": warmup,
+        "threads": threads,
+        "threaded_every": threaded_every,
     }
     child_env = dict(os.environ)
     child_env.update(env or {})
-    # The child must see what this process imports (a plugin next to its tests, say).
+    # The child must import what this process imports (a plugin next to its tests, say).
     paths = [p for p in sys.path if isinstance(p, str) and p]
     if child_env.get("PYTHONPATH"):
         paths.append(child_env["PYTHONPATH"])
     child_env["PYTHONPATH"] = os.pathsep.join(paths)
-    proc = subprocess.run(
-        [sys.executable, "-m", "ocrkit.testing._measure"],
-        input=json.dumps(config),
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        env=child_env,
-    )
-    if proc.returncode != 0:
-        raise RuntimeError(
-            f"release measurement of backend {backend!r} failed (exit {proc.returncode}):\n{proc.stderr[-4000:]}"
-        )
-    data = json.loads(proc.stdout.strip().splitlines()[-1])
-    return ReleaseReport(**data)
+    return ReleaseMeasurement(backend, config, child_env, timeout)
+
+
+def measure_release(backend: str, image: str | os.PathLike[str], **kwargs: Any) -> ReleaseReport:
+    """Run the protocol above for *backend* in a fresh interpreter and return its figures.
+
+    Keyword arguments as :func:`start_release_measurement`: ``store`` (required),
+    ``layout``, ``model``, ``options``, ``plugins`` (module names to register for
+    backends not installed through an entry point), ``cycles``, ``warmup``,
+    ``threads``, ``threaded_every``, ``env`` (extra environment), ``timeout``.
+    """
+    return start_release_measurement(backend, image, **kwargs).result()
 
 
 def main() -> None:

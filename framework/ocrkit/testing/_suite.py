@@ -36,7 +36,7 @@ from ocrkit.results import Page
 from ocrkit.store import ModelStore
 
 from ._images import bad_inputs, degenerate_images
-from ._measure import measure_release
+from ._measure import ReleaseMeasurement, start_release_measurement
 from ._stress import comparable, free_while_busy, recognize_concurrently
 
 __all__ = ["BackendConformance"]
@@ -92,6 +92,7 @@ class BackendConformance:
     cycles_limit_mb: ClassVar[float] = 10.0
     check_isolation: ClassVar[bool] = True
     timeout: ClassVar[float] = 300.0
+    _measurement: ClassVar[ReleaseMeasurement | None] = None
 
     # -- plumbing ----------------------------------------------------------------------
 
@@ -421,11 +422,31 @@ class BackendConformance:
 
     # -- release -------------------------------------------------------------------------------
 
-    def test_memory_and_descriptors_released(self, record_property: Any) -> None:
-        report = measure_release(
-            self.backend, self.sample, store=self.store.root, layout=self.layout, model=self.model,
-            options=self.options, plugins=self.plugins, cycles=self.cycles, timeout=self.timeout * 3,
+    @pytest.fixture(scope="class", autouse=True)
+    @classmethod
+    def _release_measurement(
+        cls, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+    ) -> Iterator[ReleaseMeasurement | None]:
+        """Starts the release measurement (a separate interpreter, minutes of cycles) when
+        the class begins, if its test is selected, so it runs alongside the other tests."""
+        wanted = any(
+            item.cls is cls and item.name == "test_memory_and_descriptors_released" for item in request.session.items
         )
+        if not wanted or not cls.backend or cls.sample_image is None or not Path(cls.sample_image).is_file():
+            yield None
+            return
+        store = tmp_path_factory.mktemp("release-store")
+        measurement = start_release_measurement(
+            cls.backend, cls.sample_image, store=store, layout=cls.layout, model=cls.model, options=cls.options,
+            plugins=cls.plugins, cycles=cls.cycles, threads=cls.threads, timeout=cls.timeout * 4,
+            env={"OCRKIT_HOME": str(store)},
+        )
+        cls._measurement = measurement
+        yield measurement
+        measurement.cancel()
+
+    def test_memory_and_descriptors_released(self, record_property: Any) -> None:
+        report = type(self)._measurement.result()
         record_property("release", report.summary())
         print(report.summary())
         assert report.texts_consistent, "the same image gave different texts across cycles"

@@ -1,0 +1,23 @@
+"""The conformance kit on both built-in backends, exactly as a plugin author runs it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ocrkit.testing import BackendConformance
+
+DATA = Path(__file__).parent.parent / "data"
+
+
+class TestTesseractConformance(BackendConformance):
+    backend = "tesseract"
+    sample_image = DATA / "line_hello.png"
+    expected_text = "Hello world from ocrkit"
+    layout = "line"
+
+
+class TestOnnxConformance(BackendConformance):
+    backend = "onnx"
+    sample_image = DATA / "line_hello.png"
+    expected_text = "Hello world from ocrkit"
+    layout = "line"
