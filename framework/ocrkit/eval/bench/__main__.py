@@ -48,7 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="images per reader in the separate peak-memory pass of interleaved runs (0: skip)")
     p.add_argument("--no-parallel", dest="parallel", action="store_false", help="skip the parallel check")
     p.add_argument("--parallel-limit", type=int, default=None,
-                   help="images in the parallel batch per dataset (default: the same as --limit)")
+                   help="images in the parallel batch per dataset (default: 128 lines or 12 pages, at most --limit)")
     p.add_argument("--out", type=Path, default=Path("docs") / "benchmarks",
                    help="folder for latest.md, latest.json and latest.png (default: docs/benchmarks)")
     p.add_argument("--no-chart", dest="chart", action="store_false", help="do not draw latest.png")
@@ -88,7 +88,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         chunk=args.chunk,
         memory_images=args.memory_images,
         parallel=args.parallel,
-        parallel_limit=args.parallel_limit if args.parallel_limit is not None else args.limit,
+        parallel_limit=args.parallel_limit,
     )
     try:
         results = run_benchmarks(config)

@@ -1,16 +1,16 @@
-"""Time spent inside onnxruntime, measured from outside the backend.
+"""Time spent inside onnxruntime, measured from outside the pipelines.
 
 The benchmark's floor for the ONNX backend is the sum of the pure
 ``InferenceSession.run`` times of our own pipeline: whatever the pipeline takes
 beyond that is pre/post-processing overhead. Rather than instrument the backend,
 :class:`SessionRunTimer` wraps the ``run`` method of onnxruntime's
-``InferenceSession`` class while it is active, so every session (created before
-or after) is timed and the backend code stays as it is. Calls from several
-threads add up (the floor is CPU-side work done, not wall time).
+``InferenceSession`` class while any timer is active, so every session (created
+before or after) is timed and the backend code stays as it is. Calls from
+several threads add up (the floor is work done, not wall time).
 
-Only calls made while the timer is *armed* count (``with timer.armed(): ...``
-around our pipeline's calls), so another onnxruntime user in the same process
-(RapidOCR, read in turns with ours) is not counted as ours.
+Only calls made while a timer is *armed* count for it (``with timer.armed():``
+around one pipeline's calls), so two onnxruntime users in the same process (our
+backend and RapidOCR, reading in turns) each get their own figure.
 """
 
 from __future__ import annotations
@@ -25,13 +25,53 @@ from typing import Any
 __all__ = ["SessionRunTimer"]
 
 _PATCHED = ("run", "run_with_ort_values")
+_lock = threading.Lock()
+_active: list[SessionRunTimer] = []
+_saved: dict[str, Any] = {}  # name -> the class's own attribute (None: inherited)
+
+
+def _wrap(original: Any) -> Any:
+    def timed(session: Any, *args: Any, **kwargs: Any) -> Any:
+        start = time.perf_counter()
+        try:
+            return original(session, *args, **kwargs)
+        finally:
+            elapsed = time.perf_counter() - start
+            for timer in list(_active):
+                timer._add(elapsed)
+
+    timed.__wrapped__ = original  # type: ignore[attr-defined]
+    return timed
+
+
+def _install() -> None:
+    import onnxruntime
+
+    cls = onnxruntime.InferenceSession
+    for name in _PATCHED:
+        original = getattr(cls, name, None)
+        if original is not None:
+            _saved[name] = cls.__dict__.get(name)
+            setattr(cls, name, _wrap(original))
+
+
+def _uninstall() -> None:
+    import onnxruntime
+
+    cls = onnxruntime.InferenceSession
+    for name, own in _saved.items():
+        if own is None:
+            delattr(cls, name)
+        else:
+            setattr(cls, name, own)
+    _saved.clear()
 
 
 class SessionRunTimer:
     """``with SessionRunTimer() as t: ...``; ``t.seconds``, ``t.calls``; ``t.reset()``.
 
-    Not reentrant across instances: one timer at a time per process. Armed from
-    the start unless ``armed=False``; then only inside ``with t.armed():``.
+    Armed from the start unless ``armed=False``; then it counts only inside
+    ``with t.armed():``. Several timers may be active at once.
     """
 
     def __init__(self, armed: bool = True) -> None:
@@ -39,8 +79,10 @@ class SessionRunTimer:
         self.seconds = 0.0
         self.calls = 0
         self._lock = threading.Lock()
-        self._originals: dict[str, Any] = {}
-        self._cls: Any = None
+
+    @property
+    def active(self) -> bool:
+        return self in _active
 
     def reset(self) -> None:
         with self._lock:
@@ -65,37 +107,17 @@ class SessionRunTimer:
                 self._armed -= 1
 
     def __enter__(self) -> SessionRunTimer:
-        import onnxruntime
-
-        cls = onnxruntime.InferenceSession
-        self._cls = cls
-        for name in _PATCHED:
-            original = getattr(cls, name, None)
-            if original is None:
-                continue
-            self._originals[name] = cls.__dict__.get(name)  # None: inherited, delete to restore
-            setattr(cls, name, self._wrap(original))
+        with _lock:
+            if not _active:
+                _install()
+            _active.append(self)
         return self
-
-    def _wrap(self, original: Any) -> Any:
-        timer = self
-
-        def timed(session: Any, *args: Any, **kwargs: Any) -> Any:
-            start = time.perf_counter()
-            try:
-                return original(session, *args, **kwargs)
-            finally:
-                timer._add(time.perf_counter() - start)
-
-        timed.__wrapped__ = original  # type: ignore[attr-defined]
-        return timed
 
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        for name, own in self._originals.items():
-            if own is None:
-                delattr(self._cls, name)
-            else:
-                setattr(self._cls, name, own)
-        self._originals.clear()
+        with _lock:
+            if self in _active:
+                _active.remove(self)
+                if not _active:
+                    _uninstall()

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from .._report import EvalReport
 from ._suite import BenchResults, GroupResult, ParallelResult
 
 __all__ = ["to_markdown", "to_json", "write_chart", "chart_rows"]
@@ -39,17 +40,25 @@ def chart_rows(group: GroupResult) -> list[tuple[str, str, float, float | None]]
     return rows
 
 
+def _run_share(report: EvalReport) -> str:
+    """Seconds inside InferenceSession.run (summed over threads) and its share of the read time."""
+    run_s = report.extra.get("session_run_s")
+    if not run_s or report.recognition_s <= 0:
+        return ""
+    return f"{run_s:.1f} s ({run_s / report.recognition_s:.0%})"
+
+
 def _group_table(groups: Sequence[GroupResult]) -> list[str]:
     out = [
         "| dataset | backend group | reader | images | CER | WER | BoW F1 | images/s | ocrkit ÷ reader "
-        "| median ms | p95 ms | load s | peak RSS +MiB |",
-        "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| median ms | p95 ms | load s | peak RSS +MiB | in session.run |",
+        "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for g in groups:
         case = " (case-insens.)" if g.ignore_case else ""
         for r in g.readers:
             if r.report is None:
-                out.append(f"| {g.dataset} | {g.backend} | {r.label} | — | skipped: {r.skipped} | | | | | | | | |")
+                out.append(f"| {g.dataset} | {g.backend} | {r.label} | — | skipped: {r.skipped} | | | | | | | | | |")
                 continue
             rep = r.report
             ratio = "—" if r is g.ocrkit else (f"{g.ratio(r.label):.2f}x" if g.ratio(r.label) else "n/a")
@@ -61,14 +70,14 @@ def _group_table(groups: Sequence[GroupResult]) -> list[str]:
             out.append(
                 f"| {g.dataset}{case} | {g.backend} | {name} | {rep.count} | {rep.cer:.2%} | {rep.wer:.2%} "
                 f"| {rep.bow_f1:.3f} | {rep.throughput:.2f} | {ratio} | {_ms(rep.latency_median_s)} "
-                f"| {_ms(rep.latency_p95_s)} | {rep.load_s:.2f} | {mem} |"
+                f"| {_ms(rep.latency_p95_s)} | {rep.load_s:.2f} | {mem} | {_run_share(rep)} |"
             )
         for label, _role, ips, ratio in chart_rows(g):
             if label == FLOOR_SESSION_RUN:
                 calls = g.ocrkit.report.extra.get("session_run_calls", 0)  # type: ignore[union-attr]
                 out.append(
                     f"| {g.dataset}{case} | {g.backend} | {label}, {calls} calls | | | | | {ips:.2f} "
-                    f"| {ratio:.2f}x | | | | |"
+                    f"| {ratio:.2f}x | | | | | |"
                 )
     return out
 

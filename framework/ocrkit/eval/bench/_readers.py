@@ -120,7 +120,7 @@ class OcrkitReader(BenchReader, EngineReader):
             self._stop_timer()
 
     def _stop_timer(self) -> None:
-        if self._timer is not None and self._timer._originals:
+        if self._timer is not None and self._timer.active:
             self._timer.__exit__(None, None, None)
 
     def describe(self) -> dict[str, Any]:
@@ -253,6 +253,8 @@ class RapidOcrReader(BenchReader):
 
     def __init__(self, params: Mapping[str, Any] | None = None) -> None:
         self.params = {"Global.log_level": "warning", **dict(params or {})}
+        # RapidOCR's own session.run time: how much of its time is inference at all
+        self._timer = SessionRunTimer(armed=False)
 
     def open(self) -> None:
         os.environ.setdefault("RAPIDOCR_LOG_LEVEL", "WARNING")
@@ -264,24 +266,37 @@ class RapidOcrReader(BenchReader):
             key: enums[key.rsplit(".", 1)[-1]](value) if key.rsplit(".", 1)[-1] in enums else value
             for key, value in self.params.items()
         }
-        self.engine = RapidOCR(params=params)
-        # RapidOCR loads its sessions on first use; load them now so that
-        # "model load" is comparable with the other readers.
-        for loader in ("_load_det_model", "_load_cls_model", "_load_rec_model"):
-            fn = getattr(self.engine, loader, None)
-            if callable(fn):
-                fn()
+        self._timer.__enter__()
+        try:
+            self.engine = RapidOCR(params=params)
+            # RapidOCR loads its sessions on first use; load them now so that
+            # "model load" is comparable with the other readers.
+            for loader in ("_load_det_model", "_load_cls_model", "_load_rec_model"):
+                fn = getattr(self.engine, loader, None)
+                if callable(fn):
+                    fn()
+        except BaseException:
+            self._timer.__exit__(None, None, None)
+            raise
 
     def read(self, images: Sequence[Path], layout: str) -> list[str]:
         kwargs = {"use_det": False, "use_cls": False, "use_rec": True} if layout == "line" else {}
         out = []
-        for image in images:
-            result = self.engine(str(image), **kwargs)
-            out.append("\n".join(result.txts or ()))
+        with self._timer.armed():
+            for image in images:
+                result = self.engine(str(image), **kwargs)
+                out.append("\n".join(result.txts or ()))
         return out
+
+    def reset_counters(self) -> None:
+        self._timer.reset()
 
     def close(self) -> None:
         self.engine = None
+        self._timer.__exit__(None, None, None)
+
+    def extra(self) -> dict[str, Any]:
+        return {"session_run_s": self._timer.seconds, "session_run_calls": self._timer.calls}
 
     def describe(self) -> dict[str, Any]:
         return {**super().describe(), "model": "PP-OCRv6 small (rapidocr package)", "params": dict(self.params)}

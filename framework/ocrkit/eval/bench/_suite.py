@@ -44,6 +44,8 @@ BACKENDS = ("tesseract", "onnx")
 CASE_INSENSITIVE_DATASETS = {"sroie-receipts"}
 #: Option names that restrict an engine to one thread / one pooled instance, by
 #: whatever name a backend declares them (both built-ins are covered).
+#: Images in the parallel batch per dataset, unless --parallel-limit says otherwise.
+PARALLEL_IMAGES = {"line": 128, "page": 12}
 SINGLE_THREAD_OPTION_NAMES = (
     "pool_size", "workers", "max_workers", "threads", "num_threads",
     "intra_op_threads", "inter_op_threads", "intra_op_num_threads", "inter_op_num_threads",
@@ -335,7 +337,8 @@ def _cpu_seconds() -> float:
 
 def _run_parallel(dataset: Dataset, backend: str, config: BenchConfig) -> ParallelResult:
     layout = "line" if dataset.granularity == "line" else "page"
-    images = [s.image for s in dataset.head(config.parallel_limit).samples]
+    limit = config.parallel_limit or PARALLEL_IMAGES[layout]
+    images = [s.image for s in dataset.head(limit).samples]
     result = ParallelResult(backend, dataset.name, layout, len(images), single_thread_options(backend))
     reason = OcrkitReader(backend).unavailable()
     if reason:
