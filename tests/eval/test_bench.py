@@ -10,6 +10,7 @@ import json
 import os
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -64,6 +65,9 @@ def test_benchmark_command_smoke(tiny_lines: Path, tmp_path: Path, truth: dict[s
             # (ours may run on every core at once, RapidOCR's calls run one at a time)
             cores = os.cpu_count() or 1
             assert 0 < group["session_run_s"] <= own["report"]["timing"]["recognition_s"] * cores * 1.05
+            # the floor is the wall time with a run in progress: never more than the pipeline's
+            assert 0 < group["session_busy_s"] <= own["report"]["timing"]["recognition_s"] * 1.001
+            assert group["pipeline_over_session_run"] >= 0.999
             rapid = readers["RapidOCR"]["report"]
             assert 0 < rapid["extra"]["session_run_s"] <= rapid["timing"]["recognition_s"] * 1.05
     assert len(doc["parallel"]) == 4 and all(p["skipped"] is None for p in doc["parallel"]), doc["parallel"]
@@ -96,11 +100,15 @@ def test_session_run_timer_times_a_real_session_and_restores_onnxruntime() -> No
     session.run(None, {name: batch})
     assert timer.calls == 1  # no longer counting
     assert ort.InferenceSession.run is original
-    with SessionRunTimer(armed=False) as timer:
-        session.run(None, {name: batch})  # someone else's call: not armed
-        with timer.armed():
-            session.run(None, {name: batch})
-        assert timer.calls == 1
+    with SessionRunTimer(armed=False) as timer, SessionRunTimer(armed=False) as other:
+        with other.armed():
+            session.run(None, {name: batch})  # someone else's call: not ours
+        with timer.armed(), ThreadPoolExecutor(2) as pool:
+            list(pool.map(lambda _: session.run(None, {name: batch}), range(4)))
+        assert (timer.calls, other.calls) == (4, 1)
+        # concurrent calls: their summed time is at least the wall time they kept busy
+        assert 0 < timer.busy_seconds <= timer.seconds
+    assert ort.InferenceSession.run is original
 
 
 def fake_report(label: str, seconds: float, hypothesis: str, reference: str = "a b c d", n: int = 4) -> EvalReport:
@@ -117,7 +125,7 @@ def test_targets_are_judged_on_ratios_and_accuracy() -> None:
         ReaderResult("ocrkit onnx", "ocrkit", fake_report("ocrkit onnx", 2.0, "a b c d")),
         ReaderResult("RapidOCR", "anchor", fake_report("RapidOCR", 4.0, "a b c x")),
     ])
-    pages.readers[0].report.extra["session_run_s"] = 1.9  # type: ignore[union-attr]
+    pages.readers[0].report.extra.update(session_run_s=3.5, session_busy_s=1.9)  # type: ignore[union-attr]
     lines = GroupResult("uw3", "line", "onnx", False, [
         ReaderResult("ocrkit onnx", "ocrkit", fake_report("ocrkit onnx", 1.0, "a b c x")),
         ReaderResult("RapidOCR", "anchor", fake_report("RapidOCR", 5.0, "a b c d")),

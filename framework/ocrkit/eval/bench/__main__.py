@@ -35,6 +35,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="where the default datasets live (default: $OCRKIT_SHARED_DATASETS or ../shared/datasets)")
     p.add_argument("--backend", dest="backends", action="append", choices=BACKENDS,
                    help="benchmark only this backend and its anchors (repeatable; default: both)")
+    p.add_argument("-o", "--option", dest="options", action="append", default=[], metavar="BACKEND:KEY=VALUE",
+                   help="open ocrkit's BACKEND with this option (what-if runs, e.g. onnx:rec_batch_size=1; "
+                   "RapidOCR follows onnx options that change what is read)")
     p.add_argument("-n", "--limit", type=int, default=None, help="first N images of each dataset (quick runs)")
     p.add_argument("--line-batch", type=int, default=32, help="lines per recognize() call for ocrkit onnx (default 32)")
     p.add_argument("--warmup", type=int, default=1, help="untimed images per reader before measuring (default 1)")
@@ -58,6 +61,20 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _parse_options(pairs: Sequence[str]) -> dict[str, dict[str, object]]:
+    """``["onnx:rec_batch_size=1"]`` -> ``{"onnx": {"rec_batch_size": 1}}``, typed like ``ocrkit read -o``."""
+    from ..._registry import get_registry
+    from ...cli.read import parse_options
+
+    grouped: dict[str, list[str]] = {}
+    for pair in pairs:
+        backend, sep, rest = pair.partition(":")
+        if not sep or backend not in BACKENDS:
+            raise OcrkitError(f"--option {pair!r}: expected BACKEND:KEY=VALUE with BACKEND one of {list(BACKENDS)}")
+        grouped.setdefault(backend, []).append(rest)
+    return {b: parse_options(p, get_registry().require(b)) for b, p in grouped.items()}
+
+
 def _update_docs(doc: Path, table: str) -> None:
     text = doc.read_text(encoding="utf-8")
     if DOCS_BEGIN not in text or DOCS_END not in text:
@@ -77,6 +94,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"ocrkit bench: error: dataset(s) not found: {', '.join(missing)} "
               "(use --dataset DIR or --datasets-dir DIR)", file=sys.stderr)
         return 1
+    try:
+        options = _parse_options(args.options)
+    except OcrkitError as exc:
+        print(f"ocrkit bench: error: {exc}", file=sys.stderr)
+        return 2
     config = BenchConfig(
         datasets=datasets,
         backends=tuple(dict.fromkeys(args.backends or BACKENDS)),
@@ -89,6 +111,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         memory_images=args.memory_images,
         parallel=args.parallel,
         parallel_limit=args.parallel_limit,
+        options=options,
     )
     try:
         results = run_benchmarks(config)

@@ -32,13 +32,14 @@ _saved: dict[str, Any] = {}  # name -> the class's own attribute (None: inherite
 
 def _wrap(original: Any) -> Any:
     def timed(session: Any, *args: Any, **kwargs: Any) -> Any:
+        counting = [timer for timer in list(_active) if timer._begin()]
         start = time.perf_counter()
         try:
             return original(session, *args, **kwargs)
         finally:
             elapsed = time.perf_counter() - start
-            for timer in list(_active):
-                timer._add(elapsed)
+            for timer in counting:
+                timer._end(elapsed)
 
     timed.__wrapped__ = original  # type: ignore[attr-defined]
     return timed
@@ -68,7 +69,9 @@ def _uninstall() -> None:
 
 
 class SessionRunTimer:
-    """``with SessionRunTimer() as t: ...``; ``t.seconds``, ``t.calls``; ``t.reset()``.
+    """``with SessionRunTimer() as t: ...``; then ``t.seconds`` (summed over calls),
+    ``t.busy_seconds`` (wall time during which at least one call ran: the two
+    differ when calls run concurrently), ``t.calls``; ``t.reset()``.
 
     Armed from the start unless ``armed=False``; then it counts only inside
     ``with t.armed():``. Several timers may be active at once.
@@ -77,7 +80,10 @@ class SessionRunTimer:
     def __init__(self, armed: bool = True) -> None:
         self._armed = 1 if armed else 0
         self.seconds = 0.0
+        self.busy_seconds = 0.0
         self.calls = 0
+        self._inflight = 0
+        self._busy_since = 0.0
         self._lock = threading.Lock()
 
     @property
@@ -87,13 +93,28 @@ class SessionRunTimer:
     def reset(self) -> None:
         with self._lock:
             self.seconds = 0.0
+            self.busy_seconds = 0.0
             self.calls = 0
+            if self._inflight:
+                self._busy_since = time.perf_counter()
 
-    def _add(self, seconds: float) -> None:
+    def _begin(self) -> bool:
+        """A call starts; True if this timer counts it (armed)."""
         with self._lock:
-            if self._armed:
-                self.seconds += seconds
-                self.calls += 1
+            if not self._armed:
+                return False
+            if self._inflight == 0:
+                self._busy_since = time.perf_counter()
+            self._inflight += 1
+            return True
+
+    def _end(self, seconds: float) -> None:
+        with self._lock:
+            self.seconds += seconds
+            self.calls += 1
+            self._inflight -= 1
+            if self._inflight == 0:
+                self.busy_seconds += time.perf_counter() - self._busy_since
 
     @contextmanager
     def armed(self) -> Iterator[None]:

@@ -33,9 +33,9 @@ def chart_rows(group: GroupResult) -> list[tuple[str, str, float, float | None]]
             continue
         ratio = None if r is own or own is None else group.ratio(r.label)
         rows.append((r.label, r.role, r.throughput, ratio))
-    run_s = group.session_run_s
-    if own is not None and run_s:
-        floor = own.report.count / run_s  # type: ignore[union-attr]
+    busy_s = group.session_busy_s
+    if own is not None and busy_s:
+        floor = own.report.count / busy_s  # type: ignore[union-attr]
         rows.append((FLOOR_SESSION_RUN, "floor", floor, own.throughput / floor))
     return rows
 
@@ -112,6 +112,10 @@ def to_markdown(results: BenchResults, command: str = "") -> str:
     ]
     if command:
         lines += [f"Command: `{command}`", ""]
+    overrides = results.config.get("options") or {}
+    if overrides:
+        listed = "; ".join(f"{b}: " + ", ".join(f"{k}={v}" for k, v in o.items()) for b, o in overrides.items())
+        lines += [f"**Non-default ocrkit options** (what-if run): {listed}.", ""]
     lines += ["### Targets", "", "| target | goal | measured | verdict |", "|---|---|---|---|"]
     for t in results.targets:
         verdict = f"**{t.verdict}**" if t.met is False else t.verdict
@@ -133,6 +137,7 @@ def to_json(results: BenchResults) -> str:
             "backend": g.backend,
             "ignore_case": g.ignore_case,
             "session_run_s": g.session_run_s,
+            "session_busy_s": g.session_busy_s,
             "pipeline_over_session_run": g.pipeline_over_session_run,
             "readers": [
                 {

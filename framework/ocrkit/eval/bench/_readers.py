@@ -129,7 +129,11 @@ class OcrkitReader(BenchReader, EngineReader):
     def extra(self) -> dict[str, Any]:
         if self._timer is None:
             return {}
-        return {"session_run_s": self._timer.seconds, "session_run_calls": self._timer.calls}
+        return {
+            "session_run_s": self._timer.seconds,
+            "session_busy_s": self._timer.busy_seconds,
+            "session_run_calls": self._timer.calls,
+        }
 
 
 class _TesseractAnchor(BenchReader):
@@ -296,7 +300,11 @@ class RapidOcrReader(BenchReader):
         self._timer.__exit__(None, None, None)
 
     def extra(self) -> dict[str, Any]:
-        return {"session_run_s": self._timer.seconds, "session_run_calls": self._timer.calls}
+        return {
+            "session_run_s": self._timer.seconds,
+            "session_busy_s": self._timer.busy_seconds,
+            "session_run_calls": self._timer.calls,
+        }
 
     def describe(self) -> dict[str, Any]:
         return {**super().describe(), "model": "PP-OCRv6 small (rapidocr package)", "params": dict(self.params)}
