@@ -95,8 +95,9 @@ class _Channel:
 
         parent_sock, child_sock = socket.socketpair()
         ocrkit_root = str(Path(__file__).resolve().parent.parent)
+        # The same ocrkit as ours; the path goes first only if it is not a site dir already.
         bootstrap = (
-            f"import sys; sys.path.insert(0, {ocrkit_root!r}); "
+            f"import sys; p = {ocrkit_root!r}; sys.path.insert(0, p) if p not in sys.path else None; "
             f"from ocrkit._child import main; main({child_sock.fileno()})"
         )
         try:

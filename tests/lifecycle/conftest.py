@@ -9,9 +9,24 @@ import pytest
 
 import fakeocr
 import ocrkit
+import thirdparty_job
 from ocrkit import Registry
+from ocrkit.testing import prestart_release_measurements
 
 REAL_BACKENDS = ("tesseract", "onnx")
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Start the long background jobs now, so they overlap with the whole run: the kit's
+    release measurements (a fresh interpreter and 100 cycles per backend) and the
+    install-and-test of the example plugin."""
+    prestart_release_measurements(session)
+    if any(item.module.__name__ == "test_third_party_plugin" for item in session.items if item.module):
+        thirdparty_job.start()
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    thirdparty_job.cleanup()
 
 
 @pytest.fixture

@@ -32,6 +32,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Mapping, Sequence
@@ -217,27 +218,35 @@ class ReleaseMeasurement:
         self.backend = backend
         self.timeout = timeout
         self._started = time.monotonic()
+        # Files, not pipes: nobody reads while it runs, and a full pipe would block it.
+        self._out = tempfile.TemporaryFile(mode="w+")
+        self._err = tempfile.TemporaryFile(mode="w+")
         self._proc = subprocess.Popen(
             [sys.executable, "-m", "ocrkit.testing._measure"],
             stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
+            stdout=self._out,
+            stderr=self._err,
             text=True,
             env=dict(env),
         )
-        self._input: str | None = json.dumps(dict(config))
+        assert self._proc.stdin is not None
+        self._proc.stdin.write(json.dumps(dict(config)))
+        self._proc.stdin.close()
         self._report: ReleaseReport | None = None
 
     def result(self) -> ReleaseReport:
+        """Wait for the figures; raises if the measurement failed or timed out."""
         if self._report is not None:
             return self._report
         remaining = max(1.0, self.timeout - (time.monotonic() - self._started))
         try:
-            out, err = self._proc.communicate(self._input, timeout=remaining)
+            self._proc.wait(timeout=remaining)
         except subprocess.TimeoutExpired:
             self.cancel()
             raise TimeoutError(f"release measurement of {self.backend!r} took over {self.timeout:.0f} s") from None
-        self._input = None
+        self._out.seek(0)
+        self._err.seek(0)
+        out, err = self._out.read(), self._err.read()
         if self._proc.returncode != 0:
             raise RuntimeError(
                 f"release measurement of backend {self.backend!r} failed (exit {self._proc.returncode}):\n{err[-4000:]}"
@@ -246,9 +255,12 @@ class ReleaseMeasurement:
         return self._report
 
     def cancel(self) -> None:
+        """Stop it if still running and drop its output."""
         if self._proc.poll() is None:
             self._proc.kill()
-        self._proc.communicate()
+            self._proc.wait()
+        self._out.close()
+        self._err.close()
 
 
 def start_release_measurement(
@@ -302,11 +314,37 @@ def measure_release(backend: str, image: str | os.PathLike[str], **kwargs: Any) 
     return start_release_measurement(backend, image, **kwargs).result()
 
 
-def main() -> None:
-    config = json.loads(sys.stdin.read())
-    report = _run(config)
-    sys.stdout.write("\n" + json.dumps(report.to_dict()) + "\n")
-    sys.stdout.flush()
+def main(argv: Sequence[str] | None = None) -> None:
+    """``python -m ocrkit.testing._measure BACKEND IMAGE [--layout line] [--cycles N] ...``
+    prints the figures (run in a fresh process: this one); with no arguments it reads
+    a JSON config on stdin and prints a JSON report (what :func:`measure_release` does)."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if not argv:
+        report = _run(json.loads(sys.stdin.read()))
+        sys.stdout.write("\n" + json.dumps(report.to_dict()) + "\n")
+        sys.stdout.flush()
+        return
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m ocrkit.testing._measure", description=main.__doc__)
+    parser.add_argument("backend")
+    parser.add_argument("image")
+    parser.add_argument("--layout", default="page")
+    parser.add_argument("--model")
+    parser.add_argument("--cycles", type=int, default=100)
+    parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--threaded-every", type=int, default=10)
+    parser.add_argument("--plugin", action="append", default=[], help="module to register (repeatable)")
+    parser.add_argument("--store", help="model store (default: a temporary one)")
+    args = parser.parse_args(argv)
+    store = args.store or tempfile.mkdtemp(prefix="ocrkit-measure-")
+    report = _run({
+        "backend": args.backend, "image": args.image, "store": store, "layout": args.layout, "model": args.model,
+        "plugins": args.plugin, "cycles": args.cycles, "threads": args.threads, "threaded_every": args.threaded_every,
+    })
+    print(report.summary())
+    series = ", ".join(f"{(r - report.rss_before) / MB:+.1f}" for r in report.rss_series)
+    print(f"RSS vs baseline after cycle 1, 10, 20, ...: {series} MB")
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ descriptor limits default to ocrkit's targets.
 
 from __future__ import annotations
 
+import atexit
 import difflib
 import gc
 import importlib
@@ -21,6 +22,8 @@ import io
 import json
 import os
 import re
+import shutil
+import tempfile
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
@@ -39,7 +42,7 @@ from ._images import bad_inputs, degenerate_images
 from ._measure import ReleaseMeasurement, start_release_measurement
 from ._stress import comparable, free_while_busy, recognize_concurrently
 
-__all__ = ["BackendConformance"]
+__all__ = ["BackendConformance", "prestart_release_measurements"]
 
 _registries: dict[tuple[str, ...], Registry] = {}
 
@@ -429,21 +432,21 @@ class BackendConformance:
     ) -> Iterator[ReleaseMeasurement | None]:
         """Starts the release measurement (a separate interpreter, minutes of cycles) when
         the class begins, if its test is selected, so it runs alongside the other tests."""
-        wanted = any(
-            item.cls is cls and item.name == "test_memory_and_descriptors_released" for item in request.session.items
-        )
-        if not wanted or not cls.backend or cls.sample_image is None or not Path(cls.sample_image).is_file():
-            yield None
+        if cls._measurement is None and _wants_measurement(cls, request.session.items):
+            cls._start_measurement(tmp_path_factory.mktemp("release-store"))
+        yield cls._measurement
+        if cls._measurement is not None:
+            cls._measurement.cancel()
+
+    @classmethod
+    def _start_measurement(cls, store: Path) -> None:
+        if not cls.backend or cls.sample_image is None or not Path(cls.sample_image).is_file():
             return
-        store = tmp_path_factory.mktemp("release-store")
-        measurement = start_release_measurement(
+        cls._measurement = start_release_measurement(
             cls.backend, cls.sample_image, store=store, layout=cls.layout, model=cls.model, options=cls.options,
             plugins=cls.plugins, cycles=cls.cycles, threads=cls.threads, timeout=cls.timeout * 4,
             env={"OCRKIT_HOME": str(store)},
         )
-        cls._measurement = measurement
-        yield measurement
-        measurement.cancel()
 
     def test_memory_and_descriptors_released(self, record_property: Any) -> None:
         report = type(self)._measurement.result()
@@ -460,6 +463,30 @@ class BackendConformance:
             f"{report.cycles} open->recognise->free cycles grew RSS by {report.growth_mb:.1f} MB "
             f"(limit {self.cycles_limit_mb} MB): {report.summary()}"
         )
+
+
+def _wants_measurement(cls: type, items: Sequence[Any]) -> bool:
+    return any(getattr(i, "cls", None) is cls and i.name == "test_memory_and_descriptors_released" for i in items)
+
+
+def prestart_release_measurements(session: pytest.Session) -> None:
+    """Start every selected conformance class's release measurement now, in parallel.
+
+    Call it from ``pytest_collection_finish`` in a conftest.py: the measurements
+    (fresh interpreters, a hundred cycles each) then overlap with the whole run
+    instead of each with its own class only. Their stores are temporary directories
+    removed at exit.
+    """
+    seen: set[type] = set()
+    for item in session.items:
+        cls = getattr(item, "cls", None)
+        if cls is None or cls in seen or not issubclass(cls, BackendConformance):
+            continue
+        seen.add(cls)
+        if cls._measurement is None and _wants_measurement(cls, session.items):
+            store = Path(tempfile.mkdtemp(prefix="ocrkit-release-"))
+            atexit.register(shutil.rmtree, store, True)
+            cls._start_measurement(store)
 
 
 def _alive(pid: int) -> bool:
