@@ -320,6 +320,7 @@ class ProcessEngine:
         self._in_use_key = _InUseKey()
         self._holder: dict[str, Any] = {"freed": False}
 
+        plugins = plugin_specs(registry.pm.list_name_plugin())
         probe = probe_memfd() if shared_memory_supported() else None
         spec = ChildSpec(
             backend=backend,
@@ -328,19 +329,20 @@ class ProcessEngine:
             lazy=lazy,
             max_image_pixels=max_image_pixels,
             options=self.options,
-            plugins=plugin_specs(registry.pm.list_name_plugin()),
+            plugins=plugins,
             sys_path=[p for p in sys.path if isinstance(p, str)],
             probe=probe,
         )
-        self._channel = _Channel(spec, desc)
         key = self._in_use_key
-        self._channel.on_loaded = lambda models: mark_in_use(key, [f for m in models for f in m.all_files()])
         try:
-            hello = self._channel.start(spec)
-        except BaseException:
-            self._channel.shutdown(timeout=5.0)
-            mark_in_use(key, ())
-            raise
+            self._channel = _Channel(spec, desc)
+            self._channel.on_loaded = lambda models: mark_in_use(key, [f for m in models for f in m.all_files()])
+            try:
+                hello = self._channel.start(spec)
+            except BaseException:
+                self._channel.shutdown(timeout=5.0)
+                mark_in_use(key, ())
+                raise
         finally:
             if probe is not None:
                 os.close(probe[1])

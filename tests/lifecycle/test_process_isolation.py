@@ -295,3 +295,22 @@ def test_scripts_need_no_main_guard(tmp_path, data_dir):
     out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert out.stdout.count("fake L") == 1, out.stdout
+
+
+def test_caller_keeps_no_descriptors_or_threads(fake_registry, ocrkit_home):
+    """Sockets, pipes, memfds and helper threads of isolated engines all go with them,
+    after a normal free and after a crash."""
+    big = np.zeros((600, 800, 3), np.uint8)
+    with _open(fake_registry) as warm:
+        warm.recognize(big)
+    fds = sorted(os.listdir("/proc/self/fd"))
+    threads = threading.active_count()
+    for _ in range(3):
+        with _open(fake_registry) as engine:
+            engine.recognize([big, big])
+    crashed = _open(fake_registry)
+    with pytest.raises(ocrkit.BackendCrashedError):
+        crashed.recognize(fakeocr.crash_image(fakeocr.SEGFAULT_VALUE))
+    crashed.free_resources()
+    assert sorted(os.listdir("/proc/self/fd")) == fds
+    assert threading.active_count() == threads

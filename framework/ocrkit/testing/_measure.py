@@ -37,7 +37,6 @@ import threading
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from typing import Any
 
 __all__ = ["ReleaseReport", "ReleaseMeasurement", "measure_release", "start_release_measurement"]

@@ -18,7 +18,6 @@ import atexit
 import difflib
 import gc
 import importlib
-import io
 import json
 import os
 import re
