@@ -94,6 +94,8 @@ class RecSpec:
     min_width: int = 320
     characters: Mapping[str, str] = field(default_factory=lambda: {"metadata_key": "character"})
     space_char: bool = True
+    space_threshold: float = 0.15  # a space-class probability this high between two characters is a word break
+    word_gap: float = 0.0  # > 0: also break where characters are this many pitches apart
     mean: tuple[float, float, float] = _PADDLE_NORM
     std: tuple[float, float, float] = _PADDLE_NORM
 
@@ -182,6 +184,8 @@ class ModelSet:
                 "min_width": self.rec.min_width,
                 "characters": dict(self.rec.characters),
                 "space_char": self.rec.space_char,
+                "space_threshold": self.rec.space_threshold,
+                "word_gap": self.rec.word_gap,
                 "mean": list(self.rec.mean),
                 "std": list(self.rec.std),
             },
@@ -227,6 +231,12 @@ def _int(value: Any, where: str, key: str, default: int, lo: int = 1) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < lo:
         raise _fail(where, f"{key} must be an integer >= {lo}, got {value!r}")
     return value
+
+
+def _number(value: Any, where: str, key: str, hi: float) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= hi:
+        raise _fail(where, f"{key} must be a number between 0 and {hi} (0 = off), got {value!r}")
+    return float(value)
 
 
 def _section(data: Mapping[str, Any], key: str, where: str, required: bool) -> Mapping[str, Any] | None:
@@ -280,12 +290,16 @@ def parse_manifest(data: Any, root: Path, where: str, *, source: str = "store",
         chars = {"file": _plain_file_name(chars["file"], where, "rec.characters.file")}
     elif not isinstance(chars["metadata_key"], str) or not chars["metadata_key"]:
         raise _fail(where, "rec.characters.metadata_key must be a non-empty string")
+    word_gap = _number(rec_d.get("word_gap", 0.0), where, "rec.word_gap", 100.0)
+    space_threshold = _number(rec_d.get("space_threshold", 0.15), where, "rec.space_threshold", 1.0)
     rec = RecSpec(
         file=_plain_file_name(rec_d.get("file"), where, "rec.file"),
         input_height=_int(rec_d.get("input_height"), where, "rec.input_height", 48, lo=8),
         min_width=_int(rec_d.get("min_width"), where, "rec.min_width", 320, lo=8),
         characters=dict(chars),
         space_char=bool(rec_d.get("space_char", True)),
+        space_threshold=space_threshold,
+        word_gap=word_gap,
         mean=_triple(rec_d.get("mean"), where, "rec.mean", _PADDLE_NORM),
         std=_triple(rec_d.get("std"), where, "rec.std", _PADDLE_NORM),
     )

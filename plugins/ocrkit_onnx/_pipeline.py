@@ -30,12 +30,9 @@ from ._settings import Settings
 if TYPE_CHECKING:
     import onnxruntime
 
-__all__ = ["Pipeline", "DEFAULT_WORD_GAP"]
+__all__ = ["Pipeline"]
 
 T = TypeVar("T")
-
-#: Character-pitch multiple that counts as a word gap when the recogniser emitted no space.
-DEFAULT_WORD_GAP = 2.0
 
 
 def _characters(model_set: ModelSet, session: onnxruntime.InferenceSession) -> list[str]:
@@ -114,18 +111,21 @@ class Pipeline:
         except BaseException:
             self.close()
             raise
-        if settings.word_gap:
-            self.word_gap = settings.word_gap
-        else:
-            self.word_gap = DEFAULT_WORD_GAP
+        rec_spec = model_set.rec
+        self.word_gap = rec_spec.word_gap if settings.word_gap is None else settings.word_gap
+        self.space_threshold = (
+            rec_spec.space_threshold if settings.space_threshold is None else settings.space_threshold
+        )
 
     # -- load-time checks: a wrong file in a slot fails at open, not mid-recognition ----
 
     def _check_detector(self, session: onnxruntime.InferenceSession) -> None:
         shape = session.get_inputs()[0].shape
-        if len(shape) != 4 or shape[1] not in (3, "3"):
+        out = session.get_outputs()[0].shape
+        if len(shape) != 4 or shape[1] not in (3, "3") or len(out) != 4 or out[1] not in (1, "1"):
             raise ModelCorruptError(
-                f"detection model {self.model_set.det_path} takes input {shape}, not an N x 3 x H x W image"
+                f"detection model {self.model_set.det_path} maps {shape} to {out}; expected an N x 3 x H x W "
+                "image in and an N x 1 x H x W text probability map out (a DB text detector)"
             )
 
     def _check_classifier(self, session: onnxruntime.InferenceSession) -> None:
@@ -208,6 +208,10 @@ class Pipeline:
                 out[i] = result
         return out
 
+    def _reader(self, rec: Recognizer) -> Callable[[list[np.ndarray]], list[LineText]]:
+        batch = self.settings.rec_batch_size
+        return lambda crops: rec.recognize(crops, batch, self.word_gap, self.space_threshold)
+
     def _page(self, image: PageImage, layout: str, workers: int) -> Page:
         det, cls, rec = self._parts()
         pixels = image.array
@@ -230,7 +234,7 @@ class Pipeline:
 
             flipped = self._spread(lambda cs: cls.upside_down(cs, batch, self.settings.cls_thresh), crops, workers)
             crops = [cv2.rotate(c, cv2.ROTATE_180) if f else c for c, f in zip(crops, flipped)]
-        texts = self._spread(lambda cs: rec.recognize(cs, batch, self.word_gap), crops, workers)
+        texts = self._spread(self._reader(rec), crops, workers)
         lines = []
         turned = upright = 0
         for quad, matrix, crop, flip, text in zip(quads, matrices, crops, flipped, texts):
@@ -247,9 +251,7 @@ class Pipeline:
     def _lines(self, images: Sequence[PageImage]) -> list[Page]:
         """Recognition only: every image is one text line, batched across images."""
         _, _, rec = self._parts()
-        batch = self.settings.rec_batch_size
-        texts = self._spread(lambda cs: rec.recognize(cs, batch, self.word_gap), [img.array for img in images],
-                             self.workers)
+        texts = self._spread(self._reader(rec), [img.array for img in images], self.workers)
         pages = []
         for image, text in zip(images, texts):
             h, w = image.height, image.width

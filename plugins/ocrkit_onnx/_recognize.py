@@ -60,6 +60,8 @@ def split_words(
     step_px: float,
     crop_width: float,
     gap_factor: float,
+    space_probs: np.ndarray | None = None,
+    space_threshold: float = 0.0,
 ) -> LineText:
     """Group decoded characters into words using spaces and time-step gaps.
 
@@ -77,21 +79,27 @@ def split_words(
         return LineText("", confidence, [])
     solid_steps = steps[solid]
     diffs = np.diff(solid_steps)
+    # a space token between two neighbours (cumulative count of spaces before each token)
+    spaces_before = np.cumsum(is_space)
+    spaced = spaces_before[solid[1:]] > spaces_before[solid[:-1]]
+    inner = diffs[~spaced]
     # character pitch: the typical step distance between neighbours inside words
-    pitch = float(np.median(diffs)) if len(diffs) else 2.0
-    pitch = max(pitch, 1.0)
+    pitch = max(1.0, float(np.median(inner if len(inner) else diffs)) if len(diffs) else 2.0)
+    threshold = gap_factor * pitch
+    if spaced.any():  # the line shows what a real space looks like: a missed one is as wide
+        threshold = max(threshold, 0.9 * float(diffs[spaced].min()))
 
     groups: list[list[int]] = [[int(solid[0])]]
     for k in range(1, len(solid)):
         prev, cur = int(solid[k - 1]), int(solid[k])
-        spaced = bool(is_space[prev + 1 : cur].any())
-        gapped = (
-            gap_factor > 0
-            and diffs[k - 1] > gap_factor * pitch
-            and not is_spaceless_script(chars[prev])
-            and not is_spaceless_script(chars[cur])
-        )
-        if spaced or gapped:
+        gapped = False
+        if not spaced[k - 1] and (gap_factor > 0 or space_threshold > 0):
+            latin = not is_spaceless_script(chars[prev]) and not is_spaceless_script(chars[cur])
+            gapped = latin and gap_factor > 0 and diffs[k - 1] > threshold
+            if not gapped and latin and space_threshold > 0 and space_probs is not None:
+                between = space_probs[int(steps[prev]) + 1 : int(steps[cur])]
+                gapped = bool(len(between)) and float(between.max()) >= space_threshold
+        if spaced[k - 1] or gapped:
             groups.append([cur])
         else:
             groups[-1].append(cur)
@@ -145,7 +153,12 @@ class Recognizer:
         return (width + 7) // 8 * 8
 
     def recognize(
-        self, crops: Sequence[np.ndarray], batch_size: int, gap_factor: float, min_width: int | None = None
+        self,
+        crops: Sequence[np.ndarray],
+        batch_size: int,
+        gap_factor: float = 0.0,
+        space_threshold: float = 0.0,
+        min_width: int | None = None,
     ) -> list[LineText]:
         """Text, confidence and words of every crop, in input order."""
         if not crops:
@@ -165,7 +178,7 @@ class Recognizer:
                 widths.append(rw)
                 fill_normalised(blob[row, :, :, :rw], resize(crops[index], rw, height), self.spec.mean, self.spec.std, self.bgr)
             out = run_model(self.session, self.output_name, {self.input_name: blob}, "recognition")
-            self._decode(out, batch, widths, width, crops, gap_factor, results)
+            self._decode(out, batch, widths, width, crops, gap_factor, space_threshold, results)
         return [r if r is not None else LineText("", 0.0) for r in results]
 
     def _decode(
@@ -176,6 +189,7 @@ class Recognizer:
         width: int,
         crops: Sequence[np.ndarray],
         gap_factor: float,
+        space_threshold: float,
         results: list[LineText | None],
     ) -> None:
         steps_total = out.shape[1]
@@ -191,4 +205,6 @@ class Recognizer:
             chars = [self.table[i] for i in ids[positions].tolist()]
             crop_w = crops[index].shape[1]
             step_px = step_resized * crop_w / widths[row]
-            results[index] = split_words(chars, positions, best_prob[row, positions], step_px, crop_w, gap_factor)
+            space_probs = out[row, :valid, -1] if self.spec.space_char else None
+            results[index] = split_words(chars, positions, best_prob[row, positions], step_px, crop_w, gap_factor,
+                                         space_probs, space_threshold)

@@ -37,9 +37,13 @@ OPTIONS: tuple[OptionSpec, ...] = (
     OptionSpec("cls_thresh", "float", 0.9, "minimum probability to turn a line by 180 degrees"),
     OptionSpec("rec_batch_size", "int", 8, "text lines per recogniser call (sorted by width)"),
     OptionSpec("text_score", "float", 0.5, "drop detected lines whose recognition confidence is lower"),
-    OptionSpec("word_gap", "float", 0.0,
-               "split words where characters are this many pitches apart even without a space "
-               "(0 = automatic: only for recognisers that drop spaces)"),
+    OptionSpec("space_threshold", "float", None,
+               "a word break where the space class reaches this probability between two characters "
+               "though blank won (recovers spaces PP-OCRv4 drops; default: the set's rec.space_threshold, "
+               "0.15; 0 = off)"),
+    OptionSpec("word_gap", "float", None,
+               "also break words where characters are this many character pitches apart "
+               "(default: the set's rec.word_gap, off; for recognisers without a space class)"),
 )
 
 _DEFAULTS = {o.name: o.default for o in OPTIONS}
@@ -61,7 +65,8 @@ class Settings:
     cls_thresh: float
     rec_batch_size: int
     text_score: float
-    word_gap: float
+    space_threshold: float | None
+    word_gap: float | None
 
 
 def _int(name: str, value: Any, lo: int, hi: int | None = None, allow_none: bool = False) -> int | None:
@@ -136,5 +141,7 @@ def parse_options(options: Mapping[str, Any]) -> Settings:
         cls_thresh=_float("cls_thresh", o["cls_thresh"], 0.0, 1.0),
         rec_batch_size=_int("rec_batch_size", o["rec_batch_size"], 1, 1024),  # type: ignore[arg-type]
         text_score=_float("text_score", o["text_score"], 0.0, 1.0),
-        word_gap=_float("word_gap", o["word_gap"], 0.0, 100.0),
+        space_threshold=None if o["space_threshold"] is None else _float("space_threshold", o["space_threshold"],
+                                                                         0.0, 1.0),
+        word_gap=None if o["word_gap"] is None else _float("word_gap", o["word_gap"], 0.0, 100.0),
     )

@@ -184,3 +184,39 @@ def test_options_change_detection(ocrkit_home: Path, truth: dict[str, str]) -> N
         assert _lines(ocr.recognize(DATA / "german.png").text) == truth["german.png"].splitlines()
     with ocrkit.open("onnx", det_box_thresh=1.0) as ocr:
         assert ocr.recognize(DATA / "german.png").lines == []
+
+
+class _SpaceDroppingSession:
+    """The real recogniser, with every time step where the space class won handed to
+    blank instead (space left at 0.3): what PP-OCRv4 does between Latin words."""
+
+    def __init__(self, session: object) -> None:
+        self.session = session
+
+    def run(self, outputs: list[str], feed: dict) -> list[np.ndarray]:
+        (out,) = self.session.run(outputs, feed)
+        out = out.copy()
+        won = out.argmax(axis=2) == out.shape[2] - 1
+        out[..., -1][won] = 0.3
+        out[..., 0][won] = 0.7
+        return [out]
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.session, name)
+
+
+@pytest.mark.parametrize("name", LINES)
+def test_spaces_a_recogniser_drops_are_recovered_from_the_time_steps(
+    ocrkit_home: Path, truth: dict[str, str], name: str
+) -> None:
+    with ocrkit.open("onnx", use_angle_cls=False) as ocr:
+        rec = ocr.handle.state.recognizer
+        rec.session = _SpaceDroppingSession(rec.session)
+        page = ocr.recognize(DATA / name, layout="line")
+        assert page.text == truth[name]
+        assert [w.text for w in page.words] == truth[name].split()
+    with ocrkit.open("onnx", use_angle_cls=False, space_threshold=0) as ocr:
+        rec = ocr.handle.state.recognizer
+        rec.session = _SpaceDroppingSession(rec.session)
+        glued = ocr.recognize(DATA / name, layout="line").text
+        assert glued == truth[name].replace(" ", "")
