@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import faulthandler
 import os
+import pickle
 import signal
 import sys
 import threading
@@ -56,18 +57,17 @@ class _Server:
             models = self.engine.loaded_models
             if models:
                 loaded, self.announced = models, True
+        # The payload is pickled on its own, so that one the caller cannot unpickle
+        # fails that caller only, not the channel.
         try:
-            data = (req_id, ok, payload, loaded)
-            with self.send_lock:
-                self.conn.send(data)
-        except (OSError, EOFError):
-            raise
-        except Exception as exc:  # the payload does not pickle: say so instead
+            data = pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)
+        except Exception as exc:  # the result does not pickle: say so instead
             from .errors import OcrkitError
 
             err = OcrkitError(f"the backend's result cannot be sent back to the caller: {exc}")
-            with self.send_lock:
-                self.conn.send((req_id, False, encode_error(err), loaded))
+            ok, data = False, pickle.dumps(encode_error(err), protocol=pickle.HIGHEST_PROTOCOL)
+        with self.send_lock:
+            self.conn.send((req_id, ok, data, loaded))
 
     def handle(self, req_id: int, op: str, args: tuple[Any, ...]) -> None:
         from ._wire import encode_error
@@ -147,7 +147,7 @@ def _serve(conn: Connection, spec: ChildSpec) -> None:
             **spec.options,
         )
     except BaseException as exc:  # noqa: BLE001
-        conn.send((0, False, encode_error(exc), None))
+        conn.send((0, False, pickle.dumps(encode_error(exc)), None))
         return
     shared_ok = spec.probe is not None and read_probe(*spec.probe)
     server = _Server(conn, engine)

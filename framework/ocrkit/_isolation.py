@@ -19,6 +19,7 @@ from __future__ import annotations
 import collections
 import itertools
 import os
+import pickle
 import signal
 import socket
 import subprocess
@@ -150,7 +151,7 @@ class _Channel:
                 req_id, ok, payload, loaded = self.conn.recv()
             except (EOFError, OSError):
                 break
-            except Exception as exc:  # a reply that does not unpickle: fail that caller only
+            except Exception as exc:  # the frame itself is broken: nothing more can be trusted
                 self._fail_all(OcrkitError(f"unreadable reply from the backend process: {exc}"))
                 break
             if loaded is not None:
@@ -159,14 +160,22 @@ class _Channel:
                     self.on_loaded(self.loaded)
             with self._lock:
                 entry = self._pending.pop(req_id, None)
-            if entry is None:
-                continue
-            fut = entry[0]
-            if ok:
-                fut.set_result(payload)
-            else:
-                fut.set_exception(decode_error(payload) if isinstance(payload, ErrorPayload) else OcrkitError(str(payload)))
+            if entry is not None:
+                self._settle(entry[0], ok, payload)
         self._on_eof()
+
+    @staticmethod
+    def _settle(fut: Future[Any], ok: bool, payload: bytes) -> None:
+        """Unpickle one reply for its caller; one that does not unpickle here fails that caller only."""
+        try:
+            value = pickle.loads(payload)
+        except Exception as exc:
+            fut.set_exception(OcrkitError(f"the backend's reply cannot be read in this process: {exc}"))
+            return
+        if ok:
+            fut.set_result(value)
+        else:
+            fut.set_exception(decode_error(value) if isinstance(value, ErrorPayload) else OcrkitError(str(value)))
 
     def _on_eof(self) -> None:
         with self._lock:

@@ -72,6 +72,7 @@ def ocrkit_describe_backend() -> BackendInfo:
             OptionSpec("delay", "float", 0.0, "seconds each image takes"),
             OptionSpec("ballast_mb", "int", 32, "memory held while loaded"),
             OptionSpec("crash", "str", "", "'load' or 'free': abort() there (crash containment tests)"),
+            OptionSpec("odd_meta", "bool", False, "put an unpicklable object in Page.meta"),
         ),
     )
 
@@ -132,8 +133,10 @@ def ocrkit_recognize(handle: ModelHandle, images: list[PageImage], layout: str) 
             text = _scratch["text"]
         box = (0, 0, img.width, img.height)
         words = [Word(w, 0.9, box) for w in text.split()]
-        pages.append(Page(img.width, img.height, [Block([Line(text, 0.9, box, words)])], text=text,
-                          meta={"pid": os.getpid(), "layout": layout}))
+        meta: dict[str, Any] = {"pid": os.getpid(), "layout": layout}
+        if handle.options.get("odd_meta"):
+            meta["callback"] = lambda: None
+        pages.append(Page(img.width, img.height, [Block([Line(text, 0.9, box, words)])], text=text, meta=meta))
     return pages
 
 

@@ -314,3 +314,11 @@ def test_caller_keeps_no_descriptors_or_threads(fake_registry, ocrkit_home):
     crashed.free_resources()
     assert sorted(os.listdir("/proc/self/fd")) == fds
     assert threading.active_count() == threads
+
+
+def test_result_that_cannot_cross_fails_that_call_only(fake_registry, ocrkit_home):
+    with _open(fake_registry, odd_meta=True) as engine:
+        with pytest.raises(ocrkit.OcrkitError, match="cannot be sent back"):
+            engine.recognize(np.zeros((4, 4), np.uint8))
+        assert not engine.crashed
+        assert engine.list_models()  # the channel is still fine
