@@ -200,10 +200,12 @@ def write_chart(results: BenchResults, path: Path) -> Path:
     for p in results.parallel:
         if p.ratio is None:
             continue
-        par_rows.append((f"{p.backend} 1 thread", "anchor", p.throughput(p.restricted_s), None))
-        par_rows.append((f"{p.backend} default", "ocrkit", p.throughput(p.best_default_s), p.ratio))
-    if par_rows:
-        panels.append(("parallel: default ÷ one thread (batch)", par_rows))
+        par_rows.append((f"{p.backend}, {p.dataset}: 1 thread", "anchor", p.throughput(p.restricted_s), None))
+        par_rows.append((f"{p.backend}, {p.dataset}: default", "ocrkit", p.throughput(p.best_default_s), p.ratio))
+    if par_rows:  # one panel per dataset: lines and pages have very different scales
+        for dataset in dict.fromkeys(p.dataset for p in results.parallel if p.ratio is not None):
+            rows = [r for r in par_rows if f", {dataset}:" in r[0]]
+            panels.append((f"parallel batch on {dataset}: default vs one thread", rows))
     if not panels:
         panels.append(("no results", []))
     cols = 2 if len(panels) > 1 else 1
@@ -218,7 +220,7 @@ def write_chart(results: BenchResults, path: Path) -> Path:
         ax.barh(labels, values, color=colours)
         top = max(values) if values else 1.0
         for y, row in enumerate(rows[::-1]):
-            note = f"{row[2]:.1f}/s"
+            note = f"{row[2]:.2f}/s" if row[2] < 10 else f"{row[2]:.1f}/s"
             if row[3] is not None:
                 note += f"  (ocrkit {row[3]:.2f}x)" if row[1] != "ocrkit" else f"  ({row[3]:.2f}x)"
             ax.text(row[2] + top * 0.01, y, note, va="center", fontsize=8)
