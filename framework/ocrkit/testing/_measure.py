@@ -336,11 +336,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--plugin", action="append", default=[], help="module to register (repeatable)")
     parser.add_argument("--store", help="model store (default: a temporary one)")
     args = parser.parse_args(argv)
-    store = args.store or tempfile.mkdtemp(prefix="ocrkit-measure-")
-    report = _run({
-        "backend": args.backend, "image": args.image, "store": store, "layout": args.layout, "model": args.model,
-        "plugins": args.plugin, "cycles": args.cycles, "threads": args.threads, "threaded_every": args.threaded_every,
-    })
+    with tempfile.TemporaryDirectory(prefix="ocrkit-measure-") as scratch:
+        report = _run({
+            "backend": args.backend, "image": args.image, "store": args.store or scratch, "layout": args.layout,
+            "model": args.model, "plugins": args.plugin, "cycles": args.cycles, "threads": args.threads,
+            "threaded_every": args.threaded_every,
+        })
     print(report.summary())
     series = ", ".join(f"{(r - report.rss_before) / MB:+.1f}" for r in report.rss_series)
     print(f"RSS vs baseline after cycle 1, 10, 20, ...: {series} MB")
