@@ -32,14 +32,16 @@ _saved: dict[str, Any] = {}  # name -> the class's own attribute (None: inherite
 
 def _wrap(original: Any) -> Any:
     def timed(session: Any, *args: Any, **kwargs: Any) -> Any:
-        counting = [timer for timer in list(_active) if timer._begin()]
+        # One pair of timestamps feeds both the summed and the busy time, so the
+        # busy (union) time can never exceed the sum by measurement jitter.
         start = time.perf_counter()
+        counting = [timer for timer in list(_active) if timer._begin(start)]
         try:
             return original(session, *args, **kwargs)
         finally:
-            elapsed = time.perf_counter() - start
+            end = time.perf_counter()
             for timer in counting:
-                timer._end(elapsed)
+                timer._end(start, end)
 
     timed.__wrapped__ = original  # type: ignore[attr-defined]
     return timed
@@ -98,23 +100,25 @@ class SessionRunTimer:
             if self._inflight:
                 self._busy_since = time.perf_counter()
 
-    def _begin(self) -> bool:
-        """A call starts; True if this timer counts it (armed)."""
+    def _begin(self, start: float) -> bool:
+        """A call starts at *start*; True if this timer counts it (armed)."""
         with self._lock:
             if not self._armed:
                 return False
             if self._inflight == 0:
-                self._busy_since = time.perf_counter()
+                self._busy_since = start
+            else:
+                self._busy_since = min(self._busy_since, start)
             self._inflight += 1
             return True
 
-    def _end(self, seconds: float) -> None:
+    def _end(self, start: float, end: float) -> None:
         with self._lock:
-            self.seconds += seconds
+            self.seconds += end - start
             self.calls += 1
             self._inflight -= 1
             if self._inflight == 0:
-                self.busy_seconds += time.perf_counter() - self._busy_since
+                self.busy_seconds += end - self._busy_since
 
     @contextmanager
     def armed(self) -> Iterator[None]:
