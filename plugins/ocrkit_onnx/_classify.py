@@ -18,8 +18,8 @@ if TYPE_CHECKING:
 
 __all__ = ["AngleClassifier", "MAX_PIECES"]
 
-#: Pieces a long line is cut into for orientation classification.
-MAX_PIECES = 6
+#: Windows of a long line the orientation classifier looks at.
+MAX_PIECES = 3
 
 
 class AngleClassifier:
@@ -27,6 +27,7 @@ class AngleClassifier:
 
     def __init__(self, session: onnxruntime.InferenceSession, spec: ClsSpec, bgr: bool) -> None:
         self.session = session
+        self.flush_denormals = True  # the pipeline may turn it off (option flush_denormals)
         self.input_name = session.get_inputs()[0].name
         self.output_name = session.get_outputs()[0].name
         self.spec = spec
@@ -37,8 +38,8 @@ class AngleClassifier:
         """For each crop: is it rotated by 180 degrees (mean probability above *thresh*)?
 
         The classifier sees a short window (192 x 48): squashing a long line into it
-        destroys the glyphs, so long lines are cut into pieces of about the window's
-        aspect ratio (at most :data:`MAX_PIECES` equal pieces) and their probabilities
+        destroys the glyphs, so it looks at up to :data:`MAX_PIECES` windows of the
+        line at that aspect ratio (ends and middle) and their probabilities are
         averaged.
         """
         _, height, width = self.spec.input_shape
@@ -46,14 +47,16 @@ class AngleClassifier:
         pieces: list[tuple[int, np.ndarray]] = []
         for index, crop in enumerate(crops):
             h, w = crop.shape[:2]
-            count = min(MAX_PIECES, max(1, math.ceil(w / max(1, h) / window - 0.25)))
+            piece_w = max(1, int(round(window * h)))
+            count = min(MAX_PIECES, max(1, math.ceil(w / piece_w - 0.25)))
             if count == 1:
                 pieces.append((index, crop))
                 continue
-            step = w / count
+            # windows of the classifier's own aspect ratio: first at the left end,
+            # last at the right end, the others evenly between
             for k in range(count):
-                x0 = int(round(k * step))
-                pieces.append((index, crop[:, x0 : max(x0 + 1, int(round((k + 1) * step)))]))
+                x0 = int(round(k * (w - piece_w) / (count - 1))) if w > piece_w else 0
+                pieces.append((index, crop[:, x0 : x0 + piece_w]))
         ratios = np.array([p.shape[1] / max(1, p.shape[0]) for _, p in pieces], dtype=np.float64)
         order = np.argsort(ratios, kind="stable")
         totals = np.zeros(len(crops), dtype=np.float64)
@@ -65,7 +68,9 @@ class AngleClassifier:
                 rw = max(1, min(width, int(math.ceil(height * ratios[k]))))
                 fill_normalised(blob[row, :, :, :rw], resize(pieces[k][1], rw, height), self.spec.mean, self.spec.std,
                                 self.bgr)
-            probs = run_model(self.session, self.output_name, {self.input_name: blob}, "angle classification")
+            probs = run_model(
+                self.session, self.output_name, {self.input_name: blob}, "angle classification", self.flush_denormals
+            )
             for row, k in enumerate(batch):
                 index = pieces[k][0]
                 totals[index] += float(probs[row, self.flip_index])

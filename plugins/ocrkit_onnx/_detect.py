@@ -112,6 +112,7 @@ class Detector:
         bgr: bool,
     ) -> None:
         self.session = session
+        self.flush_denormals = True  # the pipeline may turn it off (option flush_denormals)
         self.input_name = session.get_inputs()[0].name
         self.output_name = session.get_outputs()[0].name
         self.mean = mean
@@ -124,7 +125,7 @@ class Detector:
         rh, rw = detect_resize_shape(h, w, params)
         resized = resize(image, rw, rh)
         blob = normalised_blob(resized[None], self.mean, self.std, self.bgr)
-        out = run_model(self.session, self.output_name, {self.input_name: blob}, "detection")
+        out = run_model(self.session, self.output_name, {self.input_name: blob}, "detection", self.flush_denormals)
         return out.reshape(out.shape[-2], out.shape[-1])
 
     def detect(self, image: np.ndarray, params: DetParams) -> tuple[list[np.ndarray], list[float]]:

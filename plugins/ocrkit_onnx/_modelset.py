@@ -54,6 +54,9 @@ RECORD_FORMAT = "ppocr-onnx"
 RECORD_KIND = "ppocr-set"
 
 _PADDLE_NORM = (0.5, 0.5, 0.5)
+#: Narrower crops are padded to this width. PaddleOCR pads to 320 (its training
+#: width); 96 reads receipts twice as fast for 0.4 points of bag-of-words F1.
+DEFAULT_REC_MIN_WIDTH = 96
 
 
 @dataclass(frozen=True)
@@ -91,7 +94,7 @@ class RecSpec:
 
     file: str
     input_height: int = 48
-    min_width: int = 320
+    min_width: int = DEFAULT_REC_MIN_WIDTH
     characters: Mapping[str, str] = field(default_factory=lambda: {"metadata_key": "character"})
     space_char: bool = True
     space_threshold: float = 0.15  # a space-class probability this high between two characters is a word break
@@ -295,7 +298,7 @@ def parse_manifest(data: Any, root: Path, where: str, *, source: str = "store",
     rec = RecSpec(
         file=_plain_file_name(rec_d.get("file"), where, "rec.file"),
         input_height=_int(rec_d.get("input_height"), where, "rec.input_height", 48, lo=8),
-        min_width=_int(rec_d.get("min_width"), where, "rec.min_width", 320, lo=8),
+        min_width=_int(rec_d.get("min_width"), where, "rec.min_width", DEFAULT_REC_MIN_WIDTH, lo=8),
         characters=dict(chars),
         space_char=bool(rec_d.get("space_char", True)),
         space_threshold=space_threshold,

@@ -80,8 +80,9 @@ class Pipeline:
         # call but perfectly across calls, and nothing is oversubscribed.
         det_threads = settings.intra_op_threads or self.cores
         line_threads = settings.intra_op_threads or 1
-        det_options = make_session_options(det_threads, settings.inter_op_threads)
-        line_options = make_session_options(line_threads, settings.inter_op_threads)
+        flush = settings.flush_denormals
+        det_options = make_session_options(det_threads, settings.inter_op_threads, flush)
+        line_options = make_session_options(line_threads, settings.inter_op_threads, flush)
         bgr = model_set.color_order == "BGR"
         det_spec = model_set.det
         self.det_params = DetParams(
@@ -108,6 +109,9 @@ class Pipeline:
             chars = _characters(model_set, rec)
             self.recognizer = Recognizer(rec, model_set.rec, chars, bgr)
             self._check_recognizer(rec, len(chars))
+            for part in (self.detector, self.classifier, self.recognizer):
+                if part is not None:
+                    part.flush_denormals = flush
         except BaseException:
             self.close()
             raise
@@ -210,7 +214,8 @@ class Pipeline:
 
     def _reader(self, rec: Recognizer) -> Callable[[list[np.ndarray]], list[LineText]]:
         batch = self.settings.rec_batch_size
-        return lambda crops: rec.recognize(crops, batch, self.word_gap, self.space_threshold)
+        min_width = self.settings.rec_min_width
+        return lambda crops: rec.recognize(crops, batch, self.word_gap, self.space_threshold, min_width)
 
     def _page(self, image: PageImage, layout: str, workers: int) -> Page:
         det, cls, rec = self._parts()

@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 from ocrkit.backend import BackendUnavailableError, ModelCorruptError, OcrkitError
 
+from ._fpmode import denormals_flushed, mode_preserved
+
 if TYPE_CHECKING:
     import onnxruntime
 
@@ -98,11 +100,15 @@ def resolve_providers(names: str | Sequence[str] | None) -> list[str]:
     return resolved
 
 
-def make_session_options(intra_op_threads: int, inter_op_threads: int) -> onnxruntime.SessionOptions:
+def make_session_options(
+    intra_op_threads: int, inter_op_threads: int, flush_denormals: bool = True
+) -> onnxruntime.SessionOptions:
     """Options for every session of a pipeline: no arena, no memory pattern, quiet logs.
 
     Spinning is off so that idle pool threads do not burn the cores other
     recognitions (and other sessions) need when calls run concurrently.
+    *flush_denormals* sets flush-to-zero on the session's own pool threads (the
+    calling thread is handled per call, see ``_fpmode``).
     """
     import onnxruntime as ort
 
@@ -117,6 +123,7 @@ def make_session_options(intra_op_threads: int, inter_op_threads: int) -> onnxru
     opts.log_severity_level = 3  # errors only; warnings about unused initializers are noise
     opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
     opts.add_session_config_entry("session.inter_op.allow_spinning", "0")
+    opts.add_session_config_entry("session.set_denormal_as_zero", "1" if flush_denormals else "0")
     return opts
 
 
@@ -143,7 +150,8 @@ def load_session(
         raise ModelCorruptError(f"{what} model {path} is empty (0 bytes); re-import or re-download the set")
     provider_list: list[Any] = list(providers)
     try:
-        return ort.InferenceSession(data, sess_options=options, providers=provider_list)
+        with mode_preserved():  # onnxruntime may switch this thread's flush-to-zero mode for good
+            return ort.InferenceSession(data, sess_options=options, providers=provider_list)
     except Exception as exc:  # onnxruntime raises its own Fail/InvalidProtobuf/InvalidGraph types
         message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise ModelCorruptError(
@@ -153,11 +161,15 @@ def load_session(
         del data
 
 
-def run_model(session: onnxruntime.InferenceSession, output: str, feed: dict[str, Any], what: str) -> Any:
-    """``session.run`` for one output; a failure inside onnxruntime (a model that
-    loaded but cannot execute) becomes :class:`ModelCorruptError`."""
+def run_model(
+    session: onnxruntime.InferenceSession, output: str, feed: dict[str, Any], what: str, flush_denormals: bool = True
+) -> Any:
+    """``session.run`` for one output, with denormals flushed on this thread for the
+    call; a failure inside onnxruntime (a model that loaded but cannot execute)
+    becomes :class:`ModelCorruptError`."""
     try:
-        return session.run([output], feed)[0]
+        with denormals_flushed(flush_denormals):
+            return session.run([output], feed)[0]
     except Exception as exc:
         message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise ModelCorruptError(f"{what} model failed during inference: {message}") from None

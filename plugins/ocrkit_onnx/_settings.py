@@ -24,6 +24,9 @@ OPTIONS: tuple[OptionSpec, ...] = (
                "threads inside one model call (0 = automatic: all cores for one image, one per "
                "concurrent image in batches)"),
     OptionSpec("inter_op_threads", "int", 1, "threads running independent graph nodes (rarely useful)"),
+    OptionSpec("flush_denormals", "bool", True,
+               "compute with denormal floats flushed to zero (the detector runs ~3x faster on x86); "
+               "set on the calling thread only for the duration of each model call"),
     OptionSpec("workers", "int", 0, "images recognised at once by recognize(list) (0 = one per core)"),
     OptionSpec("det_limit_side_len", "int", None,
                "detection resize limit in pixels (default: the model set's, 960)"),
@@ -35,7 +38,10 @@ OPTIONS: tuple[OptionSpec, ...] = (
     OptionSpec("det_unclip_ratio", "float", 1.6, "how far boxes grow around the detected text kernel"),
     OptionSpec("use_angle_cls", "bool", True, "classify line orientation and turn upside-down lines (page layout)"),
     OptionSpec("cls_thresh", "float", 0.9, "minimum probability to turn a line by 180 degrees"),
-    OptionSpec("rec_batch_size", "int", 8, "text lines per recogniser call (sorted by width)"),
+    OptionSpec("rec_batch_size", "int", 4,
+               "most text lines per recogniser call (width-sorted; also capped at 2560 padded pixels)"),
+    OptionSpec("rec_min_width", "int", None,
+               "pad narrower line crops to this width at model height (default: the set's rec.min_width)"),
     OptionSpec("text_score", "float", 0.5, "drop detected lines whose recognition confidence is lower"),
     OptionSpec("space_threshold", "float", None,
                "a word break where the space class reaches this probability between two characters "
@@ -55,6 +61,7 @@ class Settings:
     intra_op_threads: int
     inter_op_threads: int
     workers: int
+    flush_denormals: bool
     det_limit_side_len: int | None
     det_limit_type: str | None
     det_max_side_len: int
@@ -64,6 +71,7 @@ class Settings:
     use_angle_cls: bool
     cls_thresh: float
     rec_batch_size: int
+    rec_min_width: int | None
     text_score: float
     space_threshold: float | None
     word_gap: float | None
@@ -131,6 +139,7 @@ def parse_options(options: Mapping[str, Any]) -> Settings:
         intra_op_threads=_int("intra_op_threads", o["intra_op_threads"], 0, 1024),  # type: ignore[arg-type]
         inter_op_threads=_int("inter_op_threads", o["inter_op_threads"], 0, 1024),  # type: ignore[arg-type]
         workers=_int("workers", o["workers"], 0, 1024),  # type: ignore[arg-type]
+        flush_denormals=_bool("flush_denormals", o["flush_denormals"]),
         det_limit_side_len=_int("det_limit_side_len", o["det_limit_side_len"], 32, 16384, allow_none=True),
         det_limit_type=limit_type,
         det_max_side_len=_int("det_max_side_len", o["det_max_side_len"], 32, 16384),  # type: ignore[arg-type]
@@ -140,6 +149,7 @@ def parse_options(options: Mapping[str, Any]) -> Settings:
         use_angle_cls=_bool("use_angle_cls", o["use_angle_cls"]),
         cls_thresh=_float("cls_thresh", o["cls_thresh"], 0.0, 1.0),
         rec_batch_size=_int("rec_batch_size", o["rec_batch_size"], 1, 1024),  # type: ignore[arg-type]
+        rec_min_width=_int("rec_min_width", o["rec_min_width"], 8, 4096, allow_none=True),
         text_score=_float("text_score", o["text_score"], 0.0, 1.0),
         space_threshold=None if o["space_threshold"] is None else _float("space_threshold", o["space_threshold"],
                                                                          0.0, 1.0),
