@@ -17,7 +17,7 @@ import numpy as np
 
 from ocrkit.backend import Block, Line, Word
 
-from ._recognize import LineText
+from ._words import LineText
 
 __all__ = ["RecognisedLine", "build_line", "reading_order", "assemble_blocks"]
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import math
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
@@ -19,13 +18,14 @@ import numpy as np
 from ocrkit.backend import ModelCorruptError, OcrkitError, Page, PageImage, limit_malloc_arenas, parallel_map
 
 from ._classify import AngleClassifier
-from ._detect import DetParams, Detector
+from ._detect import Detector, DetParams
 from ._imageops import crop_quad
 from ._layout import RecognisedLine, assemble_blocks, build_line
 from ._modelset import ModelSet
-from ._recognize import LineText, Recognizer
+from ._recognize import Recognizer
 from ._sessions import default_intra_threads, load_session, make_session_options, resolve_providers
 from ._settings import Settings
+from ._words import LineText
 
 if TYPE_CHECKING:
     import onnxruntime
@@ -265,10 +265,3 @@ class Pipeline:
             blocks = assemble_blocks([line]) if text.text else []
             pages.append(Page(width=w, height=h, blocks=blocks, text=text.text, meta={"layout": "line"}))
         return pages
-
-    def describe(self) -> dict[str, Any]:
-        return {
-            "providers": list(self.providers),
-            "det": replace(self.det_params).__dict__,
-            "angle_classifier": self.classifier is not None,
-        }

@@ -21,13 +21,15 @@ OPTIONS: tuple[OptionSpec, ...] = (
                "execution providers in priority order: cpu, cuda, tensorrt, coreml, directml, openvino "
                "(or full onnxruntime names); CPU is always added as the fallback"),
     OptionSpec("intra_op_threads", "int", 0,
-               "threads inside one model call (0 = automatic: all cores for one image, one per "
-               "concurrent image in batches)"),
+               "threads inside one model call (0 = automatic: the detector uses every core; the "
+               "classifier and recogniser one each, their batches spread over `workers` threads)"),
     OptionSpec("inter_op_threads", "int", 1, "threads running independent graph nodes (rarely useful)"),
     OptionSpec("flush_denormals", "bool", True,
                "compute with denormal floats flushed to zero (the detector runs ~3x faster on x86); "
                "set on the calling thread only for the duration of each model call"),
-    OptionSpec("workers", "int", 0, "images recognised at once by recognize(list) (0 = one per core)"),
+    OptionSpec("workers", "int", 0,
+               "threads sharing the work of one call: pages of recognize(list), or the line batches "
+               "of one page (0 = one per core; 1 = everything on the calling thread)"),
     OptionSpec("det_limit_side_len", "int", None,
                "detection resize limit in pixels (default: the model set's, 960)"),
     OptionSpec("det_limit_type", "str", None,
@@ -42,7 +44,8 @@ OPTIONS: tuple[OptionSpec, ...] = (
                "most text lines per recogniser call (width-sorted; also capped at 2560 padded pixels)"),
     OptionSpec("rec_min_width", "int", None,
                "pad narrower line crops to this width at model height (default: the set's rec.min_width)"),
-    OptionSpec("text_score", "float", 0.5, "drop detected lines whose recognition confidence is lower"),
+    OptionSpec("text_score", "float", 0.5,
+               "page layout: drop detected lines whose recognition confidence is lower"),
     OptionSpec("space_threshold", "float", None,
                "a word break where the space class reaches this probability between two characters "
                "though blank won (recovers spaces PP-OCRv4 drops; default: the set's rec.space_threshold, "

@@ -174,7 +174,8 @@ def test_import_copies_the_package_set_into_the_store_with_a_manifest(ocrkit_hom
     with ocrkit.open("onnx") as ocr:
         (loaded,) = ocr.loaded_models
         assert loaded.source == "store" and loaded.path == path
-        assert ocr.recognize(DATA / "line_sentence.png", layout="line").text == "Pack my box with five dozen liquor jugs"
+        text = ocr.recognize(DATA / "line_sentence.png", layout="line").text
+        assert text == "Pack my box with five dozen liquor jugs"
 
 
 def test_import_refuses_to_overwrite_unless_forced(ocrkit_home: Path) -> None:
