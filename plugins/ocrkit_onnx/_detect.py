@@ -28,7 +28,7 @@ _MIN_SIDE = 3
 class DetParams:
     limit_side_len: int = 960
     limit_type: str = "max"
-    max_side_len: int = 4000
+    max_side_len: int = 2000
     thresh: float = 0.3
     box_thresh: float = 0.5
     unclip_ratio: float = 1.6

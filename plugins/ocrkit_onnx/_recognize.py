@@ -20,11 +20,14 @@ if TYPE_CHECKING:
 
     from ._modelset import RecSpec
 
-__all__ = ["Recognizer", "MAX_BATCH_WIDTH"]
+__all__ = ["Recognizer", "MAX_BATCH_WIDTH", "MAX_RATIO"]
 
 #: Padded pixels (crops x width at model height) per recogniser call: bounds the
 #: activation memory of one call to about 100 MB for PP-OCRv6 small.
 MAX_BATCH_WIDTH = 2560
+#: Widest crop fed whole, in line heights (7680 pixels at height 48): beyond it a
+#: crop is squeezed horizontally (no real text line is that long).
+MAX_RATIO = 160.0
 
 
 class Recognizer:
@@ -89,7 +92,8 @@ class Recognizer:
             return []
         min_w = self.spec.min_width if min_width is None else min_width
         height = self.height
-        ratios = np.array([c.shape[1] / max(1, c.shape[0]) for c in crops], dtype=np.float64)
+        # a crop wider than MAX_RATIO heights is squeezed: memory stays bounded for absurd inputs
+        ratios = np.array([min(MAX_RATIO, c.shape[1] / max(1, c.shape[0])) for c in crops], dtype=np.float64)
         order = np.argsort(ratios, kind="stable")
         results: list[LineText | None] = [None] * len(crops)
         for batch in self._batches(order, ratios, batch_size, min_w):

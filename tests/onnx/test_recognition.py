@@ -220,3 +220,24 @@ def test_spaces_a_recogniser_drops_are_recovered_from_the_time_steps(
         rec.session = _SpaceDroppingSession(rec.session)
         glued = ocr.recognize(DATA / name, layout="line").text
         assert glued == truth[name].replace(" ", "")
+
+
+def test_absurdly_long_line_is_squeezed_not_exploded(engine: ocrkit.Engine) -> None:
+    """A 'line' 200 heights long is recognised with bounded memory (squeezed to 160)."""
+    line = np.asarray(Image.open(DATA / "line_hello.png"))
+    long_line = np.tile(line, (1, 30))  # 16980 x 80
+    page = engine.recognize(long_line, layout="line")
+    assert "Hello" in page.text or "ocrkit" in page.text
+    (only,) = page.lines
+    assert all(0 <= w.bbox[0] < w.bbox[2] <= long_line.shape[1] for w in only.words)
+
+
+def test_detector_input_respects_the_limits() -> None:
+    from ocrkit_onnx._detect import DetParams, detect_resize_shape
+
+    assert detect_resize_shape(420, 1400, DetParams()) == (288, 960)
+    assert detect_resize_shape(80, 566, DetParams()) == (64, 576)
+    assert detect_resize_shape(80, 566, DetParams(limit_type="min", limit_side_len=736)) == (288, 1984)
+    h, w = detect_resize_shape(12000, 9000, DetParams(limit_type="min", limit_side_len=736))
+    assert max(h, w) <= 2000 and h % 32 == 0 and w % 32 == 0
+    assert detect_resize_shape(1, 1, DetParams()) == (32, 32)
