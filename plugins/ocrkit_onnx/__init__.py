@@ -1,2 +1,9 @@
-"""Built-in ocrkit backend: onnx. Registered through the ``ocrkit`` entry point
-(``onnx = ocrkit_onnx.plugin``), exactly like a third-party plugin."""
+"""Built-in ocrkit backend: onnx (PP-OCR on onnxruntime). Registered through the
+``ocrkit`` entry point (``onnx = ocrkit_onnx.plugin``), exactly like a third-party plugin.
+
+Use it through ``ocrkit.open("onnx", ...)``; see ``docs/backends/onnx.md``.
+"""
+
+from ._settings import OnnxOptionError
+
+__all__ = ["OnnxOptionError"]

@@ -9,10 +9,10 @@ from typing import Any
 
 from ocrkit.backend import OcrkitError, OptionSpec
 
-__all__ = ["OPTIONS", "Settings", "OptionValueError", "parse_options"]
+__all__ = ["OPTIONS", "Settings", "OnnxOptionError", "parse_options"]
 
 
-class OptionValueError(OcrkitError, ValueError):
+class OnnxOptionError(OcrkitError, ValueError):
     """An ONNX backend option with a value of the wrong type or out of range."""
 
 
@@ -91,22 +91,22 @@ def _int(name: str, value: Any, lo: int, hi: int | None = None, allow_none: bool
             else:
                 raise TypeError
         except TypeError:
-            raise OptionValueError(f"option {name} must be an integer, got {value!r}") from None
+            raise OnnxOptionError(f"option {name} must be an integer, got {value!r}") from None
     if value < lo or (hi is not None and value > hi):
         bound = f">= {lo}" if hi is None else f"between {lo} and {hi}"
-        raise OptionValueError(f"option {name} must be {bound}, got {value}")
+        raise OnnxOptionError(f"option {name} must be {bound}, got {value}")
     return int(value)
 
 
 def _float(name: str, value: Any, lo: float, hi: float) -> float:
     if isinstance(value, bool):
-        raise OptionValueError(f"option {name} must be a number, got {value!r}")
+        raise OnnxOptionError(f"option {name} must be a number, got {value!r}")
     try:
         out = float(value)
     except (TypeError, ValueError):
-        raise OptionValueError(f"option {name} must be a number, got {value!r}") from None
+        raise OnnxOptionError(f"option {name} must be a number, got {value!r}") from None
     if not (lo <= out <= hi):
-        raise OptionValueError(f"option {name} must be between {lo} and {hi}, got {out}")
+        raise OnnxOptionError(f"option {name} must be between {lo} and {hi}, got {out}")
     return out
 
 
@@ -117,7 +117,7 @@ def _bool(name: str, value: Any) -> bool:
         return value.strip().lower() in ("1", "true", "yes", "on")
     if isinstance(value, int) and value in (0, 1):
         return bool(value)
-    raise OptionValueError(f"option {name} must be true or false, got {value!r}")
+    raise OnnxOptionError(f"option {name} must be true or false, got {value!r}")
 
 
 def _providers(value: Any) -> tuple[str, ...]:
@@ -126,9 +126,9 @@ def _providers(value: Any) -> tuple[str, ...]:
     elif isinstance(value, (list, tuple)):
         items = value
     else:
-        raise OptionValueError(f"option providers must be a list of names, got {value!r}")
+        raise OnnxOptionError(f"option providers must be a list of names, got {value!r}")
     if not all(isinstance(v, str) and v.strip() for v in items):
-        raise OptionValueError(f"option providers must be a list of non-empty names, got {value!r}")
+        raise OnnxOptionError(f"option providers must be a list of non-empty names, got {value!r}")
     return tuple(v.strip() for v in items) or ("cpu",)
 
 
@@ -137,7 +137,7 @@ def parse_options(options: Mapping[str, Any]) -> Settings:
     o = {**_DEFAULTS, **{k: v for k, v in options.items()}}
     limit_type = o["det_limit_type"]
     if limit_type is not None and limit_type not in ("max", "min"):
-        raise OptionValueError(f"option det_limit_type must be 'max' or 'min', got {limit_type!r}")
+        raise OnnxOptionError(f"option det_limit_type must be 'max' or 'min', got {limit_type!r}")
     return Settings(
         providers=_providers(o["providers"]),
         intra_op_threads=_int("intra_op_threads", o["intra_op_threads"], 0, 1024),  # type: ignore[arg-type]

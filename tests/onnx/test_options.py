@@ -92,3 +92,10 @@ def test_thread_options_reach_the_sessions(ocrkit_home: Path) -> None:
         pages = ocr.recognize([DATA / "line_hello.png", DATA / "line_numbers.png", DATA / "line_sentence.png"],
                               layout="line")
         assert [p.text for p in pages][0] == "Hello world from ocrkit"
+
+
+def test_option_error_is_exported_from_the_package(ocrkit_home: Path) -> None:
+    from ocrkit_onnx import OnnxOptionError
+
+    with pytest.raises(OnnxOptionError, match="rec_batch_size"):
+        ocrkit.open("onnx", rec_batch_size=-3)
