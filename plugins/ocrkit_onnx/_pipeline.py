@@ -62,6 +62,10 @@ def _characters(model_set: ModelSet, session: onnxruntime.InferenceSession) -> l
     return chars
 
 
+#: Recogniser batch when an accelerator provider leads (PaddleOCR's rec_batch_num is 6).
+GPU_REC_BATCH_SIZE = 8
+
+
 class Pipeline:
     """Detection, angle classification and recognition for one model set."""
 
@@ -74,6 +78,11 @@ class Pipeline:
         limit_malloc_arenas()
         self.cores = default_intra_threads()
         self.workers = settings.workers or self.cores
+        # On CPU, single-line recogniser calls spread over the workers beat batches
+        # (measured on uw3-lines: 1.3x the throughput of batches of 4, pages equal);
+        # accelerators want batches.
+        on_cpu_only = self.providers == ["CPUExecutionProvider"]
+        self.rec_batch_size = settings.rec_batch_size or (1 if on_cpu_only else GPU_REC_BATCH_SIZE)
         # Threads: the detector gets intra-op parallelism (one big image per call);
         # the classifier and recogniser run single-threaded calls and we spread their
         # batches over `workers` threads instead: small inputs scale poorly inside a
@@ -199,7 +208,7 @@ class Pipeline:
     def _spread(self, fn: Callable[[list[np.ndarray]], list[T]], crops: Sequence[np.ndarray], workers: int) -> list[T]:
         """``fn(crops)`` with the crops cut into width-sorted batches run on *workers* threads."""
         n = len(crops)
-        batch = self.settings.rec_batch_size
+        batch = self.rec_batch_size
         if workers <= 1 or n <= 1:
             return fn(list(crops))
         size = max(1, min(batch, math.ceil(n / workers)))
@@ -213,7 +222,7 @@ class Pipeline:
         return out
 
     def _reader(self, rec: Recognizer) -> Callable[[list[np.ndarray]], list[LineText]]:
-        batch = self.settings.rec_batch_size
+        batch = self.rec_batch_size
         min_width = self.settings.rec_min_width
         return lambda crops: rec.recognize(crops, batch, self.word_gap, self.space_threshold, min_width)
 
@@ -232,7 +241,7 @@ class Pipeline:
             crop, matrix = crop_quad(pixels, quad)
             crops.append(crop)
             matrices.append(matrix)
-        batch = self.settings.rec_batch_size
+        batch = self.rec_batch_size
         flipped = [False] * len(crops)
         if cls is not None and crops:
             import cv2

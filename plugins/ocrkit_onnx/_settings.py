@@ -41,8 +41,10 @@ OPTIONS: tuple[OptionSpec, ...] = (
     OptionSpec("det_unclip_ratio", "float", 1.6, "how far boxes grow around the detected text kernel"),
     OptionSpec("use_angle_cls", "bool", True, "classify line orientation and turn upside-down lines (page layout)"),
     OptionSpec("cls_thresh", "float", 0.9, "minimum probability to turn a line by 180 degrees"),
-    OptionSpec("rec_batch_size", "int", 4,
-               "most text lines per recogniser call (width-sorted; also capped at 2560 padded pixels)"),
+    OptionSpec("rec_batch_size", "int", None,
+               "most text lines per recogniser call (width-sorted; also capped at 2560 padded pixels). "
+               "Default: 1 on the CPU provider (lines spread over `workers` threads; batching only adds "
+               "padding and allocations there), 8 when a GPU or other accelerator provider leads"),
     OptionSpec("rec_min_width", "int", None,
                "pad narrower line crops to this width at model height (default: the set's rec.min_width)"),
     OptionSpec("text_score", "float", 0.5,
@@ -74,7 +76,7 @@ class Settings:
     det_unclip_ratio: float
     use_angle_cls: bool
     cls_thresh: float
-    rec_batch_size: int
+    rec_batch_size: int | None
     rec_min_width: int | None
     text_score: float
     space_threshold: float | None
@@ -152,7 +154,7 @@ def parse_options(options: Mapping[str, Any]) -> Settings:
         det_unclip_ratio=_float("det_unclip_ratio", o["det_unclip_ratio"], 0.0, 10.0),
         use_angle_cls=_bool("use_angle_cls", o["use_angle_cls"]),
         cls_thresh=_float("cls_thresh", o["cls_thresh"], 0.0, 1.0),
-        rec_batch_size=_int("rec_batch_size", o["rec_batch_size"], 1, 1024),  # type: ignore[arg-type]
+        rec_batch_size=_int("rec_batch_size", o["rec_batch_size"], 1, 1024, allow_none=True),
         rec_min_width=_int("rec_min_width", o["rec_min_width"], 8, 4096, allow_none=True),
         text_score=_float("text_score", o["text_score"], 0.0, 1.0),
         space_threshold=None if o["space_threshold"] is None else _float("space_threshold", o["space_threshold"],
