@@ -11,6 +11,7 @@ from ._records import LAYOUTS, SOURCE_PRECEDENCE, BackendInfo, ModelHandle, Mode
 from .errors import (
     BackendUnavailableError,
     BadImageError,
+    InvalidOptionError,
     ModelCorruptError,
     ModelNotFoundError,
     OcrkitError,
@@ -18,6 +19,7 @@ from .errors import (
 from .hookspecs import hookimpl
 from .images import PageImage
 from .results import Block, Line, Page, Word, union_bbox
+from .store import plain_name_problem
 
 __all__ = [
     "hookimpl",
@@ -31,11 +33,13 @@ __all__ = [
     "Line",
     "Word",
     "union_bbox",
+    "plain_name_problem",
     "LAYOUTS",
     "SOURCE_PRECEDENCE",
     "OcrkitError",
     "BackendUnavailableError",
     "BadImageError",
+    "InvalidOptionError",
     "ModelCorruptError",
     "ModelNotFoundError",
     "release_memory",

@@ -15,6 +15,7 @@ __all__ = [
     "BackendUnavailableError",
     "BackendCrashedError",
     "UnknownOptionError",
+    "InvalidOptionError",
     "PluginError",
     "ModelNotFoundError",
     "ModelExistsError",
@@ -70,6 +71,13 @@ class UnknownOptionError(OcrkitError, TypeError):
             f"backend {backend!r} does not accept option(s) {', '.join(self.unknown)}; "
             f"accepted options: {_known(self.known)}"
         )
+
+
+class InvalidOptionError(OcrkitError, ValueError):
+    """A declared backend option given a value of the wrong type or out of range.
+
+    Backends raise it (or a subclass of their own) from option validation, so one
+    ``except ocrkit.InvalidOptionError`` covers every backend."""
 
 
 class PluginError(OcrkitError):

@@ -17,7 +17,7 @@ import threading
 import weakref
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PureWindowsPath
 from typing import Any
 
 from ._records import ModelRecord
@@ -29,7 +29,7 @@ from .errors import (
     OcrkitError,
 )
 
-__all__ = ["ModelStore", "AuditEntry", "Importer", "default_home", "in_use_paths", "mark_in_use", "sha256_of"]
+__all__ = ["ModelStore", "AuditEntry", "Importer", "default_home", "in_use_paths", "mark_in_use", "plain_name_problem", "sha256_of"]
 
 #: A backend's ``ocrkit_import_model``: copy *record* into *dest_dir*, return the new
 #: entry, or ``None`` to let the store copy the files as they are.
@@ -117,15 +117,30 @@ def _version_key(version: str) -> tuple[int, ...]:
     return tuple(int(x) for x in version.split("."))
 
 
+def plain_name_problem(name: object) -> str | None:
+    """Why *name* is not one plain directory entry (``None`` if it is).
+
+    The one check behind every name that becomes a path component: store names,
+    catalogue entries, files listed in a backend's manifest. Refused: non-strings,
+    empty, ``.``/``..``, path separators of any platform, NUL, absolute paths and
+    drive letters.
+    """
+    if not isinstance(name, str) or not name:
+        return "a name must be a non-empty string"
+    if name in (".", "..") or "/" in name or "\\" in name or "\0" in name:
+        return "path separators, NUL and '..' are not allowed in a name"
+    if os.path.isabs(name) or Path(name).drive or PureWindowsPath(name).drive:
+        return "absolute paths and drive letters are not names"
+    return None
+
+
 def _check_plain_name(name: str, what: str) -> None:
     """Refuse anything that is not one plain directory entry: no separators, no ``..``."""
-    if not name or name in (".", "..") or "/" in name or "\\" in name or "\0" in name:
+    problem = plain_name_problem(name)
+    if problem:
         raise InvalidModelNameError(
-            f"invalid {what} {name!r}: give a plain name as shown by `ocrkit models list`, "
-            "without path separators or '..'"
+            f"invalid {what} {name!r}: {problem}; give a plain name as shown by `ocrkit models list`"
         )
-    if os.path.isabs(name) or Path(name).drive:
-        raise InvalidModelNameError(f"invalid {what} {name!r}: absolute paths are not names")
 
 
 def _fsync_tree(path: Path) -> None:

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ocrkit.backend import ModelCorruptError, ModelNotFoundError, ModelRecord, OcrkitError
+from ocrkit.backend import ModelCorruptError, ModelNotFoundError, ModelRecord, OcrkitError, plain_name_problem
 
 __all__ = [
     "BACKEND",
@@ -209,11 +209,10 @@ def _fail(where: str, problem: str) -> ModelCorruptError:
 
 def _plain_file_name(value: Any, where: str, key: str) -> str:
     """A file name inside the set directory: no separators, no '..', not absolute."""
-    if not isinstance(value, str) or not value:
-        raise _fail(where, f"{key} must be a file name, got {value!r}")
-    if "/" in value or "\\" in value or value in (".", "..") or "\0" in value or os.path.isabs(value):
-        raise _fail(where, f"{key} {value!r} must be a plain file name inside the set directory")
-    return value
+    problem = plain_name_problem(value)
+    if problem:
+        raise _fail(where, f"{key} {value!r} must be a plain file name inside the set directory ({problem})")
+    return value  # type: ignore[return-value]
 
 
 def _triple(value: Any, where: str, key: str, default: tuple[float, float, float]) -> tuple[float, float, float]:

@@ -7,13 +7,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ocrkit.backend import OcrkitError, OptionSpec
+from ocrkit.backend import InvalidOptionError, OptionSpec
 
 __all__ = ["OPTIONS", "Settings", "OnnxOptionError", "parse_options"]
 
 
-class OnnxOptionError(OcrkitError, ValueError):
-    """An ONNX backend option with a value of the wrong type or out of range."""
+class OnnxOptionError(InvalidOptionError):
+    """An ONNX backend option with a value of the wrong type or out of range
+    (an :class:`ocrkit.InvalidOptionError`)."""
 
 
 OPTIONS: tuple[OptionSpec, ...] = (

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ocrkit.backend import OcrkitError, OptionSpec, default_workers
+from ocrkit.backend import InvalidOptionError, OptionSpec, default_workers
 
 __all__ = [
     "TesseractOptionError",
@@ -89,8 +89,9 @@ OPTION_SPECS: tuple[OptionSpec, ...] = (
 )
 
 
-class TesseractOptionError(OcrkitError, ValueError):
-    """An option value tesseract cannot use (unknown psm name, DPI out of range...)."""
+class TesseractOptionError(InvalidOptionError):
+    """An option value tesseract cannot use (unknown psm name, DPI out of range...);
+    an :class:`ocrkit.InvalidOptionError`."""
 
 
 @dataclass(frozen=True)

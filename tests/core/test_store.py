@@ -75,6 +75,18 @@ def test_remove_refuses_names_that_leave_the_store(store: ModelStore, outside: P
     assert _all_files(outside.parent) == before
 
 
+@pytest.mark.parametrize(
+    ("name", "plain"),
+    [("eng", True), ("ppocrv6-small", True), ("eng.traineddata", True), ("..", False), (".", False), ("", False),
+     ("a/b", False), ("a\\b", False), ("/etc/passwd", False), ("C:evil", False), ("x\0y", False), (None, False)],
+)
+def test_one_plain_name_check_for_store_catalogue_and_manifests(name: object, plain: bool) -> None:
+    """The check every path-component name goes through (store, pull catalogue, onnx manifests)."""
+    from ocrkit.backend import plain_name_problem
+
+    assert (plain_name_problem(name) is None) is plain
+
+
 @pytest.mark.parametrize("backend", ["../outside", "..", "/tmp", "a/b"])
 def test_backend_names_cannot_leave_the_store(store: ModelStore, outside: Path, backend: str) -> None:
     before = _all_files(outside)

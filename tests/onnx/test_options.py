@@ -97,5 +97,6 @@ def test_thread_options_reach_the_sessions(ocrkit_home: Path) -> None:
 def test_option_error_is_exported_from_the_package(ocrkit_home: Path) -> None:
     from ocrkit_onnx import OnnxOptionError
 
-    with pytest.raises(OnnxOptionError, match="rec_batch_size"):
+    with pytest.raises(OnnxOptionError, match="rec_batch_size") as err:
         ocrkit.open("onnx", rec_batch_size=-3)
+    assert isinstance(err.value, ocrkit.InvalidOptionError)  # one class to catch for every backend

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import DownloadError, ModelNotFoundError, OcrkitError
+from ..store import plain_name_problem
 
 __all__ = [
     "CATALOG_ENV",
@@ -140,7 +141,7 @@ class Catalog:
 
 def _plain_name(value: Any, what: str) -> str:
     """A name usable as a single path component: no separators, no ``..``, not hidden."""
-    if not isinstance(value, str) or not _NAME_RE.match(value) or value in (".", ".."):
+    if plain_name_problem(value) or not _NAME_RE.match(value):
         raise CatalogError(
             f"invalid {what} {value!r}: use letters, digits and ._+@- only, "
             "no path separators, not starting with a dot"
