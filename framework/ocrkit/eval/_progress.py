@@ -1,14 +1,15 @@
-"""A one-line progress bar on stderr, without a dependency.
+"""The evaluation progress bar: images done, rate and time left, on stderr.
 
-Redrawn in place with ``\\r`` on a terminal; when stderr is not a terminal
-(a log file, CI) it prints a plain line every 10% so logs stay readable.
+On a terminal it is redrawn in place; when stderr is not a terminal (a log
+file, CI) it prints a plain line every 10% (see :mod:`ocrkit._progress`).
 """
 
 from __future__ import annotations
 
-import sys
 import time
 from typing import TextIO
+
+from .._progress import StatusLine, bar
 
 __all__ = ["ProgressBar"]
 
@@ -18,44 +19,28 @@ class ProgressBar:
 
     def __init__(self, label: str, stream: TextIO | None = None, width: int = 30, interactive: bool | None = None):
         self.label = label
-        self.stream = stream if stream is not None else sys.stderr
         self.width = width
-        isatty = getattr(self.stream, "isatty", lambda: False)
-        self.interactive = isatty() if interactive is None else interactive
+        self._line = StatusLine(stream, interactive=interactive)
+        self.stream = self._line.stream
+        self.interactive = self._line.interactive
         self._start = time.perf_counter()
-        self._last_draw = 0.0
         self._last_decile = -1
-        self._drawn = False
 
     def __call__(self, done: int, total: int) -> None:
-        now = time.perf_counter()
+        text = self._text(done, total, time.perf_counter() - self._start)
         if self.interactive:
-            if done < total and now - self._last_draw < 0.1:
-                return
-        else:
-            decile = 10 * done // max(total, 1)
-            if decile == self._last_decile:
-                return
+            self._line.redraw(text, force=done >= total)
+            return
+        decile = 10 * done // max(total, 1)
+        if decile != self._last_decile:
             self._last_decile = decile
-        self._last_draw = now
-        self._draw(done, total, now - self._start)
+            self._line.finish(text)
 
-    def _draw(self, done: int, total: int, elapsed: float) -> None:
-        fraction = done / total if total else 1.0
-        filled = int(self.width * fraction)
-        bar = "#" * filled + "." * (self.width - filled)
+    def _text(self, done: int, total: int, elapsed: float) -> str:
         rate = done / elapsed if elapsed > 0 else 0.0
         eta = (total - done) / rate if rate > 0 else 0.0
-        text = f"{self.label} [{bar}] {done}/{total} {rate:.1f} img/s eta {eta:.0f}s"
-        if self.interactive:
-            self.stream.write("\r" + text + "\x1b[K")
-        else:
-            self.stream.write(text + "\n")
-        self.stream.flush()
-        self._drawn = True
+        return f"{self.label} [{bar(done / total if total else 1.0, self.width)}] {done}/{total} {rate:.1f} img/s eta {eta:.0f}s"
 
     def close(self) -> None:
         """End the bar's line (terminal mode)."""
-        if self.interactive and self._drawn:
-            self.stream.write("\n")
-            self.stream.flush()
+        self._line.end()

@@ -1,15 +1,16 @@
-"""A download progress bar on stderr, stdlib only.
+"""The download progress bar: one line per file with bytes, percentage and rate.
 
-On a terminal it redraws one line per file (at most ten times a second); when
-stderr is a pipe or a log file it writes one line per file when it completes,
-so logs stay readable.
+On a terminal the line is redrawn in place (at most ten times a second); when
+stderr is a pipe or a log file one line is written per file when it completes
+(see :mod:`ocrkit._progress`).
 """
 
 from __future__ import annotations
 
-import sys
 import time
 from typing import TextIO
+
+from .._progress import StatusLine, bar
 
 __all__ = ["ProgressBar", "format_bytes"]
 
@@ -29,16 +30,12 @@ class ProgressBar:
 
     def __init__(self, stream: TextIO | None = None, *, interactive: bool | None = None,
                  min_interval: float = 0.1) -> None:
-        self.stream = stream if stream is not None else sys.stderr
-        if interactive is None:
-            isatty = getattr(self.stream, "isatty", None)
-            interactive = bool(isatty and isatty())
-        self.interactive = interactive
-        self.min_interval = min_interval
+        self._status = StatusLine(stream, interactive=interactive, min_interval=min_interval)
+        self.stream = self._status.stream
+        self.interactive = self._status.interactive
         self._label: str | None = None
         self._start_time = 0.0
         self._start_bytes = 0
-        self._last_draw = 0.0
         self._done = 0
         self._total: int | None = None
 
@@ -47,8 +44,7 @@ class ProgressBar:
         rate = (done - self._start_bytes) / elapsed
         if total:
             frac = min(done / total, 1.0)
-            bar = "#" * int(frac * _WIDTH) + "-" * (_WIDTH - int(frac * _WIDTH))
-            text = f"{self._label}  [{bar}] {frac * 100:3.0f}%  {format_bytes(done)}/{format_bytes(total)}"
+            text = f"{self._label}  [{bar(frac, _WIDTH, '-')}] {frac * 100:3.0f}%  {format_bytes(done)}/{format_bytes(total)}"
         else:
             text = f"{self._label}  {format_bytes(done)}"
         return f"{text}  {format_bytes(rate)}/s"
@@ -56,30 +52,20 @@ class ProgressBar:
     def _end_line(self, note: str = "") -> None:
         if self._label is None:
             return
-        line = self._line(self._done, self._total) + note
-        if self.interactive:
-            self.stream.write("\r" + line + "\x1b[K\n")
-        else:
-            self.stream.write(line + "\n")
-        self.stream.flush()
+        self._status.finish(self._line(self._done, self._total) + note)
         self._label = None
 
     def __call__(self, label: str, done: int, total: int | None) -> None:
-        now = time.monotonic()
         if label != self._label:
             self._end_line("  (unfinished)")
-            self._label, self._start_time, self._start_bytes = label, now, done
-            self._last_draw = 0.0
+            self._label, self._start_time, self._start_bytes = label, time.monotonic(), done
             if done and not self.interactive:
                 self.stream.write(f"{label}  resuming at {format_bytes(done)}\n")
         self._done, self._total = done, total
         if total is not None and done >= total:
             self._end_line()
             return
-        if self.interactive and now - self._last_draw >= self.min_interval:
-            self._last_draw = now
-            self.stream.write("\r" + self._line(done, total) + "\x1b[K")
-            self.stream.flush()
+        self._status.redraw(self._line(done, total))
 
     def close(self) -> None:
         """End a line left unfinished (the pull failed or was interrupted)."""
