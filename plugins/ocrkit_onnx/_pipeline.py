@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -203,7 +204,30 @@ class Pipeline:
             return self._lines(images)
         if len(images) == 1 or self.workers <= 1:
             return [self._page(img, layout, self.workers) for img in images]
-        return parallel_map(lambda img: self._page(img, layout, 1), images, self.workers)
+        return self._page_stream(images, layout)
+
+    def _page_stream(self, images: Sequence[PageImage], layout: str) -> list[Page]:
+        """Pages one after another, each spreading its lines over the workers, while
+        the next page's text detection runs alongside on one more thread.
+
+        Measured on 12 receipts (2 cores), against one page per worker: the same or
+        better throughput, no tail where one worker idles while the other finishes
+        the last page, and at most two pages' pixels and crops alive at a time.
+        """
+        pages: list[Page] = []
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ocrkit-detect") as ahead:
+            upcoming = ahead.submit(self._detect, images[0])
+            for i, image in enumerate(images):
+                quads = upcoming.result()
+                if i + 1 < len(images):
+                    upcoming = ahead.submit(self._detect, images[i + 1])
+                pages.append(self._page(image, layout, self.workers, quads))
+        return pages
+
+    def _detect(self, image: PageImage) -> list[np.ndarray]:
+        det, _, _ = self._parts()
+        quads, _scores = det.detect(image.array, self.det_params)
+        return quads
 
     def _spread(self, fn: Callable[[list[np.ndarray]], list[T]], crops: Sequence[np.ndarray], workers: int) -> list[T]:
         """``fn(crops)`` with the crops cut into width-sorted batches run on *workers* threads."""
@@ -226,11 +250,13 @@ class Pipeline:
         min_width = self.settings.rec_min_width
         return lambda crops: rec.recognize(crops, batch, self.word_gap, self.space_threshold, min_width)
 
-    def _page(self, image: PageImage, layout: str, workers: int) -> Page:
-        det, cls, rec = self._parts()
+    def _page(self, image: PageImage, layout: str, workers: int, quads: Sequence[np.ndarray] | None = None) -> Page:
+        """One page; *quads* when its text detection already ran (see ``_page_stream``)."""
+        _, cls, rec = self._parts()
         pixels = image.array
         height, width = pixels.shape[:2]
-        quads, _scores = det.detect(pixels, self.det_params)
+        if quads is None:
+            quads = self._detect(image)
         if layout == "detect":
             items = [RecognisedLine(q, np.eye(3), (1, 1), False, LineText("", 0.0)) for q in quads]
             lines = [build_line(item, (width, height)) for item in items]
