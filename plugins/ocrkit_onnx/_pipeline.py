@@ -198,8 +198,8 @@ class Pipeline:
     # -- recognition ------------------------------------------------------------------
 
     def recognize(self, images: Sequence[PageImage], layout: str) -> list[Page]:
-        """One Page per image. Several pages run side by side on ``workers`` threads;
-        a single page spreads its line batches over them instead."""
+        """One Page per image: each page spreads its lines over ``workers`` threads;
+        a list of pages also detects the next page while the current one is read."""
         if layout == "line":
             return self._lines(images)
         if len(images) == 1 or self.workers <= 1:

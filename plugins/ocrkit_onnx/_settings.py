@@ -29,8 +29,9 @@ OPTIONS: tuple[OptionSpec, ...] = (
                "compute with denormal floats flushed to zero (the detector runs ~3x faster on x86); "
                "set on the calling thread only for the duration of each model call"),
     OptionSpec("workers", "int", 0,
-               "threads sharing the work of one call: pages of recognize(list), or the line batches "
-               "of one page (0 = one per core; 1 = everything on the calling thread)"),
+               "threads sharing the work of one call: the lines of each page (recognize(list) also "
+               "detects the next page alongside), or all lines of layout='line' (0 = one per core; "
+               "1 = everything on the calling thread)"),
     OptionSpec("det_limit_side_len", "int", None,
                "detection resize limit in pixels (default: the model set's, 960)"),
     OptionSpec("det_limit_type", "str", None,
