@@ -108,6 +108,8 @@ def _normalise_pil(img: PILImage.Image) -> PILImage.Image:
         lo, hi = float(arr.min()), float(arr.max())
         scaled = np.zeros_like(arr) if hi <= lo else (arr - lo) * (255.0 / (hi - lo))
         return Image.fromarray(scaled.astype(np.uint8), "L")
+    if img.mode in ("LA", "RGBA") and img.getchannel("A").getextrema() == (255, 255):
+        return img.convert("L" if img.mode == "LA" else "RGB")  # opaque: nothing to composite
     if img.mode in ("LA", "RGBA", "PA") or (img.mode == "P" and "transparency" in img.info):
         rgba = img.convert("RGBA")
         background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))

@@ -77,7 +77,10 @@ def test_path_input_keeps_the_path_for_backends() -> None:
     [
         ("RGB", (10, 20, 30), "RGB", (10, 20, 30)),
         ("RGBA", (0, 0, 0, 0), "RGB", (255, 255, 255)),  # transparent -> white paper
+        ("RGBA", (10, 20, 30, 255), "RGB", (10, 20, 30)),  # opaque alpha is just dropped
+        ("RGBA", (0, 0, 0, 128), "RGB", (127, 127, 127)),  # half-transparent black on white
         ("LA", (0, 0), "L", 255),
+        ("LA", (40, 255), "L", 40),
         ("1", 1, "L", 255),
         ("P", 3, "RGB", None),
         ("I;16", 4000, "L", None),
