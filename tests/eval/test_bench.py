@@ -152,3 +152,4 @@ def test_targets_are_judged_on_ratios_and_accuracy() -> None:
     markdown = to_markdown(results)
     assert "**NOT met**" in markdown and "skipped: not installed" in markdown
     assert "session.run only (floor)" in markdown
+

@@ -162,6 +162,7 @@ def to_json(results: BenchResults) -> str:
             "threads_s": p.threads_s,
             "restricted_s": p.restricted_s,
             "cpu_per_wall": p.cpu,
+            "rounds": p.rounds,
             "ratio": p.ratio,
             "skipped": p.skipped,
         }
