@@ -27,7 +27,7 @@ from .errors import (
     ResourcesFreedError,
     UnknownOptionError,
 )
-from .images import ImageInput, load_image, max_pixels_from_env
+from .images import ImageInput, PageImage, load_image, max_pixels_from_env
 from .results import Page
 from .store import AuditEntry, ModelStore, mark_in_use
 
@@ -141,7 +141,51 @@ class _InUseKey:
     """A weak-referenceable token under which an engine's loaded files are marked in use."""
 
 
-class Engine:
+class _EngineBase:
+    """What every engine kind (in process, isolated) checks the same way: the
+    backend and its declared options at open, the layout and images at each call."""
+
+    info: BackendInfo
+    backend: str
+    model: str | None
+    options: dict[str, Any]
+    store: ModelStore
+    max_image_pixels: int
+    _registry: Registry
+
+    def _configure(
+        self,
+        backend: str,
+        model: str | None,
+        registry: Registry | None,
+        store: ModelStore | None,
+        max_image_pixels: int | None,
+        options: dict[str, Any],
+    ) -> None:
+        """Refuse an unknown backend or undeclared options before anything is loaded."""
+        self._registry = registry or get_registry()
+        self.info = self._registry.require(backend)
+        unknown = set(options) - self.info.option_names
+        if unknown:
+            raise UnknownOptionError(backend, unknown, self.info.option_names)
+        self.backend = backend
+        self.model = model
+        self.options = dict(options)
+        self.store = store or ModelStore()
+        self.max_image_pixels = max_pixels_from_env() if max_image_pixels is None else max_image_pixels
+
+    def _inputs(self, image: Any, layout: str) -> tuple[list[PageImage], bool]:
+        """The decoded, checked images of a call and whether it was a list; bad
+        input raises here, before any backend (or child process) sees it."""
+        if layout not in LAYOUTS and layout not in self.info.capabilities:
+            known = sorted(set(LAYOUTS) | {c for c in self.info.capabilities if c == "detect"})
+            raise OcrkitError(f"unknown layout {layout!r} for backend {self.backend!r}; use one of {known}")
+        batch = isinstance(image, (list, tuple))
+        inputs = list(image) if batch else [image]
+        return [load_image(item, self.max_image_pixels) for item in inputs], batch
+
+
+class Engine(_EngineBase):
     """One backend with its loaded model. Create with :func:`ocrkit.open`."""
 
     def __init__(
@@ -155,16 +199,7 @@ class Engine:
         max_image_pixels: int | None = None,
         **options: Any,
     ) -> None:
-        self._registry = registry or get_registry()
-        self.info: BackendInfo = self._registry.require(backend)
-        unknown = set(options) - self.info.option_names
-        if unknown:
-            raise UnknownOptionError(backend, unknown, self.info.option_names)
-        self.backend = backend
-        self.model = model
-        self.options: dict[str, Any] = dict(options)
-        self.store = store or ModelStore()
-        self.max_image_pixels = max_pixels_from_env() if max_image_pixels is None else max_image_pixels
+        self._configure(backend, model, registry, store, max_image_pixels, options)
         self._life = _Lifecycle(f"ocrkit engine {backend!r}")
         self._load_lock = threading.Lock()
         self._serial = threading.Lock() if "threadsafe" not in self.info.capabilities else None
@@ -284,12 +319,7 @@ class Engine:
         image as one text line. Backends may declare more (``"detect"``).
         """
         self._life.check()
-        if layout not in LAYOUTS and layout not in self.info.capabilities:
-            known = sorted(set(LAYOUTS) | {c for c in self.info.capabilities if c == "detect"})
-            raise OcrkitError(f"unknown layout {layout!r} for backend {self.backend!r}; use one of {known}")
-        batch = isinstance(image, (list, tuple))
-        inputs = list(image) if batch else [image]
-        images = [load_image(item, self.max_image_pixels) for item in inputs]
+        images, batch = self._inputs(image, layout)
         if not images:
             return []
         with self._life.call():

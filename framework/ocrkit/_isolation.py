@@ -35,12 +35,12 @@ from pathlib import Path
 from typing import Any, overload
 
 from ._child import ChildSpec
-from ._engine import _InUseKey, _Lifecycle
-from ._records import BackendInfo, ModelHandle, ModelRecord
-from ._registry import Registry, get_registry
+from ._engine import _EngineBase, _InUseKey, _Lifecycle
+from ._records import ModelHandle, ModelRecord
+from ._registry import Registry
 from ._wire import ErrorPayload, ImagePacker, NameIn, decode_error, plugin_specs, probe_memfd, shared_memory_supported
-from .errors import BackendCrashedError, OcrkitError, UnknownOptionError
-from .images import ImageInput, load_image, max_pixels_from_env
+from .errors import BackendCrashedError, OcrkitError
+from .images import ImageInput
 from .results import Page
 from .store import AuditEntry, ModelStore, in_use_paths, mark_in_use
 
@@ -291,7 +291,7 @@ def _finalize_unfreed(channel: _Channel, holder: dict[str, Any], owner_key: Any,
         mark_in_use(owner_key, ())
 
 
-class ProcessEngine:
+class ProcessEngine(_EngineBase):
     """An :class:`~ocrkit.Engine` whose backend runs in a child process.
 
     Same methods and lifecycle as ``Engine``; create it with
@@ -313,17 +313,9 @@ class ProcessEngine:
         max_image_pixels: int | None = None,
         **options: Any,
     ) -> None:
-        registry = registry or get_registry()
         # Refuse what we can here, without starting a process for it.
-        self.info: BackendInfo = registry.require(backend)
-        unknown = set(options) - self.info.option_names
-        if unknown:
-            raise UnknownOptionError(backend, unknown, self.info.option_names)
-        self.backend = backend
-        self.model = model
-        self.options: dict[str, Any] = dict(options)
-        self.store = store or ModelStore()
-        self.max_image_pixels = max_pixels_from_env() if max_image_pixels is None else max_image_pixels
+        self._configure(backend, model, registry, store, max_image_pixels, options)
+        registry = self._registry
         desc = f"ocrkit engine {backend!r} (process)"
         self._life = _Lifecycle(desc)
         self._in_use_key = _InUseKey()
@@ -464,9 +456,9 @@ class ProcessEngine:
         pixels cross to the child through shared memory.
         """
         self._life.check()
-        batch = isinstance(image, (list, tuple))
-        inputs = list(image) if batch else [image]
-        images = [load_image(item, self.max_image_pixels) for item in inputs]
+        images, batch = self._inputs(image, layout)
+        if not images:
+            return []
         what = f"recognizing {len(images)} image{'s' if len(images) != 1 else ''}"
         with self._life.call(), ImagePacker(images, self._shared_memory) as packed:
             pages: list[Page] = self._channel.request("recognize", packed, layout, what=what)

@@ -66,6 +66,17 @@ def test_results_equal_in_process(fake_registry, ocrkit_home, data_dir):
     assert got[0].lines[0].words[0].confidence == expected[0].lines[0].words[0].confidence
 
 
+@pytest.mark.parametrize("isolation", ["none", "process"])
+def test_both_engine_kinds_check_calls_the_same_way(fake_registry, ocrkit_home, isolation):
+    with ocrkit.open("fake", registry=fake_registry, isolation=isolation) as engine:
+        assert engine.recognize([]) == []
+        with pytest.raises(ocrkit.OcrkitError, match="unknown layout 'columns'.*'line', 'page'"):
+            engine.recognize(np.zeros((4, 4), np.uint8), layout="columns")
+        with pytest.raises(ocrkit.BadImageError):
+            engine.recognize(b"not an image")
+        assert engine.recognize(np.zeros((4, 4), np.uint8)).text  # still usable
+
+
 def test_large_image_crosses_through_shared_memory(fake_registry, ocrkit_home):
     big = np.random.default_rng(2).integers(0, 256, (3000, 4000, 3), dtype=np.uint8)  # 36 MB
     with _open(fake_registry) as engine:
