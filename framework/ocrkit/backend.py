@@ -8,6 +8,7 @@ from __future__ import annotations
 from ._memory import limit_malloc_arenas, open_files, release_memory, rss_bytes
 from ._parallel import default_workers, parallel_map
 from ._records import LAYOUTS, SOURCE_PRECEDENCE, BackendInfo, ModelHandle, ModelRecord, OptionSpec
+from ._versions import installed_version
 from .errors import (
     BackendUnavailableError,
     BadImageError,
@@ -34,6 +35,7 @@ __all__ = [
     "Word",
     "union_bbox",
     "plain_name_problem",
+    "installed_version",
     "LAYOUTS",
     "SOURCE_PRECEDENCE",
     "OcrkitError",

@@ -7,12 +7,11 @@ inside the hooks that need them (load and recognise), never at import time.
 
 from __future__ import annotations
 
-import importlib.metadata
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from ocrkit.backend import BackendInfo, ModelHandle, ModelRecord, Page, PageImage, hookimpl
+from ocrkit.backend import BackendInfo, ModelHandle, ModelRecord, Page, PageImage, hookimpl, installed_version
 
 from ._modelset import BACKEND, discover_sets, import_set, select_set, set_from_record
 from ._settings import OPTIONS, parse_options
@@ -20,13 +19,9 @@ from ._settings import OPTIONS, parse_options
 
 @hookimpl
 def ocrkit_describe_backend() -> BackendInfo:
-    try:
-        version = importlib.metadata.version("onnxruntime")
-    except importlib.metadata.PackageNotFoundError:
-        version = "not installed"
     return BackendInfo(
         name=BACKEND,
-        version=version,
+        version=installed_version("onnxruntime", missing="not installed") or "",
         description="PP-OCR detection, angle and recognition models on onnxruntime",
         capabilities=frozenset({"page", "line", "detect", "words", "polygons", "blocks", "gpu", "threadsafe"}),
         model_formats=("onnx",),

@@ -6,12 +6,11 @@ Nothing here imports tesserocr at import time; ``ocrkit backends`` and
 
 from __future__ import annotations
 
-import importlib.metadata
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from ocrkit.backend import BackendInfo, ModelHandle, ModelRecord, Page, PageImage, hookimpl
+from ocrkit.backend import BackendInfo, ModelHandle, ModelRecord, Page, PageImage, hookimpl, installed_version
 from ocrkit.errors import ResourcesFreedError
 
 from ._discovery import BACKEND, find_models
@@ -21,13 +20,9 @@ from ._traineddata import read_traineddata
 
 @hookimpl
 def ocrkit_describe_backend() -> BackendInfo:
-    try:
-        version = importlib.metadata.version("tesserocr")
-    except importlib.metadata.PackageNotFoundError:
-        version = "not installed"
     return BackendInfo(
         name=BACKEND,
-        version=version,
+        version=installed_version("tesserocr", missing="not installed") or "",
         description="Tesseract 5 via tesserocr: a pool of engines, one per concurrent call",
         capabilities=frozenset({"page", "line", "words", "blocks", "languages", "threadsafe"}),
         model_formats=("traineddata",),

