@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["OptionSpec", "BackendInfo", "ModelRecord", "ModelHandle", "SOURCE_PRECEDENCE", "LAYOUTS"]
+__all__ = ["OptionSpec", "BackendInfo", "ModelRecord", "ModelHandle", "SOURCE_PRECEDENCE", "LAYOUTS", "MAX_LINE_ASPECT"]
 
 #: Layouts every backend must support. ``"page"``: find the text on the page;
 #: ``"line"``: the image is one text line, skip segmentation/detection.
@@ -18,6 +18,12 @@ LAYOUTS = ("page", "line")
 #: Where a model was found, best first. Discovery results are ordered by this,
 #: so the copy in the store wins over the same model found elsewhere.
 SOURCE_PRECEDENCE = ("store", "env", "package", "system", "other")
+
+#: Widest text line a backend reads as it is, in line heights. No real line is
+#: longer; beyond it backends squeeze the image horizontally, so that a 1 x 2000
+#: pixel strip (which a line recogniser would scale to its model height, i.e. to
+#: tens of thousands of pixels) costs milliseconds, not minutes or gigabytes.
+MAX_LINE_ASPECT = 160.0
 
 
 @dataclass(frozen=True)

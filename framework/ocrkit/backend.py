@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from ._memory import limit_malloc_arenas, open_files, release_memory, rss_bytes
 from ._parallel import default_workers, parallel_map
-from ._records import LAYOUTS, SOURCE_PRECEDENCE, BackendInfo, ModelHandle, ModelRecord, OptionSpec
+from ._records import LAYOUTS, MAX_LINE_ASPECT, SOURCE_PRECEDENCE, BackendInfo, ModelHandle, ModelRecord, OptionSpec
 from ._versions import installed_version
 from .errors import (
     BackendUnavailableError,
@@ -38,6 +38,7 @@ __all__ = [
     "installed_version",
     "LAYOUTS",
     "SOURCE_PRECEDENCE",
+    "MAX_LINE_ASPECT",
     "OcrkitError",
     "BackendUnavailableError",
     "BadImageError",

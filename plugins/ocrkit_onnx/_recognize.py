@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ocrkit.backend import MAX_LINE_ASPECT
+
 from ._imageops import fill_normalised, resize
 from ._sessions import run_model
 from ._words import LineText, fit_to_ink, split_words
@@ -26,8 +28,8 @@ __all__ = ["Recognizer", "MAX_BATCH_WIDTH", "MAX_RATIO"]
 #: activation memory of one call to about 100 MB for PP-OCRv6 small.
 MAX_BATCH_WIDTH = 2560
 #: Widest crop fed whole, in line heights (7680 pixels at height 48): beyond it a
-#: crop is squeezed horizontally (no real text line is that long).
-MAX_RATIO = 160.0
+#: crop is squeezed horizontally (the core's limit for every backend).
+MAX_RATIO = MAX_LINE_ASPECT
 
 
 class Recognizer:

@@ -14,11 +14,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from ocrkit.backend import (
     BackendUnavailableError,
     ModelCorruptError,
     ModelHandle,
     ModelNotFoundError,
+    MAX_LINE_ASPECT,
     ModelRecord,
     OcrkitError,
     Page,
@@ -77,14 +80,21 @@ class TesseractModel:
     def _recognize_one(self, image: PageImage, psm: int) -> Page:
         with self.pool.borrow() as api:
             api.SetPageSegMode(psm)
-            read_from, buffer = _set_image(api, image)
+            squeeze = _line_squeeze(image, psm)
+            if squeeze < 1.0:
+                read_from, buffer = _set_pixels(api, _squeezed(image, squeeze))
+            else:
+                read_from, buffer = _set_image(api, image)
             try:
                 text = api.GetUTF8Text()
             except RuntimeError as exc:
                 raise OcrkitError(f"tesseract could not recognise {image.source or 'the image'}: {exc}") from exc
             del buffer  # tesseract has its own copy once recognition ran
-            meta = {"lang": self.options.lang, "psm": psm, "oem": self.options.oem, "read_from": read_from}
-            page = page_from_api(api, image.width, image.height, text or "", meta)
+            meta: dict[str, Any] = {"lang": self.options.lang, "psm": psm, "oem": self.options.oem,
+                                    "read_from": read_from}
+            if squeeze < 1.0:
+                meta["squeezed"] = squeeze
+            page = page_from_api(api, image.width, image.height, text or "", meta, x_scale=1.0 / squeeze)
             api.Clear()  # drop the image and results now rather than at the next call
             return page
 
@@ -116,11 +126,37 @@ def _set_image(api: Any, image: PageImage) -> tuple[str, bytes | None]:
             return "file", None
         except RuntimeError:  # leptonica failed on it after all: Pillow could, use its pixels
             pass
-    array = image.array
+    return _set_pixels(api, image.array)
+
+
+def _set_pixels(api: Any, array: Any) -> tuple[str, bytes]:
+    height, width = array.shape[:2]
     channels = 1 if array.ndim == 2 else array.shape[2]
     buffer = array.tobytes()
-    api.SetImageBytes(buffer, image.width, image.height, channels, image.width * channels)
+    api.SetImageBytes(buffer, width, height, channels, width * channels)
     return "pixels", buffer
+
+
+#: Page segmentation modes that read the whole image as one line (or word).
+_ONE_LINE_PSMS = frozenset({7, 8, 13})
+
+
+def _line_squeeze(image: PageImage, psm: int) -> float:
+    """Horizontal scale (< 1) for a line longer than ``MAX_LINE_ASPECT`` heights, else 1.
+
+    Tesseract scales a line to its network's height (36 px) before reading it, so a
+    1 x 2000 strip becomes 36 x 72000 and takes minutes; no real line is that long.
+    """
+    if psm not in _ONE_LINE_PSMS or image.width <= MAX_LINE_ASPECT * image.height:
+        return 1.0
+    return MAX_LINE_ASPECT * image.height / image.width
+
+
+def _squeezed(image: PageImage, scale: float) -> Any:
+    from PIL import Image
+
+    width = max(1, round(image.width * scale))
+    return np.asarray(image.to_pil().resize((width, image.height), Image.Resampling.BOX))
 
 
 #: Leading bytes of the formats leptonica decodes (PNG, JPEG, TIFF, BMP, GIF, PNM, WebP, JPEG 2000).

@@ -10,6 +10,7 @@ the exact text the ``tesseract`` command prints.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from ocrkit.backend import Block, Line, Page, Word
@@ -20,11 +21,13 @@ __all__ = ["page_from_api"]
 _PARA, _TEXTLINE, _WORD = 1, 2, 3
 
 
-def _box(it: Any, level: int, width: int, height: int) -> tuple[int, int, int, int]:
+def _box(it: Any, level: int, width: int, height: int, x_scale: float = 1.0) -> tuple[int, int, int, int]:
     box = it.BoundingBox(level)
     if box is None:
         return (0, 0, 0, 0)
     x0, y0, x1, y1 = (int(v) for v in box)
+    if x_scale != 1.0:  # the image was squeezed (see _model._line_squeeze): back to its pixels
+        x0, x1 = math.floor(x0 * x_scale), math.ceil(x1 * x_scale)
     x0, x1 = max(0, min(x0, width)), max(0, min(x1, width))
     y0, y1 = max(0, min(y0, height)), max(0, min(y1, height))
     return (x0, y0, max(x0, x1), max(y0, y1))
@@ -41,8 +44,9 @@ def _text(it: Any, level: int) -> str:
         return ""
 
 
-def page_from_api(api: Any, width: int, height: int, text: str, meta: dict[str, Any]) -> Page:
-    """Build a Page from *api*'s current recognition results (call after GetUTF8Text)."""
+def page_from_api(api: Any, width: int, height: int, text: str, meta: dict[str, Any], x_scale: float = 1.0) -> Page:
+    """Build a Page from *api*'s current recognition results (call after GetUTF8Text);
+    *x_scale* maps x coordinates back when the image was squeezed horizontally."""
     blocks: list[Block] = []
     it = api.GetIterator()
     if it is not None:
@@ -51,18 +55,18 @@ def page_from_api(api: Any, width: int, height: int, text: str, meta: dict[str, 
         while True:
             if not it.Empty(_WORD):
                 if not blocks or it.IsAtBeginningOf(_PARA):
-                    blocks.append(Block(lines=[], bbox=_box(it, _PARA, width, height)))
+                    blocks.append(Block(lines=[], bbox=_box(it, _PARA, width, height, x_scale)))
                     line = None
                 if line is None or it.IsAtBeginningOf(_TEXTLINE):
                     line = Line(
                         text=_text(it, _TEXTLINE),
                         confidence=_confidence(it, _TEXTLINE),
-                        bbox=_box(it, _TEXTLINE, width, height),
+                        bbox=_box(it, _TEXTLINE, width, height, x_scale),
                     )
                     blocks[-1].lines.append(line)
                 word_text = _text(it, _WORD)
                 if word_text:
-                    line.words.append(Word(word_text, _confidence(it, _WORD), _box(it, _WORD, width, height)))
+                    line.words.append(Word(word_text, _confidence(it, _WORD), _box(it, _WORD, width, height, x_scale)))
             if not it.Next(_WORD):
                 break
     blocks = [b for b in blocks if any(ln.text for ln in b.lines)]

@@ -77,6 +77,29 @@ def test_line_layout_reads_one_line(eng: Engine, truth: dict[str, str], name: st
     assert page.text == truth[name] + "\n", "tesseract's text output: the line and a newline"
 
 
+def test_absurdly_long_line_is_squeezed_not_read_for_minutes(eng: Engine) -> None:
+    """A 1 x 2000 strip took tesseract 109 s at psm 7 (scaled to 36 x 72000); the
+    backend squeezes lines longer than MAX_LINE_ASPECT heights, boxes map back."""
+    strip = np.full((1, 2000), 255, np.uint8)
+    strip[:, ::7] = 0
+    page = eng.recognize(strip, layout="line")
+    assert page.meta["squeezed"] == pytest.approx(160 / 2000)
+    assert all(0 <= x0 <= x1 <= 2000 and 0 <= y0 <= y1 <= 1 for x0, y0, x1, y1 in (ln.bbox for ln in page.lines))
+
+
+def test_long_real_line_keeps_its_text_and_word_positions(eng: Engine, truth: dict[str, str]) -> None:
+    line = np.asarray(Image.open(DATA / "line_hello.png").convert("L"))
+    height, width = line.shape
+    long = np.full((height, 170 * height), 255, np.uint8)  # the line, then white beyond 160 heights
+    long[:, :width] = line
+    page = eng.recognize(long, layout="line")
+    assert 0.9 < page.meta["squeezed"] < 1.0
+    assert page.lines[0].text == truth["line_hello.png"]
+    plain = eng.recognize(line, layout="line")
+    for squeezed, original in zip(page.lines[0].words, plain.lines[0].words, strict=True):
+        assert abs(squeezed.bbox[0] - original.bbox[0]) <= 0.1 * width / len(plain.lines[0].words)
+
+
 def test_explicit_psm_wins_over_the_line_layout(ocrkit_home: Path) -> None:
     with ocrkit.open("tesseract", psm="single_word") as ocr:
         page = ocr.recognize(DATA / "line_hello.png", layout="line")
