@@ -333,3 +333,26 @@ def test_result_that_cannot_cross_fails_that_call_only(fake_registry, ocrkit_hom
             engine.recognize(np.zeros((4, 4), np.uint8))
         assert not engine.crashed
         assert engine.list_models()  # the channel is still fine
+
+
+def test_cli_isolation_turns_a_native_crash_into_an_error_line(tmp_path, ocrkit_home):
+    """`ocrkit read --isolation process`: the image that aborts the backend natively
+    gives an error line and exit code 1; without isolation the command dies (SIGABRT)."""
+    crash = tmp_path / "crash.png"
+    Image.fromarray(fakeocr.crash_image(fakeocr.ABORT_VALUE)).save(crash)
+    fine = tmp_path / "fine.png"
+    Image.fromarray(np.full((20, 30), 200, np.uint8)).save(fine)
+    env = {**os.environ, "OCRKIT_PLUGINS": "fakeocr",
+           "PYTHONPATH": os.pathsep.join([str(Path(fakeocr.__file__).parent), os.environ.get("PYTHONPATH", "")])}
+
+    def read(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "ocrkit", "read", "-b", "fake", *args],
+                              capture_output=True, text=True, env=env, timeout=120)
+
+    ok = read(str(fine), "--isolation", "process")
+    assert ok.returncode == 0 and ok.stdout.startswith("fake L 30x20"), ok.stderr
+    isolated = read(str(crash), "--isolation", "process")
+    assert isolated.returncode == 1
+    assert "ocrkit: error:" in isolated.stderr and "SIGABRT" in isolated.stderr, isolated.stderr
+    bare = read(str(crash))
+    assert bare.returncode < 0  # killed by the signal: what isolation is for

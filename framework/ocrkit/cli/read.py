@@ -43,6 +43,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--output", "-O", metavar="PATH", help="write to PATH instead of stdout")
     p.add_argument("-o", "--option", dest="options", action="append", default=[], metavar="KEY=VALUE",
                    help="backend option (repeatable; see `ocrkit backends -v` for each backend's options)")
+    p.add_argument("--isolation", choices=("none", "process"), default="none",
+                   help="process: run the backend in a child process, so a native crash on a hostile "
+                   "image is reported as an error instead of killing ocrkit (default: none)")
     p.set_defaults(func=run)
 
 
@@ -133,7 +136,7 @@ def run(args: argparse.Namespace) -> int:
     options = parse_options(args.options, info)
     results: list[tuple[str, Page]] = []
     failed = 0
-    with ocrkit.open(args.backend, args.model, **options) as engine:
+    with ocrkit.open(args.backend, args.model, isolation=args.isolation, **options) as engine:
         batch: list[tuple[str, PageImage]] = []
 
         def flush() -> None:
