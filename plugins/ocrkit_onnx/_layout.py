@@ -5,7 +5,9 @@ Reading order: lines that continue each other (one below the other, overlapping
 horizontally, similar height) or sit side by side on one row with a small gap form
 a block. Blocks are ordered by recursive XY-cut: split at horizontal white bands
 first (sections, headers), then at vertical ones (columns), so two columns read
-column by column and a title spanning them comes first.
+column by column and a title spanning them comes first. Side-by-side groups of
+short lines (a receipt's labels and prices, a form, a table) are not columns:
+their lines are read row by row.
 """
 
 from __future__ import annotations
@@ -22,6 +24,10 @@ from ._words import LineText
 __all__ = ["RecognisedLine", "build_line", "reading_order", "assemble_blocks"]
 
 BBox = tuple[int, int, int, int]
+
+#: Side-by-side groups are text columns only if their lines are this many line
+#: heights long (median); shorter ones are table, form or receipt cells.
+TEXT_COLUMN_LINE_ASPECT = 8.0
 
 
 @dataclass
@@ -123,16 +129,21 @@ def _group_blocks(boxes: np.ndarray) -> list[list[int]]:
 
 
 def _rows_order(boxes: np.ndarray, ids: list[int]) -> list[int]:
-    """Lines of one block: top to bottom by row, left to right within a row."""
-    ids = sorted(ids, key=lambda i: (boxes[i, 1] + boxes[i, 3]) / 2)
+    """Lines of one block: top to bottom by row, left to right within a row.
+
+    A line joins the row above when its centre is within half a line height of the
+    row's mean centre; comparing with the row's own centre, not the union of its
+    boxes, keeps rows from chaining down a skewed receipt.
+    """
+    centre = (boxes[:, 1] + boxes[:, 3]) / 2
+    height = np.maximum(boxes[:, 3] - boxes[:, 1], 1.0)
     rows: list[list[int]] = []
-    for i in ids:
-        cy = (boxes[i, 1] + boxes[i, 3]) / 2
+    for i in sorted(ids, key=lambda i: centre[i]):
         if rows:
             last = rows[-1]
-            ry0 = min(boxes[j, 1] for j in last)
-            ry1 = max(boxes[j, 3] for j in last)
-            if ry0 <= cy <= ry1 and abs(cy - (ry0 + ry1) / 2) < 0.5 * (ry1 - ry0):
+            row_centre = float(np.mean(centre[last]))
+            row_height = float(np.median(height[last]))
+            if abs(centre[i] - row_centre) < 0.5 * min(row_height, height[i]):
                 last.append(i)
                 continue
         rows.append([i])
@@ -153,16 +164,35 @@ def _split(ids: list[int], lo: np.ndarray, hi: np.ndarray) -> list[list[int]]:
     return groups
 
 
-def _xy_cut(ids: list[int], boxes: np.ndarray, margin: np.ndarray) -> list[int]:
+def _xy_cut(ids: list[int], boxes: np.ndarray, margin: np.ndarray, aspects: list[np.ndarray]) -> list[list[int]]:
+    """Regions in reading order, each a list of block ids. A region of several
+    blocks is read row by row as one (see :func:`_columns`)."""
     if len(ids) <= 1:
-        return list(ids)
+        return [list(ids)]
     x0, y0, x1, y1 = boxes.T
     groups = _split(ids, y0 + margin, y1 - margin)
     if len(groups) == 1:
         groups = _split(ids, x0 + margin, x1 - margin)
-        if len(groups) == 1:  # interleaved, no clean cut: top-left first
-            return sorted(ids, key=lambda i: (y0[i], x0[i]))
-    return [i for g in groups for i in _xy_cut(g, boxes, margin)]
+        if len(groups) == 1:  # interleaved, no clean cut: text blocks top-left first, cells by rows
+            if not _columns([[i] for i in ids], aspects):
+                return [list(ids)]
+            return [[i] for i in sorted(ids, key=lambda i: (y0[i], x0[i]))]
+        if not _columns(groups, aspects):
+            return [list(ids)]
+    return [region for g in groups for region in _xy_cut(g, boxes, margin, aspects)]
+
+
+def _columns(groups: list[list[int]], aspects: list[np.ndarray]) -> bool:
+    """Whether side-by-side groups are columns of text (read one after the other)
+    or the cells of a table, form or receipt (read row by row).
+
+    Text columns are made of long lines; a receipt's labels and prices, a form's
+    fields and values, a table's cells are a few words wide. Measured on the 60
+    SROIE receipts: reading such groups row by row takes page CER from 17.6% to 5%.
+    """
+    return all(
+        float(np.median(np.concatenate([aspects[i] for i in group]))) >= TEXT_COLUMN_LINE_ASPECT for group in groups
+    )
 
 
 def reading_order(line_boxes: Sequence[BBox], upside_down: bool = False) -> list[list[int]]:
@@ -182,8 +212,10 @@ def reading_order(line_boxes: Sequence[BBox], upside_down: bool = False) -> list
     )
     line_h = np.array([float(np.median(boxes[b, 3] - boxes[b, 1])) for b in blocks])
     margin = np.minimum(0.15 * line_h, 0.25 * (block_boxes[:, 3] - block_boxes[:, 1]))
-    order = _xy_cut(list(range(len(blocks))), block_boxes, margin)
-    return [blocks[i] for i in order]
+    line_aspect = (boxes[:, 2] - boxes[:, 0]) / np.maximum(boxes[:, 3] - boxes[:, 1], 1.0)
+    aspects = [np.abs(line_aspect[b]) for b in blocks]
+    regions = _xy_cut(list(range(len(blocks))), block_boxes, margin, aspects)
+    return [blocks[r[0]] if len(r) == 1 else _rows_order(boxes, [i for b in r for i in blocks[b]]) for r in regions]
 
 
 def assemble_blocks(lines: Sequence[Line], upside_down: bool = False) -> list[Block]:

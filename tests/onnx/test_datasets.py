@@ -19,6 +19,9 @@ pytestmark = pytest.mark.dataset
 
 UW3_MAX_CER = 0.009
 SROIE_MIN_F1 = 0.83
+#: Page CER against the receipts' row-by-row text (RapidOCR: 6.2%; ours was 17% while
+#: labels and prices were read as two columns).
+SROIE_MAX_PAGE_CER = 0.07
 
 
 def _chunks(items: list, size: int) -> list[list]:
@@ -40,6 +43,7 @@ def test_uw3_lines_recognition_only_cer(ocrkit_home: Path, uw3_lines: tuple[Path
 def test_sroie_receipts_bag_of_words_f1(ocrkit_home: Path, sroie_receipts: tuple[Path, list[dict]]) -> None:
     folder, rows = sroie_receipts
     total = TextScore()
+    in_order = TextScore()
     per_page: list[float] = []
     with ocrkit.open("onnx") as ocr:
         for chunk in _chunks(rows, 10):
@@ -49,9 +53,11 @@ def test_sroie_receipts_bag_of_words_f1(ocrkit_home: Path, sroie_receipts: tuple
                 reference = " ".join(b["text"] for b in row["boxes"] if not b.get("ignore"))
                 score = score_text(reference, page.text, ignore_case=True)
                 total += score
+                in_order += score_text(row["text"], page.text, ignore_case=True)
                 per_page.append(score.bow_f1)
                 assert page.lines and all(ln.words for ln in page.lines)
     assert len(per_page) == len(rows)
     mean_f1 = sum(per_page) / len(per_page)
     assert mean_f1 >= SROIE_MIN_F1, f"mean F1 {mean_f1:.4f}, over all words {total.bow_f1:.4f}"
     assert total.bow_f1 >= SROIE_MIN_F1, f"mean F1 {mean_f1:.4f}, over all words {total.bow_f1:.4f}"
+    assert in_order.cer <= SROIE_MAX_PAGE_CER, f"page CER {in_order.cer:.4%}: reading order off the receipts' rows?"
