@@ -17,11 +17,11 @@ from typing import Any
 import numpy as np
 
 from ocrkit.backend import (
+    MAX_LINE_ASPECT,
     BackendUnavailableError,
     ModelCorruptError,
     ModelHandle,
     ModelNotFoundError,
-    MAX_LINE_ASPECT,
     ModelRecord,
     OcrkitError,
     Page,
@@ -32,7 +32,7 @@ from ocrkit.errors import ResourcesFreedError
 from ocrkit.store import ModelStore
 
 from ._discovery import BACKEND
-from ._options import LEGACY_OEMS, OSD_PSMS, TesseractOptionError, TesseractOptions, parse_options
+from ._options import LEGACY_OEMS, ONE_LINE_PSMS, OSD_PSMS, TesseractOptionError, TesseractOptions, parse_options
 from ._pool import ApiPool
 from ._probe import CACHE_NAME, verify_loadable
 from ._results import page_from_api
@@ -80,11 +80,7 @@ class TesseractModel:
     def _recognize_one(self, image: PageImage, psm: int) -> Page:
         with self.pool.borrow() as api:
             api.SetPageSegMode(psm)
-            squeeze = _line_squeeze(image, psm)
-            if squeeze < 1.0:
-                read_from, buffer = _set_pixels(api, _squeezed(image, squeeze))
-            else:
-                read_from, buffer = _set_image(api, image)
+            read_from, buffer, squeeze = _set_image(api, image, psm)
             try:
                 text = api.GetUTF8Text()
             except RuntimeError as exc:
@@ -111,22 +107,27 @@ class TesseractModel:
                 _import_tesserocr().PyTessBaseAPI.ClearPersistentCache()
 
 
-def _set_image(api: Any, image: PageImage) -> tuple[str, bytes | None]:
-    """Give tesseract the image; returns how ("file" or "pixels") and the pixel
-    buffer, which must outlive recognition (tesserocr documents no copy).
+def _set_image(api: Any, image: PageImage, psm: int) -> tuple[str, bytes | None, float]:
+    """Give tesseract the image; returns how ("file" or "pixels"), the pixel
+    buffer, which must outlive recognition (tesserocr documents no copy), and the
+    horizontal scale applied (< 1 only for an absurdly long line, see
+    :func:`_line_squeeze`).
 
     A file is read by leptonica itself, as the ``tesseract`` command does, so the
     text is the command's byte for byte (Pillow's decoding, or a detour through
     BMP, changes tesseract's binarisation). Other input goes in as raw L/RGB
     pixels, which leptonica would have produced from the same file.
     """
+    squeeze = _line_squeeze(image, psm)
+    if squeeze < 1.0:
+        return (*_set_pixels(api, _squeezed(image, squeeze)), squeeze)
     if image.path is not None and _leptonica_reads(image.path):
         try:
             api.SetImageFile(str(image.path))
-            return "file", None
+            return "file", None, 1.0
         except RuntimeError:  # leptonica failed on it after all: Pillow could, use its pixels
             pass
-    return _set_pixels(api, image.array)
+    return (*_set_pixels(api, image.array), 1.0)
 
 
 def _set_pixels(api: Any, array: Any) -> tuple[str, bytes]:
@@ -137,17 +138,13 @@ def _set_pixels(api: Any, array: Any) -> tuple[str, bytes]:
     return "pixels", buffer
 
 
-#: Page segmentation modes that read the whole image as one line (or word).
-_ONE_LINE_PSMS = frozenset({7, 8, 13})
-
-
 def _line_squeeze(image: PageImage, psm: int) -> float:
     """Horizontal scale (< 1) for a line longer than ``MAX_LINE_ASPECT`` heights, else 1.
 
     Tesseract scales a line to its network's height (36 px) before reading it, so a
     1 x 2000 strip becomes 36 x 72000 and takes minutes; no real line is that long.
     """
-    if psm not in _ONE_LINE_PSMS or image.width <= MAX_LINE_ASPECT * image.height:
+    if psm not in ONE_LINE_PSMS or image.width <= MAX_LINE_ASPECT * image.height:
         return 1.0
     return MAX_LINE_ASPECT * image.height / image.width
 

@@ -23,6 +23,7 @@ __all__ = [
     "OEM_NAMES",
     "PSM_SINGLE_LINE",
     "OSD_PSMS",
+    "ONE_LINE_PSMS",
     "DEFAULT_LANG",
     "parse_options",
     "parse_languages",
@@ -51,6 +52,8 @@ PSM_AUTO = PSM_NAMES["auto"]
 PSM_SINGLE_LINE = PSM_NAMES["single_line"]
 #: Modes that run orientation and script detection, which needs ``osd.traineddata``.
 OSD_PSMS = frozenset({PSM_NAMES["osd_only"], PSM_NAMES["auto_osd"], PSM_NAMES["sparse_text_osd"]})
+#: Modes that read the whole image as one line (or one word).
+ONE_LINE_PSMS = frozenset({PSM_NAMES["single_line"], PSM_NAMES["single_word"], PSM_NAMES["raw_line"]})
 
 #: tesseract's OcrEngineMode enum, with the CLI's wording as aliases.
 OEM_NAMES: dict[str, int] = {
