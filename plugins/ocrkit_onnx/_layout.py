@@ -173,12 +173,11 @@ def _xy_cut(ids: list[int], boxes: np.ndarray, margin: np.ndarray, aspects: list
     groups = _split(ids, y0 + margin, y1 - margin)
     if len(groups) == 1:
         groups = _split(ids, x0 + margin, x1 - margin)
-        if len(groups) == 1:  # interleaved, no clean cut: text blocks top-left first, cells by rows
-            if not _columns([[i] for i in ids], aspects):
-                return [list(ids)]
-            return [[i] for i in sorted(ids, key=lambda i: (y0[i], x0[i]))]
-        if not _columns(groups, aspects):
+        # side by side (cleanly cut, or interleaved block by block): cells are read by rows
+        if not _columns(groups if len(groups) > 1 else [[i] for i in ids], aspects):
             return [list(ids)]
+        if len(groups) == 1:  # interleaved text blocks, no clean cut: top-left first
+            return [[i] for i in sorted(ids, key=lambda i: (y0[i], x0[i]))]
     return [region for g in groups for region in _xy_cut(g, boxes, margin, aspects)]
 
 
@@ -213,7 +212,7 @@ def reading_order(line_boxes: Sequence[BBox], upside_down: bool = False) -> list
     line_h = np.array([float(np.median(boxes[b, 3] - boxes[b, 1])) for b in blocks])
     margin = np.minimum(0.15 * line_h, 0.25 * (block_boxes[:, 3] - block_boxes[:, 1]))
     line_aspect = (boxes[:, 2] - boxes[:, 0]) / np.maximum(boxes[:, 3] - boxes[:, 1], 1.0)
-    aspects = [np.abs(line_aspect[b]) for b in blocks]
+    aspects = [line_aspect[b] for b in blocks]
     regions = _xy_cut(list(range(len(blocks))), block_boxes, margin, aspects)
     return [blocks[r[0]] if len(r) == 1 else _rows_order(boxes, [i for b in r for i in blocks[b]]) for r in regions]
 
