@@ -129,7 +129,7 @@ def plain_name_problem(name: object) -> str | None:
         return "a name must be a non-empty string"
     if name in (".", "..") or "/" in name or "\\" in name or "\0" in name:
         return "path separators, NUL and '..' are not allowed in a name"
-    if os.path.isabs(name) or Path(name).drive or PureWindowsPath(name).drive:
+    if os.path.isabs(name) or PureWindowsPath(name).drive:  # drive letters on every platform
         return "absolute paths and drive letters are not names"
     return None
 

@@ -197,16 +197,15 @@ def write_chart(results: BenchResults, path: Path) -> Path:
         rows = chart_rows(g)
         if rows:
             panels.append((f"{g.backend} on {g.dataset} ({g.granularity}s)", rows))
-    par_rows = []
-    for p in results.parallel:
+    by_dataset: dict[str, list[tuple[str, str, float, float | None]]] = {}
+    for p in results.parallel:  # one panel per dataset: lines and pages have very different scales
         if p.ratio is None:
             continue
-        par_rows.append((f"{p.backend}, {p.dataset}: 1 thread", "anchor", p.throughput(p.restricted_s), None))
-        par_rows.append((f"{p.backend}, {p.dataset}: default", "ocrkit", p.throughput(p.best_default_s), p.ratio))
-    if par_rows:  # one panel per dataset: lines and pages have very different scales
-        for dataset in dict.fromkeys(p.dataset for p in results.parallel if p.ratio is not None):
-            rows = [r for r in par_rows if f", {dataset}:" in r[0]]
-            panels.append((f"parallel batch on {dataset}: default vs one thread", rows))
+        rows = by_dataset.setdefault(p.dataset, [])
+        rows.append((f"{p.backend}, {p.dataset}: 1 thread", "anchor", p.throughput(p.restricted_s), None))
+        rows.append((f"{p.backend}, {p.dataset}: default", "ocrkit", p.throughput(p.best_default_s), p.ratio))
+    for dataset, rows in by_dataset.items():
+        panels.append((f"parallel batch on {dataset}: default vs one thread", rows))
     if not panels:
         panels.append(("no results", []))
     cols = 2 if len(panels) > 1 else 1
