@@ -21,7 +21,7 @@ from ..errors import ModelNotFoundError, OcrkitError
 from ..store import ModelStore
 from ._util import human_size, print_json, print_table, store_backends
 
-__all__ = ["add_parser"]
+__all__ = ["add_parser", "model_rows"]
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -73,6 +73,18 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 # -- list / path / audit --------------------------------------------------------------
 
 
+def model_rows(
+    registry: Registry, store: ModelStore, backend: str | None = None, errors: list[DiscoveryError] | None = None
+) -> list[dict[str, Any]]:
+    """What ``ocrkit models list --json`` prints (and ``GET /v1/models`` answers): every
+    model discovery finds, of one backend or all; an unknown backend raises listing the known."""
+    rows: list[dict[str, Any]] = []
+    for name in [backend] if backend else registry.backend_names():
+        registry.backend(name)  # unknown -> error listing the known ones
+        rows += [r.to_dict() for r in registry.discover(name, store.path(name, create=False), errors=errors)]
+    return rows
+
+
 def _list(args: argparse.Namespace) -> int:
     registry, store = get_registry(), ModelStore()
     rows: list[dict[str, Any]] = []
@@ -87,11 +99,8 @@ def _list(args: argparse.Namespace) -> int:
         else:
             print_table(("BACKEND", "NAME", "PATH"), ((r["backend"], r["name"], r["path"]) for r in rows))
         return 0
-    backends = [args.backend] if args.backend else registry.backend_names()
     errors: list[DiscoveryError] = []
-    for backend in backends:
-        registry.backend(backend)  # unknown -> error listing the known ones
-        rows += [r.to_dict() for r in registry.discover(backend, store.path(backend, create=False), errors=errors)]
+    rows = model_rows(registry, store, args.backend, errors)
     if args.json:
         print_json(rows)
     elif not rows:
