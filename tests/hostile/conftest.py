@@ -17,6 +17,7 @@ from PIL import Image
 REPO = Path(__file__).resolve().parents[2]
 SAMPLE = REPO / "examples" / "images" / "sample.png"
 SAMPLE_FIRST_LINE = "ocrkit reads this sample page."
+SHARED_DATASETS = Path(os.environ.get("OCRKIT_SHARED_DATASETS", REPO.parent / "shared" / "datasets"))
 
 
 def _tiff(size: tuple[int, int] = (10, 10)) -> bytearray:
