@@ -1,7 +1,8 @@
-"""One request's recognition: uploaded bytes in, the text ``ocrkit read`` would print out.
+"""One request's recognition: uploaded bytes in, the document ``ocrkit read`` would print out.
 
-The server reads only the bytes it was sent (never a path a client names) and
-renders with the same writers as the command, so the two answer alike.
+The server reads only the bytes it was sent (never a path a client names), through
+the same document reader and the same writers (:mod:`ocrkit.formats`) as the
+command, so the two answer alike.
 """
 
 from __future__ import annotations
@@ -9,13 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ..errors import OcrkitError
-from ..results import dumps_json
+from .. import formats
+from ..documents import DEFAULT_DPI
+from ..formats import FORMATS, media_type
 
 __all__ = ["ReadRequest", "FORMATS", "media_type", "read_document"]
-
-FORMATS = ("text", "json")
-_MEDIA_TYPES = {"text": "text/plain; charset=utf-8", "json": "application/json"}
 
 
 @dataclass(frozen=True)
@@ -27,22 +26,17 @@ class ReadRequest:
     layout: str = "page"
     fmt: str = "text"
     pages: str | None = None
-    dpi: float = 300.0
-
-
-def media_type(fmt: str) -> str:
-    try:
-        return _MEDIA_TYPES[fmt]
-    except KeyError:
-        raise OcrkitError(f"unknown output format {fmt!r}; use one of {', '.join(FORMATS)}") from None
+    dpi: float = DEFAULT_DPI
 
 
 def read_document(engine: Any, request: ReadRequest) -> str:
-    """Recognise *request*'s document with *engine* and render it as ``request.fmt``."""
-    media_type(request.fmt)
-    page = engine.recognize(request.data, layout=request.layout)
-    page.source = request.name
-    if request.fmt == "json":
-        return dumps_json(page.to_dict()) + "\n"
-    text = page.text
-    return text if text.endswith("\n") or not text else text + "\n"
+    """Recognise *request*'s document with *engine* and render it as ``request.fmt``.
+
+    The first page that fails raises (one error answers the request), as the
+    command reports an unreadable file."""
+    formats.media_type(request.fmt)  # an unknown format fails before any recognition
+    pages = list(engine.read_document(request.data, pages=request.pages, dpi=request.dpi, layout=request.layout))
+    if request.name is not None:
+        for page in pages:
+            page.source = request.name
+    return formats.render(pages, request.fmt)
