@@ -363,7 +363,12 @@ class Registry:
         def rank(r: ModelRecord) -> int:
             return SOURCE_PRECEDENCE.index(r.source) if r.source in SOURCE_PRECEDENCE else len(SOURCE_PRECEDENCE)
 
-        return sorted(records, key=rank)
+        # One file reached twice (a model pack's hook and a directory scan) is listed once,
+        # under its best source.
+        unique: dict[tuple[str, str], ModelRecord] = {}
+        for record in sorted(records, key=rank):
+            unique.setdefault((record.name, os.path.realpath(record.path)), record)
+        return list(unique.values())
 
     def _where(self, plugin: str, hook: str) -> str:
         """``plugin 'x' (dist 1.0)'s ocrkit_recognize``: how errors name a hook of a plugin."""
