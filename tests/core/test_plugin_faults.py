@@ -233,3 +233,14 @@ def test_entry_point_impostor_never_replaces_a_builtin(impostor_dist: Path) -> N
     listing = subprocess.run([*ocrkit_cmd, "backends"], capture_output=True, text=True, env=env, timeout=120)
     assert "aaa-impostor" in listing.stdout and "broken" in listing.stdout
     assert "impostor-ocr 6.6.6" in listing.stdout and "ocrkit " in listing.stdout, listing.stdout
+
+
+def test_a_model_pack_warning_is_one_cli_line(as_default, capsys: pytest.CaptureFixture[str]) -> None:
+    registry = Registry(autoload=False)
+    registry.register(faulty.Tiny(), name="tiny-plugin")
+    registry.register(faulty.PackDiscoveryRaises(), name="pack-plugin")
+    as_default(registry)
+    code, out, err = _cli(capsys, "read", str(LINE_IMAGE), "-b", "tiny")
+    assert code == 0 and out == "hello\n"
+    assert err.startswith("ocrkit: warning: plugin 'pack-plugin''s ocrkit_discover_models failed")
+    assert err.count("\n") == 1 and "warnings.warn" not in err and ".py:" not in err

@@ -215,3 +215,13 @@ PLUGINS: dict[str, type] = {
         FreeRaises, EvilName, NoRecognize, Unmarked,
     )
 }
+
+
+class PackDiscoveryRaises:
+    """A model pack (no backend) whose discovery raises for every backend."""
+
+    fault = "pack-discovery-raises"
+
+    @hookimpl
+    def ocrkit_discover_models(self, backend: str, store_dir: Path) -> list[ModelRecord]:
+        raise KeyError("pack data missing")
