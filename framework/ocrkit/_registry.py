@@ -376,12 +376,13 @@ class Registry:
         return f"plugin {plugin!r}{f' ({dist})' if dist else ''}'s {hook}"
 
     def _guarded(self, plugin: str, hook: str, call: Callable[[], Any]) -> Any:
-        """Run plugin code; an exception that is not an :class:`OcrkitError` becomes a
-        :class:`PluginError` naming the plugin and hook (the original as ``__cause__``)."""
+        """Run plugin code; an exception that is neither an :class:`OcrkitError` nor an
+        ``OSError`` becomes a :class:`PluginError` naming the plugin and hook (the
+        original as ``__cause__``)."""
         try:
             return call()
-        except OcrkitError:
-            raise
+        except (OcrkitError, OSError):
+            raise  # meant by the plugin, or the machine's (disk full, permissions): not a plugin fault
         except Exception as exc:
             raise PluginError(f"{self._where(plugin, hook)} failed: {_describe_exc(exc)}") from exc
 

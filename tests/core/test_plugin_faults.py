@@ -101,13 +101,13 @@ def test_the_reference_tiny_plugin_works(as_default, capsys: pytest.CaptureFixtu
 
 def test_load_raising_is_a_plugin_error(as_default, capsys: pytest.CaptureFixture[str]) -> None:
     registry = _registry_with("load-raises")
-    with pytest.raises(PluginError, match=r"'load-raises-plugin'.*ocrkit_load_model failed: OSError: cannot mmap") as info:
+    with pytest.raises(PluginError, match=r"'load-raises-plugin'.*ocrkit_load_model failed: MemoryError: cannot map") as info:
         ocrkit.open("load-raises", registry=registry)
-    assert isinstance(info.value.__cause__, OSError)
+    assert isinstance(info.value.__cause__, MemoryError)
     as_default(registry)
     code, _, err = _cli(capsys, "read", str(LINE_IMAGE), "-b", "load-raises")
     assert code == 1
-    _one_error_line(err, "ocrkit_load_model failed: OSError")
+    _one_error_line(err, "ocrkit_load_model failed: MemoryError")
 
 
 def test_load_returning_none_says_so() -> None:

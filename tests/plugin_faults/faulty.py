@@ -142,7 +142,7 @@ class LoadRaises(Tiny):
     def ocrkit_load_model(self, backend, model, models, options):  # type: ignore[override]
         if backend != self.fault:
             return None
-        raise OSError("cannot mmap the model")
+        raise MemoryError("cannot map the model")
 
 
 class LoadReturnsNone(Tiny):
