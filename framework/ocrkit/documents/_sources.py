@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import BadImageError, DocumentWarning, InvalidOptionError, OcrkitError
-from ..images import PageImage, _align_pillow_guard, _from_pil, load_image, max_pixels_from_env
+from ..images import PageImage, _align_pillow_guard, _from_pil, _open_header, load_image, max_pixels_from_env
 from ._document import PageError
 from ._pdf import PdfSource, is_pdf
 from ._selection import PageSelection, parse_pages
@@ -153,7 +153,7 @@ def _pdf_pages(
                     raise
                 yield PageError(number, name, exc)
                 continue
-            yield SourcePage(number, PageImage(pixels, source=name), used, name, pdf.page_count)
+            yield SourcePage(number, PageImage(pixels, source=name, dpi=used), used, name, pdf.page_count)
 
 
 def _image_pages(
@@ -161,11 +161,10 @@ def _image_pages(
 ) -> Iterator[SourcePage | PageError]:
     """A single-frame image goes through :func:`load_image` (so a backend may read the
     file itself); only a paged TIFF is opened here, frame by frame."""
-    from PIL import Image
 
     _align_pillow_guard(limit)
     try:
-        opened = Image.open(data if isinstance(data, Path) else io.BytesIO(data))
+        opened = _open_header(data if isinstance(data, Path) else io.BytesIO(data))
     except Exception:  # not an image Pillow knows: load_image gives the precise error
         opened = None
     if opened is None or getattr(opened, "n_frames", 1) <= 1 or opened.format not in _PAGED_FORMATS:
@@ -203,12 +202,12 @@ def _frames(
         try:
             try:
                 img.seek(number - 1)
-            except (EOFError, OSError, ValueError) as exc:
+            except Exception as exc:  # noqa: BLE001 - a crafted frame table makes Pillow raise anything
                 raise BadImageError(f"{what} page {number} cannot be decoded: {exc}") from None
-            pixels = _from_pil(img, limit, f"{what} page {number}")
+            pixels, frame_dpi = _from_pil(img, limit, f"{what} page {number}")
         except OcrkitError as exc:
             if not collect:
                 raise
             yield PageError(number, name, exc)
             continue
-        yield SourcePage(number, PageImage(pixels, source=name), _image_dpi(img), name, count)
+        yield SourcePage(number, PageImage(pixels, source=name, dpi=frame_dpi), frame_dpi, name, count)
