@@ -28,7 +28,7 @@ from .errors import (
     ResourcesFreedError,
     UnknownOptionError,
 )
-from .images import ImageInput, PageImage, load_image, max_pixels_from_env
+from .images import ImageInput, PageImage, checked_max_pixels, load_image, max_pixels_from_env
 from .results import Page
 from .store import AuditEntry, ModelStore, mark_in_use
 
@@ -174,7 +174,7 @@ class _EngineBase:
         self.model = model
         self.options = dict(options)
         self.store = store or ModelStore()
-        self.max_image_pixels = max_pixels_from_env() if max_image_pixels is None else max_image_pixels
+        self.max_image_pixels = max_pixels_from_env() if max_image_pixels is None else checked_max_pixels(max_image_pixels)
 
     def _inputs(self, image: Any, layout: str) -> tuple[list[PageImage], bool]:
         """The decoded, checked images of a call and whether it was a list; bad

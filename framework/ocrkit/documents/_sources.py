@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import BadImageError, DocumentWarning, InvalidOptionError, OcrkitError
-from ..images import PageImage, _align_pillow_guard, _from_pil, load_image, max_pixels_from_env
+from ..images import PageImage, _align_pillow_guard, _from_pil, _open_header, load_image, max_pixels_from_env
 from ._document import PageError
 from ._pdf import PdfSource, is_pdf
 from ._selection import PageSelection, parse_pages
@@ -71,13 +71,6 @@ def check_errors(errors: str) -> str:
     return errors
 
 
-def _image_dpi(img: Any) -> float | None:
-    dpi = img.info.get("dpi")
-    try:
-        value = float(dpi[1] if isinstance(dpi, tuple) else dpi)
-    except (TypeError, ValueError, IndexError):
-        return None
-    return value if math.isfinite(value) and value >= 1 else None
 
 
 def iter_source_pages(
@@ -125,7 +118,7 @@ def _pages(
     elif isinstance(source, (np.ndarray, PageImage)):
         selection.numbers(1, name)
         image = load_image(source, limit)
-        yield SourcePage(1, image, None, name, 1)
+        yield SourcePage(1, image, image.dpi, name, 1)
     else:
         yield from _pil_pages(source, name, "PIL image", selection, limit, collect)
 
@@ -153,7 +146,7 @@ def _pdf_pages(
                     raise
                 yield PageError(number, name, exc)
                 continue
-            yield SourcePage(number, PageImage(pixels, source=name), used, name, pdf.page_count)
+            yield SourcePage(number, PageImage(pixels, source=name, dpi=used), used, name, pdf.page_count)
 
 
 def _image_pages(
@@ -161,16 +154,14 @@ def _image_pages(
 ) -> Iterator[SourcePage | PageError]:
     """A single-frame image goes through :func:`load_image` (so a backend may read the
     file itself); only a paged TIFF is opened here, frame by frame."""
-    from PIL import Image
 
     _align_pillow_guard(limit)
     try:
-        opened = Image.open(data if isinstance(data, Path) else io.BytesIO(data))
+        opened = _open_header(data if isinstance(data, Path) else io.BytesIO(data))
     except Exception:  # not an image Pillow knows: load_image gives the precise error
         opened = None
     if opened is None or getattr(opened, "n_frames", 1) <= 1 or opened.format not in _PAGED_FORMATS:
         frames = getattr(opened, "n_frames", 1) if opened is not None else 1
-        dpi = _image_dpi(opened) if opened is not None else None
         if opened is not None:
             opened.close()
         if frames > 1:
@@ -178,7 +169,8 @@ def _image_pages(
                 f"{what} has {frames} frames (an animation); only the first is read", DocumentWarning, stacklevel=3
             )
         selection.numbers(1, what)
-        yield SourcePage(1, load_image(data, limit), dpi, name, 1)
+        image = load_image(data, limit)
+        yield SourcePage(1, image, image.dpi, name, 1)
         return
     with opened:
         yield from _frames(opened, name, what, selection, limit, collect)
@@ -192,7 +184,8 @@ def _pil_pages(
         yield from _frames(img, name, what, selection, limit, collect)
         return
     selection.numbers(1, what)
-    yield SourcePage(1, load_image(img, limit), _image_dpi(img) if hasattr(img, "info") else None, name, 1)
+    image = load_image(img, limit)
+    yield SourcePage(1, image, image.dpi, name, 1)
 
 
 def _frames(
@@ -203,12 +196,12 @@ def _frames(
         try:
             try:
                 img.seek(number - 1)
-            except (EOFError, OSError, ValueError) as exc:
+            except Exception as exc:  # noqa: BLE001 - a crafted frame table makes Pillow raise anything
                 raise BadImageError(f"{what} page {number} cannot be decoded: {exc}") from None
-            pixels = _from_pil(img, limit, f"{what} page {number}")
+            pixels, frame_dpi = _from_pil(img, limit, f"{what} page {number}")
         except OcrkitError as exc:
             if not collect:
                 raise
             yield PageError(number, name, exc)
             continue
-        yield SourcePage(number, PageImage(pixels, source=name), _image_dpi(img), name, count)
+        yield SourcePage(number, PageImage(pixels, source=name, dpi=frame_dpi), frame_dpi, name, count)
