@@ -383,14 +383,16 @@ class ModelStore:
     def import_targets(self, record: ModelRecord) -> list[tuple[Path, Path]]:
         """(source, store entry) pairs a plain copy of *record* creates.
 
-        A directory model is copied as one entry (named ``record.extra["store_name"]``
-        when the backend gives one, e.g. a model set that shares its directory with
-        others inside a package; else the directory's name); otherwise each of its
+        A directory model is copied as one entry named ``record.extra["store_name"]``
+        when the backend gives one (a model set that shares its directory with others
+        inside a package), else the record's name — what users pass as ``model=`` —
+        so the imported copy is found under the same name; otherwise each of its
         files becomes an entry with the same file name.
         """
         dest_dir = self.path(record.backend, create=False)
         if record.path.is_dir():
-            return [(record.path, dest_dir / str(record.extra.get("store_name") or record.path.name))]
+            default = record.name if plain_name_problem(record.name) is None else record.path.name
+            return [(record.path, dest_dir / str(record.extra.get("store_name") or default))]
         return [(f, dest_dir / f.name) for f in record.all_files()]
 
     def import_model(
