@@ -27,6 +27,8 @@ from typing import Any
 
 from ocrkit.backend import ModelCorruptError, ModelNotFoundError, ModelRecord, OcrkitError, plain_name_problem
 
+from ._languages import languages_of
+
 __all__ = [
     "BACKEND",
     "DEFAULT_SET",
@@ -488,6 +490,7 @@ def record_for(model_set: ModelSet) -> ModelRecord:
             "family": model_set.family,
             "variant": model_set.variant,
             "angle_classifier": model_set.cls is not None,
+            "languages": languages_of(model_set.language),
             "manifest": model_set.to_manifest(),
         },
     )
