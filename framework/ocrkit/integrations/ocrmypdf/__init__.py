@@ -48,6 +48,17 @@ def _dpi(image: Image.Image) -> float | None:
     return float(dpi) if isinstance(dpi, (int, float)) and dpi else None
 
 
+#: Orientation needs the text readable, not the full scan: previews (up to 300 dpi)
+#: are reduced to this longest side first, which makes the four readings of
+#: recognition voting affordable.
+ORIENTATION_MAX_SIDE = 1700
+
+
+def _preview(image: Image.Image) -> Image.Image:
+    factor = -(-max(image.size) // ORIENTATION_MAX_SIDE)  # ceil
+    return image.reduce(factor) if factor > 1 else image.copy()
+
+
 def _recognize(config: EngineConfig, image: Any) -> Any:
     with ocrmypdf_errors():
         return ENGINES.get(config).recognize(image)
@@ -92,7 +103,7 @@ class OcrkitOcrEngine(OcrEngine):
         with ocrmypdf_errors():
             config = engine_config(options)
         with Image.open(input_file) as image:
-            image.load()
+            image = _preview(image)
             if _has(config, "polygons"):
                 found = _geometry.orientation_from_polygons(_recognize(config, image))
             elif _has(config, "words"):

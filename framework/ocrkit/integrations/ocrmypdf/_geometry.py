@@ -9,7 +9,7 @@ confidence 0 (OCRmyPDF then leaves the page alone).
   characters.
 - Orientation, other backends (tesseract): the page is recognised at 0, 90, 180 and
   270 degrees and the rotation whose text is read most confidently wins; confidence
-  is how clearly it beats the runner-up.
+  is how clearly it beats the runner-up (full when it reads twice as much).
 - Skew: the angle of the detected line polygons (onnx), else the slope of word box
   bottoms along each line (tesseract), median over the page.
 
@@ -70,9 +70,16 @@ def orientation_from_polygons(page: Page) -> Orientation:
 
 
 def text_score(page: Page) -> float:
-    """Confidently read characters: how plausible a reading of the page is."""
-    return sum(len(w.text.strip()) * max(0.0, min(1.0, w.confidence)) for w in page.words
-               if any(c.isalnum() for c in w.text))
+    """Confidently read characters in horizontal words: how plausible a reading of the
+    page upright is. Tesseract also reads lines turned by a quarter turn, as tall
+    words; counting only wide ones separates upright from sideways."""
+    score = 0.0
+    for word in page.words:
+        text = word.text.strip()
+        x0, y0, x1, y1 = word.bbox
+        if any(c.isalnum() for c in text) and (len(text) < 2 or x1 - x0 > y1 - y0):
+            score += len(text) * max(0.0, min(1.0, word.confidence))
+    return score
 
 
 def orientation_by_recognition(recognize: Callable[[list[Image.Image]], list[Page]], image: Image.Image) -> Orientation:
@@ -84,7 +91,9 @@ def orientation_by_recognition(recognize: Callable[[list[Image.Image]], list[Pag
     (best, angle), (second, _) = scores[0], scores[1]
     if best <= 0:
         return Orientation(0, 0.0)
-    return Orientation(angle, MAX_CONFIDENCE * (best - second) / best * _evidence(best))
+    # full confidence once the winner reads twice the runner-up's confident text
+    margin = 1.0 if second <= 0 else min(1.0, (best - second) / second)
+    return Orientation(angle, MAX_CONFIDENCE * margin * _evidence(best))
 
 
 def _weighted_median(pairs: Sequence[tuple[float, float]]) -> float | None:
