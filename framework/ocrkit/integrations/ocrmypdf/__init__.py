@@ -20,6 +20,7 @@ from typing import Any
 
 import ocrmypdf
 from ocrmypdf import hookimpl
+from ocrmypdf.exceptions import BadArgsError
 from ocrmypdf.hocrtransform import OcrElement
 from ocrmypdf.pluginspec import OcrEngine, OrientationConfidence
 from PIL import Image
@@ -191,7 +192,7 @@ def check_options(options: Any) -> None:
     before any page is touched (nothing is loaded here)."""
     if not _selected(options):
         return
-    with ocrmypdf_errors():
+    with ocrmypdf_errors(fallback=BadArgsError):
         engine_config(options)
 
 

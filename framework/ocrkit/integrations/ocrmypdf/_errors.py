@@ -52,18 +52,22 @@ _EXIT_CLASSES: tuple[tuple[type[OcrkitError], type[ExitCodeException]], ...] = (
 )
 
 
-def as_ocrmypdf_error(exc: OcrkitError) -> ExitCodeException:
-    """The OCRmyPDF exception that reports *exc* (message prefixed with ``ocrkit:``)."""
+def as_ocrmypdf_error(exc: OcrkitError, fallback: type[ExitCodeException] = OcrkitEngineError) -> ExitCodeException:
+    """The OCRmyPDF exception that reports *exc* (message prefixed with ``ocrkit:``);
+    *fallback* for an error no class above matches."""
     for ours, theirs in _EXIT_CLASSES:
         if isinstance(exc, ours):
             return theirs(f"ocrkit: {exc}")
-    return OcrkitEngineError(f"ocrkit: {exc}")
+    return fallback(f"ocrkit: {exc}")
 
 
 @contextmanager
-def ocrmypdf_errors() -> Iterator[None]:
-    """Re-raise any :class:`OcrkitError` inside the block as OCRmyPDF's exception."""
+def ocrmypdf_errors(fallback: type[ExitCodeException] = OcrkitEngineError) -> Iterator[None]:
+    """Re-raise any :class:`OcrkitError` inside the block as OCRmyPDF's exception.
+
+    While OCRmyPDF checks options it prints only bad-argument and missing-dependency
+    errors as one line, so the option check passes ``fallback=BadArgsError``."""
     try:
         yield
     except OcrkitError as exc:
-        raise as_ocrmypdf_error(exc) from exc
+        raise as_ocrmypdf_error(exc, fallback) from exc

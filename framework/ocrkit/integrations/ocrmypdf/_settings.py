@@ -83,12 +83,12 @@ class EngineConfig:
 
 
 def covered_languages(record: ModelRecord) -> frozenset[str]:
-    """The ``-l`` codes a model reads: its language and any the backend lists in
-    ``extra["languages"]`` (the onnx backend does for PP-OCR families)."""
-    codes = set(record.extra.get("languages", ()) if isinstance(record.extra, Mapping) else ())
-    if record.language:
-        codes.add(record.language)
-    return frozenset(codes)
+    """The ``-l`` codes a model reads: those the backend lists in ``extra["languages"]``
+    (the onnx backend does for PP-OCR families), else its ``language``."""
+    listed = record.extra.get("languages") if isinstance(record.extra, Mapping) else None
+    if listed:
+        return frozenset(listed)
+    return frozenset({record.language}) if record.language else frozenset()
 
 
 def _model_for_languages(info: BackendInfo, records: Sequence[ModelRecord], languages: Sequence[str]) -> str | None:
@@ -119,6 +119,18 @@ def _model_for_languages(info: BackendInfo, records: Sequence[ModelRecord], lang
         "another --ocrkit-backend, or put a model set for that script into the store")
 
 
+def _check_model_name(info: BackendInfo, records: Sequence[ModelRecord], model: str) -> None:
+    """An explicit ``--ocrkit-model`` that discovery does not know fails now, not on page 1
+    (a backend that discovers nothing decides itself at load time)."""
+    names = sorted({r.name for r in records})
+    if not names:
+        return
+    parts = model.split("+") if "languages" in info.capabilities else [model]
+    missing = [p for p in parts if p not in names]
+    if missing:
+        raise ModelNotFoundError(f"backend {info.name!r} has no model {', '.join(missing)!s}", names)
+
+
 @lru_cache(maxsize=32)
 def _resolve(backend: str, model: str | None, pairs: tuple[str, ...], isolation: str,
              languages: tuple[str, ...]) -> EngineConfig:
@@ -130,9 +142,11 @@ def _resolve(backend: str, model: str | None, pairs: tuple[str, ...], isolation:
     unknown = set(options) - info.option_names
     if unknown:
         raise UnknownOptionError(backend, unknown, info.option_names)
+    records = registry.discover(backend, ModelStore().path(backend, create=False))
     if model is None:
-        records = registry.discover(backend, ModelStore().path(backend, create=False))
         model = _model_for_languages(info, records, languages)
+    else:
+        _check_model_name(info, records, model)
     key = json.dumps([backend, model, options, isolation], sort_keys=True, default=str)
     return EngineConfig(backend, model, options, isolation, key, info)
 
