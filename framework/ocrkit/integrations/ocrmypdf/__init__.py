@@ -25,7 +25,7 @@ from ocrmypdf.hocrtransform import OcrElement
 from ocrmypdf.pluginspec import OcrEngine, OrientationConfidence
 from PIL import Image
 
-from ... import __version__
+from ... import __version__, formats
 from ...results import Page
 from . import _geometry
 from ._elements import page_element
@@ -140,10 +140,8 @@ class OcrkitOcrEngine(OcrEngine):
 
     @staticmethod
     def generate_hocr(input_file: Path, output_hocr: Path, output_text: Path, options: Any) -> None:
-        from ...formats import render  # TODO(issue 13): top-level import once ocrkit.formats is on main
-
         page, _ = _page(input_file, options, 0)
-        Path(output_hocr).write_text(render([page], "hocr"), encoding="utf-8")
+        Path(output_hocr).write_text(formats.render([page], "hocr"), encoding="utf-8")
         Path(output_text).write_text(page.text, encoding="utf-8")
 
     @staticmethod
