@@ -8,6 +8,7 @@ from __future__ import annotations
 from ._memory import limit_malloc_arenas, open_files, release_memory, rss_bytes
 from ._parallel import default_workers, parallel_map
 from ._records import LAYOUTS, MAX_LINE_ASPECT, SOURCE_PRECEDENCE, BackendInfo, ModelHandle, ModelRecord, OptionSpec
+from ._staging import StagedEntry, staged_entry
 from ._versions import installed_version
 from .errors import (
     BackendUnavailableError,
@@ -20,7 +21,7 @@ from .errors import (
 from .hookspecs import hookimpl
 from .images import PageImage
 from .results import Block, Line, Page, Word, union_bbox
-from .store import plain_name_problem
+from .store import plain_name_problem, sha256_of
 
 __all__ = [
     "hookimpl",
@@ -35,6 +36,9 @@ __all__ = [
     "Word",
     "union_bbox",
     "plain_name_problem",
+    "sha256_of",
+    "staged_entry",
+    "StagedEntry",
     "installed_version",
     "LAYOUTS",
     "SOURCE_PRECEDENCE",
