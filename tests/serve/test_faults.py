@@ -24,7 +24,7 @@ KEY = "s3cret-key-for-tests"
 def isolated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     tmp = tmp_path_factory.mktemp("serve-isolated")
     (tmp / "key").write_text(KEY + "\n")
-    s = start_server(tmp, "--isolation", "process", "--api-key-file", str(tmp / "key"), "--timeout", "2")
+    s = start_server(tmp, "--isolation", "process", "--api-key-file", str(tmp / "key"), "--timeout", "5")
     try:
         yield s
     finally:
@@ -58,7 +58,7 @@ def test_native_crash_is_502_and_the_next_request_gets_a_fresh_child(isolated: S
 
 def test_request_timeout_is_504(isolated: Server) -> None:
     with isolated.client(headers={"X-API-Key": KEY}) as c:
-        r = c.post("/v1/read", params={"backend": "fake", "option": "delay=3"}, content=PLAIN_IMAGE)
+        r = c.post("/v1/read", params={"backend": "fake", "option": "delay=6"}, content=PLAIN_IMAGE)
         assert r.status_code == 504 and "timeout" in r.json()["error"]
         assert c.get("/healthz").status_code == 200
 
