@@ -34,7 +34,7 @@ from .errors import (
 )
 from .images import ImageInput, PageImage, checked_max_pixels, load_image, max_pixels_from_env
 from .results import Page
-from .store import AuditEntry, ModelStore, mark_in_use, resolve_import_source
+from .store import AuditEntry, ModelStore, PruneResult, mark_in_use, resolve_import_source
 
 __all__ = ["Engine"]
 
@@ -197,15 +197,13 @@ class _EngineBase:
         prefix: str | None = None,
         predicate: Callable[[str], bool] | None = None,
         dry_run: bool = False,
-        skipped: dict[str, str] | None = None,
-    ) -> list[str]:
+    ) -> PruneResult:
         """Remove store models by prefix/predicate (default: those audited OLD).
 
-        Loaded models are skipped (reasons go to *skipped* if given)."""
+        Loaded models are skipped: the result is the list of names removed, with
+        ``.skipped`` mapping each skipped name to the reason."""
         self._check()
-        return self.store.prune(
-            self.backend, prefix=prefix, predicate=predicate, dry_run=dry_run, skipped=skipped
-        )
+        return self.store.prune(self.backend, prefix=prefix, predicate=predicate, dry_run=dry_run)
 
     def audit(self) -> list[AuditEntry]:
         """Name, path, size, sha256 and OLD/CURRENT status of every store model."""

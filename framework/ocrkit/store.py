@@ -35,7 +35,7 @@ if TYPE_CHECKING:  # the functions that also ask discovery are handed the regist
     from ._registry import Registry
 
 __all__ = [
-    "ModelStore", "AuditEntry", "Importer", "NotRegularFileError", "default_home", "in_use_paths", "mark_in_use",
+    "ModelStore", "AuditEntry", "PruneResult", "Importer", "NotRegularFileError", "default_home", "in_use_paths", "mark_in_use",
     "plain_name_problem", "sha256_of",
     "resolve_import_source", "store_backends", "owning_backend", "backend_for_path", "backend_with_model",
 ]
@@ -127,6 +127,18 @@ def _files_of(directory: Path) -> list[Path]:
     for top, _dirs, files in os.walk(directory, onerror=_raise):
         found += [Path(top, name) for name in files]
     return sorted(found)
+
+
+class PruneResult(list[str]):
+    """What a prune removed (the list of names) and what it kept: ``skipped`` maps a
+    name to why (in use, a symlink out of the store...)."""
+
+    def __init__(self, removed: Iterable[str] = (), skipped: dict[str, str] | None = None) -> None:
+        super().__init__(removed)
+        self.skipped: dict[str, str] = dict(skipped or {})
+
+    def __repr__(self) -> str:
+        return f"PruneResult({list(self)!r}, skipped={self.skipped!r})"
 
 
 def sha256_of(path: Path, chunk: int = 1 << 20) -> str:
@@ -318,14 +330,13 @@ class ModelStore:
         prefix: str | None = None,
         predicate: Callable[[str], bool] | None = None,
         dry_run: bool = False,
-        skipped: dict[str, str] | None = None,
-    ) -> list[str]:
+    ) -> PruneResult:
         """Remove models whose name starts with *prefix* and/or satisfies *predicate*.
 
         With neither, prunes what :meth:`audit` marks OLD. Models in use and
-        symlinks leading out of the store are skipped, never removed (pass a dict
-        as *skipped* to learn which, with the reason). Returns the names removed
-        (or, with *dry_run*, that would be).
+        symlinks leading out of the store are skipped, never removed. Returns the
+        names removed (or, with *dry_run*, that would be), as a list whose
+        ``skipped`` maps each skipped name to the reason.
         """
         if prefix is not None and not (isinstance(prefix, str) and prefix.strip()):
             raise OcrkitError(
@@ -339,7 +350,7 @@ class ModelStore:
                 n for n in self.list_local(backend)
                 if (prefix is None or n.startswith(prefix)) and (predicate is None or predicate(n))
             ]
-        skipped = {} if skipped is None else skipped
+        skipped: dict[str, str] = {}
         chosen: list[str] = []
         for name in selected:
             try:
@@ -351,7 +362,7 @@ class ModelStore:
                 skipped[name] = str(exc)
                 continue
             chosen.append(name)
-        return chosen
+        return PruneResult(chosen, skipped)
 
     # -- import -----------------------------------------------------------------------
 

@@ -163,11 +163,10 @@ def _prune(args: argparse.Namespace) -> int:
     removed: list[dict[str, str]] = []
     skipped: list[dict[str, str]] = []
     for backend in store_backends(registry, store, args.backend):
-        reasons: dict[str, str] = {}
         directory = store.path(backend, create=False).resolve()
-        for name in store.prune(backend, prefix=args.prefix, dry_run=args.dry_run, skipped=reasons):
-            removed.append({"backend": backend, "name": name, "path": str(directory / name)})
-        skipped += [{"backend": backend, "name": n, "reason": r} for n, r in reasons.items()]
+        result = store.prune(backend, prefix=args.prefix, dry_run=args.dry_run)
+        removed += [{"backend": backend, "name": name, "path": str(directory / name)} for name in result]
+        skipped += [{"backend": backend, "name": n, "reason": r} for n, r in result.skipped.items()]
     if args.json:
         print_json({"dry_run": args.dry_run, "removed": removed, "skipped": skipped})
         return 0
