@@ -25,8 +25,13 @@ __all__ = [
     "ResourcesFreedError",
     "BadImageError",
     "ImageTooLargeError",
+    "DocumentError",
+    "EncryptedDocumentError",
+    "DocumentWarning",
     "ChecksumMismatchError",
     "DownloadError",
+    "OcrkitWarning",
+    "PluginWarning",
 ]
 
 
@@ -81,7 +86,9 @@ class InvalidOptionError(OcrkitError, ValueError):
 
 
 class PluginError(OcrkitError):
-    """A plugin that cannot be registered: a misspelt hook name, wrong hook arguments."""
+    """A plugin at fault: it cannot be registered (a misspelt hook name, wrong hook
+    arguments), its hook raised, or it answered with something unusable. The message
+    names the plugin and the hook; the plugin's own exception is ``__cause__``."""
 
 
 class ModelNotFoundError(OcrkitError, LookupError):
@@ -122,9 +129,32 @@ class ImageTooLargeError(BadImageError):
     """An image above the configured pixel limit (decompression-bomb guard)."""
 
 
+class DocumentError(BadImageError):
+    """A document (PDF, multi-page TIFF) that cannot be read: not a valid PDF, a page
+    that fails to render, a page selection outside the document."""
+
+
+class EncryptedDocumentError(DocumentError):
+    """An encrypted PDF opened without its password, or with a wrong one."""
+
+
+class DocumentWarning(UserWarning):
+    """Something about a document the caller should know but that did not stop it:
+    a page rendered at a lower DPI than asked, animation frames left out."""
+
+
 class ChecksumMismatchError(OcrkitError, ValueError):
     """Downloaded or stored bytes do not match the expected sha256."""
 
 
 class DownloadError(OcrkitError, OSError):
     """A model download failed (offline, server error, interrupted)."""
+
+
+class OcrkitWarning(UserWarning):
+    """Root of the warnings ocrkit issues (the CLI prints them as ``ocrkit: warning: ...``)."""
+
+
+class PluginWarning(OcrkitWarning, RuntimeWarning):
+    """A plugin misbehaved where ocrkit could go on: its free raised, a model pack's
+    discovery failed, a function looks like a hook but is not marked as one."""
