@@ -17,8 +17,10 @@ SHARED_DATASETS = Path(os.environ.get("OCRKIT_SHARED_DATASETS", DATA.parent.pare
 PDF_CORPUS = SHARED_DATASETS / "pdf-corpus" / "files"
 GOOD = ("page_simple.png", "two_columns.png", "german.png", "line_hello.png")
 GOOD_IN_SUB = ("line_numbers.png", "line_sentence.png")
+#: Small valid PDFs of the shared corpus (no text: an empty page, not an error), when present.
+CORPUS_GOOD = ("trivial.pdf", "no_contents.pdf")
 #: Invalid inputs and the error class each must be recorded with.
-BAD = {"empty.png": "BadImageError", "broken.png": "BadImageError", "invalid.pdf": "BadImageError"}
+BAD = {"empty.png": "BadImageError", "broken.png": "BadImageError", "invalid.pdf": "DocumentError"}
 
 
 def build_mixed(folder: Path) -> Path:
@@ -30,6 +32,11 @@ def build_mixed(folder: Path) -> Path:
         shutil.copy(DATA / name, folder / "sub" / name)
     frames = [Image.open(DATA / n).convert("L") for n in ("line_hello.png", "line_numbers.png")]
     frames[0].save(folder / "sub" / "two_pages.tif", save_all=True, append_images=frames[1:])
+    pdf_pages = [Image.open(DATA / n).convert("RGB") for n in ("page_simple.png", "line_sentence.png")]
+    pdf_pages[0].save(folder / "two_pages.pdf", save_all=True, append_images=pdf_pages[1:], resolution=300)
+    for name in CORPUS_GOOD:
+        if (PDF_CORPUS / name).is_file():
+            shutil.copy(PDF_CORPUS / name, folder / "sub" / name)
     (folder / "empty.png").write_bytes(b"")
     (folder / "broken.png").write_bytes((DATA / "line_hello.png").read_bytes()[:60])
     if (PDF_CORPUS / "invalid.pdf").is_file():
@@ -47,7 +54,8 @@ def mixed_inputs(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def good_names() -> list[str]:
-    return sorted([*GOOD, *(f"sub/{n}" for n in GOOD_IN_SUB), "sub/two_pages.tif"])
+    corpus = [f"sub/{n}" for n in CORPUS_GOOD if (PDF_CORPUS / n).is_file()]
+    return sorted([*GOOD, *(f"sub/{n}" for n in GOOD_IN_SUB), "sub/two_pages.tif", "two_pages.pdf", *corpus])
 
 
 @pytest.fixture(scope="session")

@@ -49,6 +49,7 @@ def test_mixed_folder_equals_read_and_records_failures(mixed_inputs: Path, tmp_p
     err = capsys.readouterr().err
     assert f"{len(good_names())} done" in err and f"{len(BAD)} failed" in err
     expected = sorted(f"{n}.{ext}" for n in good_names() for ext in ("txt", "json"))
+    assert [p["page"] for p in json.loads((out / "two_pages.pdf.json").read_text())] == [1, 2]  # every page read
     assert outputs_of(out) == expected  # the tree is mirrored; nothing for bad, hidden or non-input files
     for name in good_names():
         for fmt, ext in (("text", "txt"), ("json", "json")):
@@ -170,10 +171,12 @@ def test_events_and_summary(mixed_inputs: Path, tmp_path: Path) -> None:
     events = list(run)
     progress = [e for e in events if isinstance(e, Progress)]
     results = [e for e in events if isinstance(e, FileResult)]
-    assert sorted(r.name for r in results) == ["line_numbers.png", "line_sentence.png", "two_pages.tif"]
+    in_sub = sorted(n.removeprefix("sub/") for n in good_names() if n.startswith("sub/"))
+    assert sorted(r.name for r in results) == in_sub
     assert [p.pages_done for p in progress] == sorted(p.pages_done for p in progress)
-    assert progress[-1].files_finished == progress[-1].files_total == 3
-    assert run.summary.files_done == 3 and not run.summary.interrupted
+    assert progress[-1].files_finished == progress[-1].files_total == len(in_sub)
+    assert run.summary.files_done == len(in_sub) and not run.summary.interrupted
+    assert {r.name: r.pages for r in results}["two_pages.tif"] == 2  # every frame is a page
     assert all(r.worker_rss and r.worker_rss > 0 for r in results)
     with pytest.raises(OcrkitError, match="runs once"):
         iter(run)

@@ -87,6 +87,6 @@ def plan(inputs: Sequence[str | os.PathLike[str]], out: Path, formats: Sequence[
                 )
             by_source.add(source)
             st = source.stat()
-            outputs = tuple((fmt, out / f"{name}.{extension(fmt)}") for fmt in formats)
+            outputs = tuple((fmt, out / f"{name}{extension(fmt)}") for fmt in formats)
             jobs[name] = Job(source=source, name=name, outputs=outputs, size=st.st_size, mtime_ns=st.st_mtime_ns)
     return list(jobs.values())

@@ -13,39 +13,33 @@ import time
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+from .. import formats
 from .._memory import rss_bytes
 from ..errors import OcrkitError
-from ..results import Page, dumps_json
+from ..results import Page
 from ._atomic import write_atomic
 from ._records import BatchSettings, FileResult, Job, PagesRead
 
 __all__ = ["read_file", "known_formats", "extension", "check_formats"]
 
-# -- formats: until ocrkit.formats lands, the two the core has (same bytes as `ocrkit read`) --
-
-_EXTENSIONS = {"text": "txt", "json": "json"}
-
 
 def known_formats() -> tuple[str, ...]:
-    return tuple(_EXTENSIONS)
+    """The output formats a batch writes: those of :mod:`ocrkit.formats`."""
+    return formats.FORMATS
 
 
 def extension(fmt: str) -> str:
-    return _EXTENSIONS[fmt]
-
-
-def _render(pages: Sequence[Page], fmt: str) -> str:
-    if fmt == "json":
-        return dumps_json(pages[0].to_dict()) + "\n"
-    text = pages[0].text
-    return text if text.endswith("\n") or not text else text + "\n"
+    """The output file's extension, with its dot (``".hocr"``)."""
+    return formats.extension(fmt)
 
 
 def _pages(engine: Any, job: Job, settings: BatchSettings) -> Iterator[Page]:
-    yield engine.recognize(str(job.source), layout=settings.layout)
+    return engine.read_document(  # type: ignore[no-any-return]
+        str(job.source), pages=settings.pages, dpi=settings.dpi, password=settings.password,
+        layout=settings.layout,
+    )
 
 
-# ---------------------------------------------------------------------------------------------
 
 
 def check_formats(formats: Sequence[str]) -> tuple[str, ...]:
@@ -71,7 +65,7 @@ def read_file(engine: Any, job: Job, settings: BatchSettings, worker: str | None
             pages.append(page)
             yield PagesRead(job.name)
         for fmt, path in job.outputs:
-            write_atomic(path, _render(pages, fmt))
+            write_atomic(path, formats.render(pages, fmt))
     except Exception as exc:  # noqa: BLE001 - one input's failure never stops the batch
         message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         if not isinstance(exc, (OcrkitError, OSError)):

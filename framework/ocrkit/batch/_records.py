@@ -33,7 +33,7 @@ class BatchSettings:
     options: dict[str, Any] = field(default_factory=dict)
     layout: str = "page"
     formats: tuple[str, ...] = ("text",)
-    dpi: int = 300
+    dpi: float = 300
     pages: str | None = None
     password: str | None = None
     isolation: str = "none"

@@ -15,6 +15,8 @@ from filelock import FileLock, Timeout
 
 from .._engine import open as open_engine
 from .._parallel import default_workers
+from ..documents import DEFAULT_DPI, parse_pages
+from ..documents._sources import check_dpi
 from ..errors import OcrkitError
 from ._atomic import sweep_temporaries
 from ._inputs import plan
@@ -163,7 +165,7 @@ def run(
     model: str | None = None,
     options: dict[str, Any] | None = None,
     layout: str = "page",
-    dpi: int = 300,
+    dpi: float = DEFAULT_DPI,
     pages: str | None = None,
     password: str | None = None,
     isolation: str = "none",
@@ -195,7 +197,9 @@ def run(
         formats=check_formats(list(formats)), dpi=dpi, pages=pages, password=password,
         isolation=isolation, max_image_pixels=None,
     )
-    # Refuse an unknown backend, option or isolation now, before any worker starts.
+    # Refuse an unknown backend, option, page selection or isolation now, before any worker starts.
+    parse_pages(pages)
+    check_dpi(dpi)
     open_engine(backend, model, lazy=True, isolation="none", **settings.options).free_resources()
     if isolation not in ("none", "process"):
         raise OcrkitError(f"unknown isolation {isolation!r}; use 'none' or 'process'")

@@ -47,7 +47,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--backend", "-b", default=DEFAULT_BACKEND, help=f"OCR backend (default: {DEFAULT_BACKEND})")
     p.add_argument("--model", "-m", help="model name, e.g. a tesseract language such as eng or deu+eng")
     p.add_argument("--layout", default="page", metavar="page|line", help="page (default) or line: each image is one text line")
-    p.add_argument("--dpi", type=int, default=300, help="resolution PDF pages are rendered at (default: 300)")
+    p.add_argument("--dpi", type=float, default=300, help="resolution PDF pages are rendered at (default: 300)")
     p.add_argument("--pages", metavar="SPEC", help="pages of each document to read, e.g. 1-3,7 (default: all)")
     p.add_argument("--password", help="password of encrypted PDFs")
     p.add_argument("-o", "--option", dest="options", action="append", default=[], metavar="KEY=VALUE",
