@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
-from .._isolation import _describe_exit
+from .._isolation._channel import _describe_exit
 from ..errors import OcrkitError
 from ._read import read_file
 from ._records import BatchSettings, FileResult, Job, PagesRead

@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from .._engine import open as open_engine
+from .._open import open as open_engine
 
 __all__ = ["BatchSettings", "Job", "PagesRead", "FileResult", "Progress", "Summary", "Status", "JOURNAL_NAME", "FAILURES_NAME"]
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from filelock import FileLock, Timeout
 
-from .._engine import open as open_engine
+from .._open import open as open_engine
 from .._parallel import default_workers
 from ..documents import DEFAULT_DPI, parse_pages
 from ..documents._sources import check_dpi
