@@ -150,10 +150,16 @@ async def drive(url: str, items: list[tuple[str, bytes, int]], concurrency: int,
 
 
 def in_process(engine: ocrkit.Engine, items: list[tuple[str, bytes, int]], threads: int) -> float:
+    """The call the server makes for each request (read the document, render it), from *threads* threads."""
     begin = time.perf_counter()
     with ThreadPoolExecutor(threads) as pool:
-        list(pool.map(lambda item: engine.recognize(item[1], layout="line"), items))
+        list(pool.map(lambda item: formats.render(list(engine.read_document(item[1], **PARAMS)), "text"), items))
     return time.perf_counter() - begin
+
+
+def _cpu_seconds() -> float:
+    t = psutil.Process().cpu_times()
+    return t.user + t.system
 
 
 def main() -> int:
@@ -174,13 +180,18 @@ def main() -> int:
                         for n in GOOD}
             asyncio.run(drive(url, good[:32], args.concurrency, expected, Tally()))  # warm both sides
             in_process(engine, good[:32], args.concurrency)
-            api_s, http_s = [], []
+            api_s, http_s, client_cpu = [], [], []
             for _ in range(2):  # interleaved rounds, same work
                 api_s.append(in_process(engine, good, args.concurrency))
+                cpu = _cpu_seconds()
                 http_s.append(asyncio.run(drive(url, good, args.concurrency, expected, Tally())))
+                client_cpu.append(_cpu_seconds() - cpu)
         print(f"throughput, {len(good)} good requests, {args.concurrency} threads/connections, 2 interleaved rounds:")
         print(f"  in-process {len(good) / min(api_s):.1f}/s  HTTP {len(good) / min(http_s):.1f}/s  "
               f"ratio HTTP/in-process {min(api_s) / min(http_s):.2f} (rounds: api {api_s}, http {http_s})")
+        share = [c / (w * (os.cpu_count() or 1)) for c, w in zip(client_cpu, http_s)]
+        print(f"  the HTTP client itself used {max(share):.0%} of the machine's CPU during the HTTP rounds "
+              f"(on the same cores as the server)")
 
         mixed = Tally()
         wall = asyncio.run(drive(url, items, args.concurrency, expected, mixed))
