@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, overload
 
+from . import documents
 from ._memory import limit_malloc_arenas, release_memory
 from ._records import LAYOUTS, BackendInfo, ModelHandle, ModelRecord
 from ._registry import Registry, get_registry
@@ -27,7 +28,7 @@ from .errors import (
     ResourcesFreedError,
     UnknownOptionError,
 )
-from .images import ImageInput, PageImage, load_image, max_pixels_from_env
+from .images import ImageInput, PageImage, checked_max_pixels, load_image, max_pixels_from_env
 from .results import Page
 from .store import AuditEntry, ModelStore, mark_in_use
 
@@ -152,6 +153,7 @@ class _EngineBase:
     store: ModelStore
     max_image_pixels: int
     _registry: Registry
+    _life: _Lifecycle
 
     def _configure(
         self,
@@ -172,7 +174,7 @@ class _EngineBase:
         self.model = model
         self.options = dict(options)
         self.store = store or ModelStore()
-        self.max_image_pixels = max_pixels_from_env() if max_image_pixels is None else max_image_pixels
+        self.max_image_pixels = max_pixels_from_env() if max_image_pixels is None else checked_max_pixels(max_image_pixels)
 
     def _inputs(self, image: Any, layout: str) -> tuple[list[PageImage], bool]:
         """The decoded, checked images of a call and whether it was a list; bad
@@ -183,6 +185,36 @@ class _EngineBase:
         batch = isinstance(image, (list, tuple))
         inputs = list(image) if batch else [image]
         return [load_image(item, self.max_image_pixels) for item in inputs], batch
+
+    def read_document(
+        self,
+        source: Any,
+        *,
+        pages: Any = None,
+        dpi: float = documents.DEFAULT_DPI,
+        password: str | None = None,
+        layout: str = "page",
+        errors: str = "raise",
+        batch: int = documents.DEFAULT_BATCH,
+    ) -> Iterator[Page | documents.PageError]:
+        """Recognise a document page by page: an iterator of :class:`Page` results in
+        page order, each as soon as it is done (see :func:`ocrkit.documents.read_document`).
+
+        *source* is an image, a multi-page TIFF or a PDF (path or bytes); *pages* selects
+        pages (``"1-3,7"``); *dpi* is the PDF rendering resolution; *password* opens an
+        encrypted PDF. Pages render in this process, a few ahead of recognition.
+        ``errors="collect"`` yields a :class:`~ocrkit.documents.PageError` for a failed
+        page instead of raising, and goes on.
+        """
+        self._life.check()
+        return documents.read_document(
+            self, source, pages=pages, dpi=dpi, password=password, layout=layout, errors=errors, batch=batch
+        )
+
+    def recognize_document(self, source: Any, **kwargs: Any) -> documents.Document:
+        """The whole of :meth:`read_document` as one :class:`~ocrkit.documents.Document`."""
+        self._life.check()
+        return documents.recognize_document(self, source, **kwargs)
 
 
 class Engine(_EngineBase):

@@ -194,6 +194,7 @@ class PackedImage:
     array: np.ndarray | None = None  # inline
     pid: int = 0  # memfd owner
     fd: int = -1  # memfd number in the owner
+    dpi: float | None = None
 
 
 def shared_memory_supported() -> bool:
@@ -239,9 +240,9 @@ class ImagePacker:
                 if self._shared and arr.nbytes >= SHARED_MIN_BYTES:
                     fd = _memfd_with(memoryview(arr).cast("B"))
                     self._stack.callback(os.close, fd)
-                    packed.append(PackedImage(arr.shape, img.source, path, pid=os.getpid(), fd=fd))
+                    packed.append(PackedImage(arr.shape, img.source, path, pid=os.getpid(), fd=fd, dpi=img.dpi))
                 else:
-                    packed.append(PackedImage(arr.shape, img.source, path, array=arr))
+                    packed.append(PackedImage(arr.shape, img.source, path, array=arr, dpi=img.dpi))
         except BaseException:
             self._stack.close()
             raise
@@ -285,7 +286,7 @@ def unpack_images(packed: Sequence[PackedImage], stack: ExitStack) -> list[PageI
                 mm = mmap.mmap(fh.fileno(), size, access=mmap.ACCESS_COPY)
             stack.callback(_close_quietly, mm)
             arr = np.ndarray(item.shape, dtype=np.uint8, buffer=mm)
-        images.append(PageImage(arr, source=item.source, path=Path(item.path) if item.path else None))
+        images.append(PageImage(arr, source=item.source, path=Path(item.path) if item.path else None, dpi=item.dpi))
     return images
 
 

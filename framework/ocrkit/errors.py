@@ -25,6 +25,9 @@ __all__ = [
     "ResourcesFreedError",
     "BadImageError",
     "ImageTooLargeError",
+    "DocumentError",
+    "EncryptedDocumentError",
+    "DocumentWarning",
     "ChecksumMismatchError",
     "DownloadError",
 ]
@@ -120,6 +123,20 @@ class BadImageError(OcrkitError, ValueError):
 
 class ImageTooLargeError(BadImageError):
     """An image above the configured pixel limit (decompression-bomb guard)."""
+
+
+class DocumentError(BadImageError):
+    """A document (PDF, multi-page TIFF) that cannot be read: not a valid PDF, a page
+    that fails to render, a page selection outside the document."""
+
+
+class EncryptedDocumentError(DocumentError):
+    """An encrypted PDF opened without its password, or with a wrong one."""
+
+
+class DocumentWarning(UserWarning):
+    """Something about a document the caller should know but that did not stop it:
+    a page rendered at a lower DPI than asked, animation frames left out."""
 
 
 class ChecksumMismatchError(OcrkitError, ValueError):

@@ -7,24 +7,47 @@ mode (``L`` for grey/bilevel scans, ``RGB`` otherwise), never a decompression bo
 from __future__ import annotations
 
 import io
+import math
 import os
+import threading
+import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Union
 
 import numpy as np
 
-from .errors import BadImageError, ImageTooLargeError
+from .errors import BadImageError, ImageTooLargeError, InvalidOptionError, OcrkitError
 
 if TYPE_CHECKING:
     from PIL import Image as PILImage
 
-__all__ = ["ImageInput", "PageImage", "load_image", "DEFAULT_MAX_PIXELS", "max_pixels_from_env"]
+__all__ = [
+    "ImageInput",
+    "PageImage",
+    "load_image",
+    "DEFAULT_MAX_PIXELS",
+    "max_pixels_from_env",
+    "checked_max_pixels",
+]
 
 ImageInput = Union[str, os.PathLike, bytes, bytearray, memoryview, "PILImage.Image", np.ndarray]
 
 #: Default pixel limit: 150 megapixels (an A3 page at 1200 dpi is ~ 90 MP).
 DEFAULT_MAX_PIXELS = 150_000_000
+
+
+#: Rows are converted to ``L``/``RGB`` in strips of about this many pixels, so a
+#: conversion never holds a second whole-image copy (see :func:`_pixels`).
+STRIP_PIXELS = 1 << 18
+
+
+def checked_max_pixels(value: object, what: str = "max_image_pixels") -> int:
+    """*value* as a pixel limit: a non-negative integer, ``0`` meaning no limit."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise InvalidOptionError(f"{what} must be a whole number of pixels >= 0 (0 = no limit), got {value!r}")
+    return value
 
 
 def max_pixels_from_env() -> int:
@@ -35,8 +58,8 @@ def max_pixels_from_env() -> int:
     try:
         value = int(raw)
     except ValueError:
-        raise BadImageError(f"OCRKIT_MAX_IMAGE_PIXELS must be an integer, got {raw!r}") from None
-    return value
+        value = -1
+    return checked_max_pixels(value, f"OCRKIT_MAX_IMAGE_PIXELS ({raw!r})")
 
 
 @dataclass
@@ -44,13 +67,15 @@ class PageImage:
     """Decoded pixels handed to backends.
 
     ``array`` is ``uint8``, shape ``(H, W)`` for mode ``L`` or ``(H, W, 3)`` for ``RGB``,
-    C-contiguous. ``path`` is set when the input was a file, so a backend may read
-    the file itself (Tesseract does, for byte-identical parity with its CLI).
+    C-contiguous. ``path`` is set when the input was a file (for messages: backends
+    recognise ``array``, the pixels that were checked, never the file again).
+    ``dpi`` is the resolution the file declares, if any.
     """
 
     array: np.ndarray
     source: str | None = None
     path: Path | None = None
+    dpi: float | None = None
     _pil: Any = field(default=None, repr=False)
 
     @property
@@ -95,57 +120,116 @@ def _check_size(width: int, height: int, max_pixels: int, what: str) -> None:
         )
 
 
-def _normalise_pil(img: PILImage.Image) -> PILImage.Image:
-    """Bring any PIL mode to ``L`` or ``RGB`` (alpha composited on white)."""
+_GREY_MODES = frozenset({"1", "L", "LA", "La", "I", "I;16", "I;16B", "I;16L", "I;16N", "F"})
+_WIDE_MODES = frozenset({"I", "I;16", "I;16B", "I;16L", "I;16N", "F"})
+
+StripConverter = Callable[["PILImage.Image"], np.ndarray]
+
+
+def _strip_converter(img: PILImage.Image) -> StripConverter:
+    """How one strip of *img* becomes ``uint8`` ``L``/``RGB`` pixels: alpha composited
+    on white, wide grey (16-bit, int, float) stretched to its own full range."""
     from PIL import Image
 
-    if img.mode in ("L", "RGB"):
-        return img
-    if img.mode == "1":
-        return img.convert("L")
-    if img.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
-        arr = np.asarray(img, dtype=np.float64)
-        lo, hi = float(arr.min()), float(arr.max())
-        scaled = np.zeros_like(arr) if hi <= lo else (arr - lo) * (255.0 / (hi - lo))
-        return Image.fromarray(scaled.astype(np.uint8), "L")
-    if img.mode in ("LA", "RGBA") and img.getchannel("A").getextrema() == (255, 255):
-        return img.convert("L" if img.mode == "LA" else "RGB")  # opaque: nothing to composite
-    if img.mode in ("LA", "RGBA", "PA") or (img.mode == "P" and "transparency" in img.info):
-        rgba = img.convert("RGBA")
-        background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
-        background.alpha_composite(rgba)
-        return background.convert("L" if img.mode == "LA" else "RGB")
-    return img.convert("RGB")
+    out_mode = "L" if img.mode in _GREY_MODES else "RGB"
+    if img.mode == out_mode:
+        return lambda strip: np.asarray(strip, dtype=np.uint8)
+    if img.mode in _WIDE_MODES:
+        lo, hi = (float(v) for v in img.getextrema())
+        if not (math.isfinite(lo) and math.isfinite(hi)):
+            raise BadImageError("image has NaN or infinite sample values")
+        scale = 0.0 if hi <= lo else 255.0 / (hi - lo)
+        return lambda strip: ((np.asarray(strip, dtype=np.float64) - lo) * scale).astype(np.uint8)
+    transparent = img.mode in ("LA", "RGBA", "PA") or (img.mode == "P" and "transparency" in img.info)
+    if transparent and img.mode in ("LA", "RGBA") and img.getchannel("A").getextrema() == (255, 255):
+        transparent = False  # opaque: nothing to composite
+
+    def convert(strip: PILImage.Image) -> np.ndarray:
+        if transparent:
+            rgba = strip.convert("RGBA")
+            background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+            background.alpha_composite(rgba)
+            strip = background
+        return np.asarray(strip.convert(out_mode), dtype=np.uint8)
+
+    return convert
 
 
-def _from_pil(img: PILImage.Image, max_pixels: int, what: str) -> np.ndarray:
+def _pixels(img: PILImage.Image) -> np.ndarray:
+    """*img* (any PIL mode) as a C-contiguous ``uint8`` array, converted strip by strip:
+    besides Pillow's own decoded image, memory holds the result and one strip, never
+    a whole-image float or byte-string copy."""
+    convert = _strip_converter(img)
+    width, height = img.size
+    out = np.empty((height, width) if img.mode in _GREY_MODES else (height, width, 3), dtype=np.uint8)
+    rows = max(1, STRIP_PIXELS // width)
+    for top in range(0, height, rows):
+        bottom = min(height, top + rows)
+        out[top:bottom] = convert(img.crop((0, top, width, bottom)))
+    return out
+
+
+def _declared_dpi(img: PILImage.Image) -> float | None:
+    """The vertical resolution the file declares (tesseract uses the vertical one)."""
+    dpi = img.info.get("dpi")
+    try:
+        value = float(dpi[1]) if isinstance(dpi, tuple) and len(dpi) == 2 else float(dpi)
+    except (TypeError, ValueError):
+        return None
+    return value if math.isfinite(value) and value > 0 else None
+
+
+def _from_pil(img: PILImage.Image, max_pixels: int, what: str) -> tuple[np.ndarray, float | None]:
     _check_size(img.width, img.height, max_pixels, what)
     try:
         img.load()
-        img = _normalise_pil(img)
-        return np.ascontiguousarray(np.asarray(img, dtype=np.uint8))
-    except (OSError, ValueError, SyntaxError) as exc:
-        raise BadImageError(f"{what} cannot be decoded: {exc}") from exc
+        return _pixels(img), _declared_dpi(img)
+    except OcrkitError:
+        raise
+    except MemoryError as exc:
+        raise ImageTooLargeError(
+            f"{what} needs more memory to decode than is available; lower its size or free memory"
+        ) from exc
+    except Exception as exc:  # whatever the decoder raises on these bytes is the bytes' fault
+        raise BadImageError(f"{what} cannot be decoded (truncated or corrupt?): {_one_line(exc)}") from exc
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text if len(text) <= 200 else text[:197] + "..."
 
 
 def _align_pillow_guard(max_pixels: int) -> None:
     """Let ocrkit's pixel limit govern: Pillow's own bomb guard (``MAX_IMAGE_PIXELS``,
     ~89 MP by default) would warn or fail below our limit. It is only ever raised
-    to our limit, never lowered or removed, so a header is still checked before
-    any pixel is decoded."""
+    to our limit, never lowered, so a header is still checked before any pixel is
+    decoded; a limit of 0 (the user's "no limit") switches it off."""
     from PIL import Image
 
     current = Image.MAX_IMAGE_PIXELS
-    if max_pixels and current is not None and current < max_pixels:
-        Image.MAX_IMAGE_PIXELS = max_pixels
+    if current is not None and (max_pixels == 0 or current < max_pixels):
+        Image.MAX_IMAGE_PIXELS = max_pixels or None
 
 
-def _open_encoded(data: io.BytesIO | Path, what: str, max_pixels: int) -> np.ndarray:
+# Pillow's DecompressionBombWarning is made an error only inside our own header read;
+# warning filters are process-wide, so the switch is serialised (a header read is short).
+_open_lock = threading.Lock()
+
+
+def _open_header(data: io.BytesIO | Path) -> PILImage.Image:
+    from PIL import Image
+
+    with _open_lock, warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        return Image.open(data)
+
+
+def _open_encoded(data: io.BytesIO | Path, what: str, max_pixels: int) -> tuple[np.ndarray, float | None]:
     from PIL import Image, UnidentifiedImageError
 
     _align_pillow_guard(max_pixels)
     try:
-        with Image.open(data) as img:  # reads the header only: the size is known before decoding
+        with _open_header(data) as img:  # reads the header only: the size is known before decoding
             img.seek(0)
             return _from_pil(img, max_pixels, what)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
@@ -155,10 +239,10 @@ def _open_encoded(data: io.BytesIO | Path, what: str, max_pixels: int) -> np.nda
         ) from exc
     except UnidentifiedImageError as exc:
         raise BadImageError(f"{what} is not an image format Pillow can read") from exc
-    except (OSError, ValueError, SyntaxError, EOFError) as exc:
-        if isinstance(exc, BadImageError):
-            raise
-        raise BadImageError(f"{what} cannot be decoded (truncated or corrupt?): {exc}") from exc
+    except OcrkitError:
+        raise
+    except Exception as exc:  # a crafted header can make any parser raise anything
+        raise BadImageError(f"{what} cannot be decoded (truncated or corrupt?): {_one_line(exc)}") from exc
 
 
 def _from_array(arr: np.ndarray, max_pixels: int) -> np.ndarray:
@@ -193,18 +277,20 @@ def load_image(image: ImageInput | PageImage, max_pixels: int | None = None) -> 
     """Decode and validate *image*; raise :class:`BadImageError` / :class:`ImageTooLargeError`."""
     if isinstance(image, PageImage):
         return image
-    limit = max_pixels_from_env() if max_pixels is None else max_pixels
+    limit = max_pixels_from_env() if max_pixels is None else checked_max_pixels(max_pixels)
     if isinstance(image, (str, os.PathLike)):
         path = Path(os.fspath(image))
         if not path.is_file():
             raise BadImageError(f"image file not found: {path}")
         if path.stat().st_size == 0:
             raise BadImageError(f"image file is empty: {path}")
-        return PageImage(_open_encoded(path, f"image {path}", limit), source=str(path), path=path)
+        array, dpi = _open_encoded(path, f"image {path}", limit)
+        return PageImage(array, source=str(path), path=path, dpi=dpi)
     if isinstance(image, (bytes, bytearray, memoryview)):
         if len(image) == 0:
             raise BadImageError("image bytes are empty")
-        return PageImage(_open_encoded(io.BytesIO(bytes(image)), "image bytes", limit), source="<bytes>")
+        array, dpi = _open_encoded(io.BytesIO(bytes(image)), "image bytes", limit)
+        return PageImage(array, source="<bytes>", dpi=dpi)
     if isinstance(image, np.ndarray):
         return PageImage(_from_array(image, limit), source="<array>")
     try:
@@ -212,7 +298,8 @@ def load_image(image: ImageInput | PageImage, max_pixels: int | None = None) -> 
     except ImportError:  # pragma: no cover - Pillow is a dependency
         Image = None  # type: ignore[assignment]
     if Image is not None and isinstance(image, Image.Image):
-        return PageImage(_from_pil(image, limit, "PIL image"), source="<PIL.Image>")
+        array, dpi = _from_pil(image, limit, "PIL image")
+        return PageImage(array, source="<PIL.Image>", dpi=dpi)
     raise BadImageError(
         f"unsupported image input of type {type(image).__name__}; pass a path, bytes, "
         "a PIL.Image or a numpy array"

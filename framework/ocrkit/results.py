@@ -105,7 +105,7 @@ class Block:
 
 @dataclass
 class Page:
-    """One recognised image.
+    """One recognised image (or one page of a document).
 
     ``text`` is the page text in reading order as the backend produces it (for
     Tesseract it equals the ``tesseract`` command's output); when a backend does
@@ -120,6 +120,8 @@ class Page:
     model: str = ""
     source: str | None = None
     meta: dict[str, Any] = field(default_factory=dict)  # backend extras, JSON-serialisable
+    page_number: int | None = None  # 1-based page of a document (PDF, TIFF); 1 for an image file
+    dpi: float | None = None  # resolution the page was rendered at (or the image file declares)
 
     def __post_init__(self) -> None:
         if not self.text and self.blocks:
@@ -146,6 +148,8 @@ class Page:
             "backend": self.backend,
             "model": self.model,
             "source": self.source,
+            "page": self.page_number,
+            "dpi": None if self.dpi is None else round(float(self.dpi), 2),
             "width": self.width,
             "height": self.height,
             "text": self.text,
@@ -202,4 +206,6 @@ class Page:
             model=data.get("model", ""),
             source=data.get("source"),
             meta=dict(data.get("meta") or {}),
+            page_number=data.get("page"),
+            dpi=data.get("dpi"),
         )

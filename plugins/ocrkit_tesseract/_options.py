@@ -145,7 +145,14 @@ def _choice(option: str, value: Any, names: Mapping[str, int], numbers: range) -
 
 def parse_languages(spec: str | Sequence[str]) -> tuple[str, ...]:
     """``"eng+deu"`` or ``["eng", "deu"]`` -> ``("eng", "deu")``, checked and de-duplicated."""
-    parts = spec.split("+") if isinstance(spec, str) else list(spec)
+    if isinstance(spec, str):
+        parts = spec.split("+")
+    elif isinstance(spec, Sequence):
+        parts = list(spec)
+    else:
+        raise TesseractOptionError(
+            f"languages must be a string such as 'eng+deu' or a list of codes, got {spec!r}"
+        )
     languages: list[str] = []
     for raw in parts:
         if not isinstance(raw, str):
@@ -198,8 +205,8 @@ def parse_options(model: str | None, options: Mapping[str, Any]) -> TesseractOpt
         raise TesseractOptionError(
             f"model={model!r} and lang={lang_option!r} disagree; give the languages once"
         )
-    languages = parse_languages(model if model is not None else (lang_option or DEFAULT_LANG))
-    psm = options.get("psm")
+    languages = parse_languages(model if model is not None else (DEFAULT_LANG if lang_option is None else lang_option))
+    psm, oem = options.get("psm"), options.get("oem")
     dpi = options.get("dpi")
     if dpi is not None:
         dpi = _positive_int("dpi", dpi)
@@ -209,7 +216,7 @@ def parse_options(model: str | None, options: Mapping[str, Any]) -> TesseractOpt
     return TesseractOptions(
         languages=languages,
         psm=None if psm is None else _choice("psm", psm, PSM_NAMES, range(14)),
-        oem=_choice("oem", options.get("oem", "default") or "default", OEM_NAMES, range(4)),
+        oem=OEM_DEFAULT if oem is None else _choice("oem", oem, OEM_NAMES, range(4)),
         variables=_variables(options.get("variables")),
         dpi=dpi,
         pool_size=default_workers() if pool_size is None else _positive_int("pool_size", pool_size),

@@ -229,7 +229,7 @@ def test_pixel_limit_is_configurable(monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(ImageTooLargeError, match="OCRKIT_MAX_IMAGE_PIXELS"):
         load_image(data)
     monkeypatch.setenv("OCRKIT_MAX_IMAGE_PIXELS", "lots")
-    with pytest.raises(BadImageError, match="must be an integer"):
+    with pytest.raises(ocrkit.InvalidOptionError, match="must be a whole number"):
         load_image(data)
 
 

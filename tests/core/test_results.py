@@ -43,7 +43,9 @@ def test_confidence_is_weighted_by_text_length(page: Page) -> None:
 
 def test_json_shape(page: Page) -> None:
     data = json.loads(page.to_json())
-    assert set(data) == {"schema", "backend", "model", "source", "width", "height", "text", "confidence", "meta", "blocks"}
+    assert set(data) == {
+        "schema", "backend", "model", "source", "page", "dpi", "width", "height", "text", "confidence", "meta", "blocks"
+    }
     assert data["schema"] == JSON_SCHEMA_VERSION
     line = data["blocks"][0]["lines"][0]
     assert set(line) == {"text", "confidence", "bbox", "polygon", "words"}
