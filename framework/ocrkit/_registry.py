@@ -346,6 +346,21 @@ class Registry:
         """The owner's import of *record* into *dest_dir*, or ``None`` for a plain copy."""
         return self._owner_caller("ocrkit_import_model", record.backend)(record=record, dest_dir=dest_dir)
 
+    def quantize_model(
+        self, record: ModelRecord, dest_dir: Path, name: str | None = None, calibration: Path | None = None,
+        progress: Callable[[str], None] | None = None,
+    ) -> Path:
+        """The owner's int8 model made from *record* in *dest_dir*; a backend that
+        cannot quantise raises :class:`BackendUnavailableError`."""
+        made = self._owner_caller("ocrkit_quantize_model", record.backend)(
+            record=record, dest_dir=dest_dir, name=name, calibration=calibration, progress=progress
+        )
+        if made is None:
+            raise BackendUnavailableError(
+                f"backend {record.backend!r} cannot quantise models (it does not implement ocrkit_quantize_model)"
+            )
+        return Path(made)
+
 
 _default: Registry | None = None
 _default_lock = threading.Lock()
