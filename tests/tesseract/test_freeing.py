@@ -14,7 +14,7 @@ import ocrkit
 
 from .conftest import DATA, copy_language, traineddata_fds
 
-RSS_SCRIPT = Path(__file__).with_name("rss_cycles.py")
+RSS_SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "tesseract_rss.py"
 
 
 def test_no_descriptor_on_any_traineddata_while_loaded_or_after_free(store: Path) -> None:

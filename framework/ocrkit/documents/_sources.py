@@ -71,13 +71,6 @@ def check_errors(errors: str) -> str:
     return errors
 
 
-def _image_dpi(img: Any) -> float | None:
-    dpi = img.info.get("dpi")
-    try:
-        value = float(dpi[1] if isinstance(dpi, tuple) else dpi)
-    except (TypeError, ValueError, IndexError):
-        return None
-    return value if math.isfinite(value) and value >= 1 else None
 
 
 def iter_source_pages(
@@ -125,7 +118,7 @@ def _pages(
     elif isinstance(source, (np.ndarray, PageImage)):
         selection.numbers(1, name)
         image = load_image(source, limit)
-        yield SourcePage(1, image, None, name, 1)
+        yield SourcePage(1, image, image.dpi, name, 1)
     else:
         yield from _pil_pages(source, name, "PIL image", selection, limit, collect)
 
@@ -169,7 +162,6 @@ def _image_pages(
         opened = None
     if opened is None or getattr(opened, "n_frames", 1) <= 1 or opened.format not in _PAGED_FORMATS:
         frames = getattr(opened, "n_frames", 1) if opened is not None else 1
-        dpi = _image_dpi(opened) if opened is not None else None
         if opened is not None:
             opened.close()
         if frames > 1:
@@ -177,7 +169,8 @@ def _image_pages(
                 f"{what} has {frames} frames (an animation); only the first is read", DocumentWarning, stacklevel=3
             )
         selection.numbers(1, what)
-        yield SourcePage(1, load_image(data, limit), dpi, name, 1)
+        image = load_image(data, limit)
+        yield SourcePage(1, image, image.dpi, name, 1)
         return
     with opened:
         yield from _frames(opened, name, what, selection, limit, collect)
@@ -191,7 +184,8 @@ def _pil_pages(
         yield from _frames(img, name, what, selection, limit, collect)
         return
     selection.numbers(1, what)
-    yield SourcePage(1, load_image(img, limit), _image_dpi(img) if hasattr(img, "info") else None, name, 1)
+    image = load_image(img, limit)
+    yield SourcePage(1, image, image.dpi, name, 1)
 
 
 def _frames(

@@ -7,7 +7,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from .._report import EvalReport
+from ocrkit.eval import EvalReport
+
 from ._suite import BenchResults, GroupResult, ParallelResult
 
 __all__ = ["to_markdown", "to_json", "write_chart", "chart_rows"]

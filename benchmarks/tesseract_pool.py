@@ -1,7 +1,7 @@
 """How much a batch gains from the API pool: the same batch with ``pool_size=1``
 (the anchor, measured in the same run) and with one instance per core.
 
-    python tests/tesseract/bench_pool.py [IMAGE ...]
+    python benchmarks/tesseract_pool.py [IMAGE ...]
 
 Prints wall time, CPU time and the speed-up ratio. Other load on the machine
 shows up as CPU utilisation well below the pool size; rerun when it is quiet.
@@ -17,7 +17,7 @@ from pathlib import Path
 import ocrkit
 from ocrkit.backend import default_workers
 
-DATA = Path(__file__).resolve().parent.parent / "data"
+DATA = Path(__file__).resolve().parents[1] / "tests" / "data"
 DEFAULT_IMAGES = [DATA / n for n in ("page_simple.png", "two_columns.png", "german.png")] * 4
 
 

@@ -19,8 +19,9 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from ...errors import OcrkitError
-from .._runner import EngineReader
+from ocrkit import OcrkitError, get_registry
+from ocrkit.eval import EngineReader
+
 from ._ort_timer import SessionRunTimer
 
 __all__ = [
@@ -85,8 +86,6 @@ class OcrkitReader(BenchReader, EngineReader):
         self._timer = SessionRunTimer(armed=False) if time_sessions else None
 
     def unavailable(self) -> str | None:
-        from ..._registry import get_registry
-
         try:
             info = get_registry().require(self.backend)
         except OcrkitError as exc:

@@ -1,6 +1,6 @@
 """Regenerate the test images (committed as PNGs, so tests need no fonts).
 
-    python tests/data/make_images.py
+    python tools/make_images.py
 """
 
 from __future__ import annotations
@@ -10,7 +10,8 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
-HERE = Path(__file__).parent
+REPO = Path(__file__).resolve().parents[1]
+HERE = REPO / "tests" / "data"
 FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 SERIF = "/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf"
 
@@ -68,7 +69,7 @@ def main() -> None:
         ["ocrkit reads this sample page.", "One API, many OCR engines,", "resources freed when you say so."],
         (1100, 330), SERIF, 40,
     )
-    sample.save(HERE.parent.parent / "examples" / "images" / "sample.png")
+    sample.save(REPO / "examples" / "images" / "sample.png")
 
 
 if __name__ == "__main__":

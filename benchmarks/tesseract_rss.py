@@ -2,7 +2,7 @@
 
 Run in a fresh interpreter (the test does; so can you):
 
-    OCRKIT_HOME=/tmp/h python tests/tesseract/rss_cycles.py 20
+    OCRKIT_HOME=/tmp/h python benchmarks/tesseract_rss.py 20
 
 Prints one JSON object, all figures in MiB:
 ``import_tesserocr`` what importing the library adds (code, never returned);
@@ -22,7 +22,7 @@ from pathlib import Path
 import ocrkit
 from ocrkit.backend import release_memory, rss_bytes
 
-DATA = Path(__file__).resolve().parent.parent / "data"
+DATA = Path(__file__).resolve().parents[1] / "tests" / "data"
 IMAGES = [DATA / "page_simple.png", DATA / "two_columns.png", DATA / "german.png", DATA / "line_hello.png"]
 MIB = 1024 * 1024
 

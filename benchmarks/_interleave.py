@@ -14,11 +14,9 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 
-from .._dataset import Dataset
-from .._report import EvalReport, SampleResult
-from .._runner import Reader, _batches, _read_batch, score_batch
-from ..._memory import rss_bytes
-from ...errors import OcrkitError
+from ocrkit import OcrkitError
+from ocrkit.backend import rss_bytes
+from ocrkit.eval import Dataset, EvalReport, Reader, SampleResult, batch_samples, read_batch, score_batch
 
 __all__ = ["run_interleaved"]
 
@@ -53,7 +51,7 @@ def run_interleaved(
             loads[i] = time.perf_counter() - start
             opened.append(i)
             for sample in dataset.samples[:warmup]:
-                _read_batch(reader, [sample])
+                read_batch(reader, [sample])
             reset = getattr(reader, "reset_counters", None)
             if callable(reset):
                 reset()
@@ -66,8 +64,8 @@ def run_interleaved(
             part = samples[first : first + chunk]
             for k in range(len(opened)):
                 i = opened[(turn + k) % len(opened)]
-                for batch in _batches(part, batch_sizes[i]):
-                    texts, errors, elapsed = _read_batch(readers[i], batch)
+                for batch in batch_samples(part, batch_sizes[i]):
+                    texts, errors, elapsed = read_batch(readers[i], batch)
                     seconds[i] += elapsed
                     results[i] += score_batch(batch, texts, errors, elapsed, ignore_case)
         wall = time.perf_counter() - wall_start

@@ -1,6 +1,6 @@
 """Regenerate framework/ocrkit/pull/catalog.json (the catalogue shipped with ocrkit).
 
-    .venv/bin/python tests/pull/make_catalog.py
+    .venv/bin/python tools/make_catalog.py
 
 Only digests we could establish go in; none is typed in by guesswork:
 
@@ -25,7 +25,7 @@ from pathlib import Path
 
 import yaml
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[1]
 OUT = REPO / "framework" / "ocrkit" / "pull" / "catalog.json"
 
 FAST_COMMIT = "87416418657359cb625c412a48b6e1d6d41c29bd"
@@ -192,7 +192,7 @@ def main() -> None:
     site = site_packages()
     document = {
         "format": 1,
-        "about": "ocrkit model catalogue; see docs/model-pulls.md. Regenerate with tests/pull/make_catalog.py.",
+        "about": "ocrkit model catalogue; see docs/model-pulls.md. Regenerate with tools/make_catalog.py.",
         "models": {**tesseract_entries(site), **ppocr_entries(site)},
     }
     OUT.write_text(json.dumps(document, indent=1) + "\n", encoding="utf-8")

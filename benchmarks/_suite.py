@@ -13,12 +13,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..._parallel import default_workers
-from ..._versions import installed_version
-from ...errors import OcrkitError
-from .._dataset import Dataset
-from .._report import EvalReport
-from .._runner import run_reader
+import ocrkit
+from ocrkit import OcrkitError, get_registry
+from ocrkit.backend import default_workers, installed_version
+from ocrkit.eval import Dataset, EvalReport, load_dataset, run_reader
+
 from ._interleave import run_interleaved
 from ._readers import (
     BenchReader,
@@ -191,16 +190,12 @@ class BenchResults:
 
 def single_thread_options(backend: str) -> dict[str, Any]:
     """Options that restrict *backend* to one thread / one pooled instance."""
-    from ..._registry import get_registry
-
     names = get_registry().require(backend).option_names
     return {name: 1 for name in SINGLE_THREAD_OPTION_NAMES if name in names}
 
 
 def _tessdata_dir() -> Path:
     """Where the tesseract backend finds ``eng`` (so every anchor reads the same file)."""
-    import ocrkit
-
     try:
         with ocrkit.open("tesseract", lazy=True) as engine:
             for record in engine.list_models():
@@ -224,10 +219,6 @@ def rapidocr_params(options: Mapping[str, Any] | None = None) -> dict[str, Any]:
     only change *how fast* (threads, recognition batch size) stay at RapidOCR's
     defaults: it is compared as its users run it.
     """
-    import ocrkit
-
-    from ..._registry import get_registry
-
     params: dict[str, Any] = {
         "Det.engine_type": "onnxruntime",
         "Det.ocr_version": "PP-OCRv6",
@@ -393,8 +384,6 @@ def _measure_parallel(result: ParallelResult, images: list[Path], layout: str, r
     only (one pass each, one after the other, let it swing by +-30%). Whole
     batches, not chunks: the end of a batch, where pooled instances run out of
     images one by one, is part of what a user's batch costs."""
-    import ocrkit
-
     workers = default_workers()
     warm = images[: 2 * workers]  # a batch, so that every pooled instance exists
     restricted_options = {**result.default_options, **result.restricted_options}
@@ -498,8 +487,6 @@ def _machine() -> dict[str, Any]:
 
 def run_benchmarks(config: BenchConfig) -> BenchResults:
     """Run everything configured, in one process, and judge the targets."""
-    from .._dataset import load_dataset
-
     started = time.time()
     results = BenchResults(
         config={

@@ -1,4 +1,4 @@
-"""``python -m ocrkit.eval.bench``: run the side-by-side benchmarks (docs/benchmarks.md)."""
+"""``python -m benchmarks``: run the side-by-side benchmarks (docs/benchmarks.md)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from ...errors import OcrkitError
+from ocrkit import OcrkitError, get_registry
+from ocrkit.cli.read import parse_options
+
 from ._suite import BACKENDS, BenchConfig, run_benchmarks
 
 DEFAULT_DATASETS = ("uw3-lines", "sroie-receipts")
@@ -24,7 +26,7 @@ def _default_datasets_dir() -> Path:
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
-        prog="python -m ocrkit.eval.bench",
+        prog="python -m benchmarks",
         description="Benchmark ocrkit's backends side by side with the tesseract command, pytesseract, "
         "raw tesserocr, RapidOCR and the pure onnxruntime session.run time, on the same images in one process.",
     )
@@ -63,9 +65,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _parse_options(pairs: Sequence[str]) -> dict[str, dict[str, object]]:
     """``["onnx:rec_batch_size=1"]`` -> ``{"onnx": {"rec_batch_size": 1}}``, typed like ``ocrkit read -o``."""
-    from ..._registry import get_registry
-    from ...cli.read import parse_options
-
     grouped: dict[str, list[str]] = {}
     for pair in pairs:
         backend, sep, rest = pair.partition(":")
@@ -118,7 +117,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OcrkitError as exc:
         print(f"ocrkit bench: error: {exc}", file=sys.stderr)
         return 1
-    command = "python -m ocrkit.eval.bench" + ("" if argv is None and len(sys.argv) < 2 else " ") + \
+    command = "python -m benchmarks" + ("" if argv is None and len(sys.argv) < 2 else " ") + \
         " ".join(shlex.quote(a) for a in (sys.argv[1:] if argv is None else argv))
     table = to_markdown(results, command.strip())
     args.out.mkdir(parents=True, exist_ok=True)
