@@ -22,10 +22,10 @@ from ._classify import AngleClassifier
 from ._detect import Detector, DetParams
 from ._imageops import crop_quad
 from ._layout import RecognisedLine, assemble_blocks, build_line
-from ._modelset import ModelSet
+from ._manifest import ModelSet
 from ._recognize import Recognizer
 from ._sessions import default_intra_threads, load_session, make_session_options, resolve_providers
-from ._settings import Settings
+from ._options import Settings
 from ._words import LineText
 
 if TYPE_CHECKING:

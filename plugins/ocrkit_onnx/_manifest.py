@@ -1,57 +1,40 @@
-"""PP-OCR model sets: the manifest format, discovery (store and installed packages)
-and import into the store.
+"""The PP-OCR model-set manifest: its schema (what the pipeline needs to know
+about a detector, angle classifier and recogniser that belong together), its
+validation, and reading it from a set directory.
 
-A *model set* is the detector, the optional angle classifier and the recogniser
-that belong together, plus the preprocessing facts the pipeline needs (input
-height, normalisation, detection limits, where the character list lives). In the
-store a set is a directory ``$OCRKIT_HOME/onnx/<name>/`` holding ``manifest.json``
-next to its ``.onnx`` files (format: ``docs/backends/onnx.md``). Sets shipped
-inside Python packages (rapidocr, rapidocr-onnxruntime) carry no manifest: this
-module knows their layout and builds the manifest in memory.
-
+In the store a set is a directory ``$OCRKIT_HOME/onnx/<name>/`` holding
+``manifest.json`` next to its ``.onnx`` files (format: ``docs/backends/onnx.md``).
 Nothing here imports onnxruntime or OpenCV: discovery must stay cheap.
 """
 
 from __future__ import annotations
 
-import hashlib
-import importlib.util
 import json
-import os
-import shutil
-import tempfile
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ocrkit.backend import ModelCorruptError, ModelNotFoundError, ModelRecord, OcrkitError, plain_name_problem
+from ocrkit.backend import ModelCorruptError, ModelNotFoundError, plain_name_problem
 
 __all__ = [
-    "BACKEND",
-    "DEFAULT_SET",
     "MANIFEST_NAME",
     "MANIFEST_FORMAT",
+    "MANIFEST_VERSION",
+    "DEFAULT_REC_MIN_WIDTH",
     "DetSpec",
     "ClsSpec",
     "RecSpec",
     "ModelSet",
     "parse_manifest",
-    "discover_sets",
-    "record_for",
-    "set_from_record",
-    "select_set",
-    "import_set",
+    "read_manifest",
+    "check_files",
 ]
 
-BACKEND = "onnx"
-DEFAULT_SET = "ppocrv6-small"
 MANIFEST_NAME = "manifest.json"
 #: Value of the manifest's ``format`` key; bump ``format_version`` on incompatible changes.
 MANIFEST_FORMAT = "ocrkit-ppocr"
 MANIFEST_VERSION = 1
-RECORD_FORMAT = "ppocr-onnx"
-RECORD_KIND = "ppocr-set"
 
 _PADDLE_NORM = (0.5, 0.5, 0.5)
 #: Narrower crops are padded to this width. PaddleOCR pads to 320 (its training
@@ -368,265 +351,3 @@ def check_files(model_set: ModelSet) -> None:
                 f"model set {model_set.name!r}: file {path} is missing "
                 f"(listed in {model_set.manifest_path or 'the set layout'}); re-import or re-download the set"
             )
-
-
-# -- sets shipped inside Python packages -------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _PackageLayout:
-    """Where a known wheel keeps a PP-OCR set (no manifest there, so we describe it)."""
-
-    package: str
-    subdir: str
-    name: str
-    version: str
-    variant: str
-    det: str
-    rec: str
-    cls: str | None
-    det_limit_side_len: int = 960
-    det_limit_type: str = "max"
-
-
-_CLS_V2 = "ch_ppocr_mobile_v2.0_cls_mobile.onnx"
-
-#: Known layouts, in preference order. Sets rapidocr downloads on demand into its
-#: ``models`` folder are listed too; a set appears only when its files are present.
-PACKAGE_LAYOUTS: tuple[_PackageLayout, ...] = (
-    _PackageLayout("rapidocr", "models", "ppocrv6-small", "6", "small",
-                   "PP-OCRv6_det_small.onnx", "PP-OCRv6_rec_small.onnx", _CLS_V2),
-    _PackageLayout("rapidocr", "models", "ppocrv6-tiny", "6", "tiny",
-                   "PP-OCRv6_det_tiny.onnx", "PP-OCRv6_rec_tiny.onnx", _CLS_V2),
-    _PackageLayout("rapidocr", "models", "ppocrv6-medium", "6", "medium",
-                   "PP-OCRv6_det_medium.onnx", "PP-OCRv6_rec_medium.onnx", _CLS_V2),
-    _PackageLayout("rapidocr", "models", "ppocrv5-mobile", "5", "mobile",
-                   "ch_PP-OCRv5_det_mobile.onnx", "ch_PP-OCRv5_rec_mobile.onnx", _CLS_V2),
-    _PackageLayout("rapidocr", "models", "ppocrv4-mobile", "4", "mobile",
-                   "ch_PP-OCRv4_det_mobile.onnx", "ch_PP-OCRv4_rec_mobile.onnx", _CLS_V2),
-    _PackageLayout("rapidocr_onnxruntime", "models", "ppocrv4-mobile", "4", "mobile",
-                   "ch_PP-OCRv4_det_infer.onnx", "ch_PP-OCRv4_rec_infer.onnx",
-                   "ch_ppocr_mobile_v2.0_cls_infer.onnx"),
-)
-
-
-def _package_dir(package: str) -> Path | None:
-    """The directory of an installed top-level package, without importing it."""
-    try:
-        spec = importlib.util.find_spec(package)
-    except (ImportError, ValueError):
-        return None
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    for location in spec.submodule_search_locations:
-        return Path(location)
-    return None
-
-
-def _layout_set(layout: _PackageLayout, models_dir: Path) -> ModelSet:
-    return ModelSet(
-        name=layout.name,
-        root=models_dir,
-        det=DetSpec(layout.det, limit_side_len=layout.det_limit_side_len, limit_type=layout.det_limit_type),
-        rec=RecSpec(layout.rec),
-        cls=ClsSpec(layout.cls) if layout.cls else None,
-        version=layout.version,
-        variant=layout.variant,
-        language="ch",
-        source="package",
-    )
-
-
-def package_sets(layouts: Iterable[_PackageLayout] = PACKAGE_LAYOUTS) -> list[ModelSet]:
-    """Sets whose det and rec files exist inside installed packages (cls is optional)."""
-    found: list[ModelSet] = []
-    dirs: dict[str, Path | None] = {}
-    for layout in layouts:
-        if layout.package not in dirs:
-            dirs[layout.package] = _package_dir(layout.package)
-        base = dirs[layout.package]
-        if base is None:
-            continue
-        models_dir = base / layout.subdir
-        if not ((models_dir / layout.det).is_file() and (models_dir / layout.rec).is_file()):
-            continue
-        if layout.cls and not (models_dir / layout.cls).is_file():
-            layout = _PackageLayout(**{**layout.__dict__, "cls": None})
-        found.append(_layout_set(layout, models_dir))
-    return found
-
-
-# -- records --------------------------------------------------------------------------
-
-
-def _size(paths: Iterable[Path]) -> int:
-    total = 0
-    for p in paths:
-        try:
-            total += p.stat().st_size
-        except OSError:
-            pass
-    return total
-
-
-def record_for(model_set: ModelSet) -> ModelRecord:
-    """The discovery record of a set; ``extra["manifest"]`` lets any plugin's record be loaded."""
-    files = model_set.all_files()
-    return ModelRecord(
-        name=model_set.name,
-        backend=BACKEND,
-        path=model_set.root,
-        source=model_set.source,
-        format=RECORD_FORMAT,
-        size=_size(files),
-        language=model_set.language,
-        version=model_set.version or None,
-        kind=RECORD_KIND,
-        files=files,
-        extra={
-            "store_name": model_set.name,
-            "family": model_set.family,
-            "variant": model_set.variant,
-            "angle_classifier": model_set.cls is not None,
-            "manifest": model_set.to_manifest(),
-        },
-    )
-
-
-def _broken_record(set_dir: Path, error: Exception) -> ModelRecord:
-    """A store entry that exists but cannot be used: listed (so users see it), not loadable."""
-    files = tuple(sorted(p for p in set_dir.iterdir() if p.is_file())) if set_dir.is_dir() else ()
-    return ModelRecord(
-        name=set_dir.name,
-        backend=BACKEND,
-        path=set_dir,
-        source="store",
-        format=RECORD_FORMAT,
-        size=_size(files),
-        kind=RECORD_KIND,
-        files=files or (set_dir,),
-        extra={"error": str(error), "error_type": type(error).__name__},
-    )
-
-
-def store_records(store_dir: Path) -> list[ModelRecord]:
-    """One record per directory with a manifest in the backend's store directory."""
-    if not store_dir.is_dir():
-        return []
-    records: list[ModelRecord] = []
-    for entry in sorted(store_dir.iterdir()):
-        if entry.name.startswith(".") or not entry.is_dir() or not (entry / MANIFEST_NAME).exists():
-            continue
-        try:
-            records.append(record_for(read_manifest(entry, source="store")))
-        except OcrkitError as exc:
-            records.append(_broken_record(entry, exc))
-    return records
-
-
-def discover_sets(store_dir: Path) -> list[ModelRecord]:
-    """Store sets first, then sets inside installed packages (hook ``ocrkit_discover_models``)."""
-    records = store_records(store_dir)
-    records.extend(record_for(s) for s in package_sets())
-    return records
-
-
-def set_from_record(record: ModelRecord) -> ModelSet:
-    """Rebuild the :class:`ModelSet` of a record, whichever plugin produced it.
-
-    A record is loadable when ``record.path`` is a set directory with a manifest
-    (or the manifest file itself), or when ``record.extra["manifest"]`` holds the
-    manifest inline with file names relative to ``record.path``.
-    """
-    if "error" in record.extra:
-        cls = ModelNotFoundError if record.extra.get("error_type") == "ModelNotFoundError" else ModelCorruptError
-        raise cls(str(record.extra["error"]))
-    inline = record.extra.get("manifest")
-    path = Path(record.path)
-    if path.is_file() and path.name == MANIFEST_NAME:
-        model_set = read_manifest(path.parent, source=record.source)
-    elif path.is_dir() and (path / MANIFEST_NAME).is_file():
-        model_set = read_manifest(path, source=record.source)
-    elif inline is not None:
-        where = f"of model {record.name!r} ({path})"
-        model_set = parse_manifest(inline, path, where, source=record.source, name=record.name)
-    elif not path.exists():
-        raise ModelNotFoundError(f"model set {record.name!r}: {path} does not exist")
-    else:
-        raise ModelCorruptError(
-            f"model {record.name!r} at {path} is not a PP-OCR set: no {MANIFEST_NAME} and no inline manifest"
-        )
-    check_files(model_set)
-    return model_set
-
-
-def select_set(model: str | None, records: Sequence[ModelRecord]) -> ModelRecord:
-    """The record to load: *model* by name (store copy first), or the default set."""
-    sets = [r for r in records if r.backend == BACKEND and r.kind in (RECORD_KIND, None)]
-    names = [r.name for r in sets]
-    if model is None:
-        for record in sets:
-            if record.name == DEFAULT_SET and "error" not in record.extra:
-                return record
-        usable = [r for r in sets if "error" not in r.extra]
-        if usable:
-            return usable[0]
-        if sets:
-            return sets[0]  # loading it raises its own clear error
-        raise ModelNotFoundError(
-            "no PP-OCR model set found: install the onnx extra (pip install \"ocrkit[onnx]\", which "
-            f"ships {DEFAULT_SET} inside the rapidocr wheel) or put a set with a {MANIFEST_NAME} "
-            "into the store (see docs/backends/onnx.md)"
-        )
-    for record in sets:
-        if record.name == model:
-            return record
-    raise ModelNotFoundError(f"no ONNX model set named {model!r}", names)
-
-
-# -- import into the store ------------------------------------------------------------------
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def import_set(record: ModelRecord, dest_dir: Path) -> Path:
-    """Copy a discovered set into ``dest_dir/<name>/`` with a manifest, atomically.
-
-    Files are copied into a hidden temporary directory inside *dest_dir* and the
-    directory is renamed into place only when complete and re-validated, so an
-    interrupted import leaves no half-copied set. The store
-    (``ModelStore.import_model``) has already refused an existing entry unless the
-    user asked to overwrite it, and refuses loaded ones; an existing set is then
-    replaced in one rename.
-    """
-    model_set = set_from_record(record)
-    final = dest_dir / model_set.name
-    dest_dir.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".import-{model_set.name}-", suffix=".tmp", dir=dest_dir))
-    staged = tmp / model_set.name
-    try:
-        staged.mkdir()
-        digests: dict[str, str] = {}
-        for src in model_set.model_files():
-            target = staged / src.name
-            shutil.copyfile(src, target)
-            digests[src.name] = _sha256(target)
-        with open(staged / MANIFEST_NAME, "w", encoding="utf-8") as fh:
-            json.dump(model_set.to_manifest(sha256=digests), fh, indent=2)
-            fh.write("\n")
-        for path in staged.iterdir():
-            with open(path, "rb") as fh:
-                os.fsync(fh.fileno())
-        check_files(read_manifest(staged, source="store"))  # the copy loads before it is visible
-        if final.exists() or final.is_symlink():
-            os.rename(final, tmp / (model_set.name + ".replaced"))
-        os.rename(staged, final)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    return final
