@@ -10,9 +10,13 @@ from __future__ import annotations
 
 import functools
 import platform
+import threading
+import warnings
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
-__all__ = ["INT8_DOT_FLAGS", "cpu_features", "int8_dot_product"]
+__all__ = ["INT8_DOT_FLAGS", "Int8AccuracyWarning", "cpu_features", "int8_dot_product", "warn_if_unverified"]
 
 #: Flags (as /proc/cpuinfo names them) meaning exact int8 dot products.
 INT8_DOT_FLAGS = ("avx512_vnni", "avx_vnni", "amx_int8", "asimddp")
@@ -60,3 +64,35 @@ def int8_dot_product() -> bool | None:
     if not flags:
         return None
     return any(f in flags for f in INT8_DOT_FLAGS)
+
+
+class Int8AccuracyWarning(UserWarning):
+    """An int8 set runs on a CPU without int8 dot-product instructions, and was not
+    checked on one: its accuracy there may be below what its manifest records."""
+
+
+_warned: set[str] = set()
+_warned_lock = threading.Lock()
+
+
+def warn_if_unverified(set_name: str, quantization: Mapping[str, Any] | None) -> bool:
+    """Warn once per set and process when *quantization* (an int8 set's manifest
+    section) was checked on a CPU with VNNI / dot-product and this one has none.
+    A set made (and so checked) on such a CPU itself declares it and is quiet."""
+    if not quantization or int8_dot_product() is not False:
+        return False
+    made_on = quantization.get("made_on") or {}
+    if isinstance(made_on, Mapping) and made_on.get("int8_dot_product") is False:
+        return False  # its accuracy check ran on a CPU like this one
+    with _warned_lock:
+        if set_name in _warned:
+            return False
+        _warned.add(set_name)
+    warnings.warn(
+        f"int8 model set {set_name!r} was checked on a CPU with int8 dot-product instructions (VNNI) but this "
+        "CPU has none: onnxruntime's u8 x s8 kernels may saturate here and read less accurately. Make the set on "
+        "this machine (ocrkit models quantize) to check it here, or use the fp32 set",
+        Int8AccuracyWarning,
+        stacklevel=4,
+    )
+    return True

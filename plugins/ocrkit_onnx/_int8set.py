@@ -11,11 +11,12 @@ by how much.
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -25,13 +26,16 @@ from ocrkit.backend import OcrkitError, plain_name_problem
 
 from ._calibration import Calibration, default_calibration, directory_calibration
 from ._cpu import cpu_features
+from ._discovery import BACKEND, discover_sets
 from ._imageops import crop_quad
-from ._modelset import MANIFEST_NAME, ModelSet, read_manifest
-from ._quantize import DET_RECIPE, REC_RECIPE, Recipe, calibration_tensors, prepare, quantize
+from ._manifest import MANIFEST_NAME, ModelSet, read_manifest
+from ._quantize import DET_RECIPE, REC_RECIPE, Recipe, calibration_tensors, prepare
+from ._quantize import quantize as quantize_file
 from ._ranges import collect_ranges
+from ._selection import DEFAULT_SET, select_set, set_from_record
 from ._sessions import default_intra_threads
 
-__all__ = ["Tolerance", "QuantizeResult", "QuantizationCheckError", "quantize_set", "INT8_SUFFIX"]
+__all__ = ["Tolerance", "QuantizeResult", "QuantizationCheckError", "quantize", "quantize_set", "INT8_SUFFIX"]
 
 INT8_SUFFIX = "-int8"
 QUANTIZATION_FORMAT = 1
@@ -79,7 +83,7 @@ class QuantizeResult:
 
 def _open_pipeline(model_set: ModelSet, threads: int) -> Any:
     from ._pipeline import Pipeline
-    from ._settings import parse_options
+    from ._options import parse_options
 
     return Pipeline(model_set, parse_options({"intra_op_threads": threads}))
 
@@ -138,7 +142,7 @@ def _quantize_model(src: Path, dst: Path, work: Path, recipe: Recipe, feeds: Cal
     tensors = calibration_tensors(model, recipe.op_types)
     ranges = collect_ranges(model, tensors, feeds, recipe.calibration, recipe.percentile, threads)
     del model
-    quantize(prepared, dst, recipe, ranges)
+    quantize_file(prepared, dst, recipe, ranges)
 
 
 def check_against(fp32: Any, int8: Any, calibration: Calibration, tolerance: Tolerance) -> dict[str, Any]:
@@ -190,13 +194,10 @@ def check_against(fp32: Any, int8: Any, calibration: Calibration, tolerance: Tol
     return figures
 
 
-def _manifest(source: ModelSet, name: str, rec_file: str, det_file: str, extra: dict[str, Any]) -> dict[str, Any]:
-    manifest = source.to_manifest()
-    manifest["name"] = name
-    manifest["rec"]["file"] = rec_file
-    manifest["det"]["file"] = det_file
-    manifest["quantization"] = extra
-    return manifest
+def _manifest(source: ModelSet, name: str, rec_file: str, det_file: str, made: dict[str, Any]) -> dict[str, Any]:
+    derived = replace(source, name=name, det=replace(source.det, file=det_file),
+                      rec=replace(source.rec, file=rec_file), quantization=made)
+    return derived.to_manifest()
 
 
 def quantize_set(
@@ -317,9 +318,27 @@ def quantize_set(
     )
 
 
-def _rename_into_place(staged: Path, final: Path) -> Path:
-    import os
+def quantize(
+    source: str = DEFAULT_SET,
+    *,
+    calibrate: str | os.PathLike[str] | None = None,
+    name: str | None = None,
+    home: str | os.PathLike[str] | None = None,
+    tolerance: Tolerance = Tolerance(),
+    progress: Progress | None = None,
+) -> QuantizeResult:
+    """``ocrkit models quantize`` from Python: an int8 copy of the onnx set named
+    *source* (the store's copy first, then sets inside installed packages) in the
+    store (*home*: an ``OCRKIT_HOME``; default: the usual one)."""
+    from ocrkit.store import ModelStore
 
+    store_dir = ModelStore(home).path(BACKEND)
+    model_set = set_from_record(select_set(source, discover_sets(store_dir)))
+    return quantize_set(model_set, store_dir, name=name, calibrate=Path(calibrate) if calibrate else None,
+                        tolerance=tolerance, progress=progress)
+
+
+def _rename_into_place(staged: Path, final: Path) -> Path:
     if final.exists():
         raise OcrkitError(f"{final} already exists; remove it first (ocrkit models rm) or choose another --name")
     os.rename(staged, final)

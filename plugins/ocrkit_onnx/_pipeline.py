@@ -19,6 +19,7 @@ import numpy as np
 from ocrkit.backend import ModelCorruptError, OcrkitError, Page, PageImage, limit_malloc_arenas, parallel_map
 
 from ._classify import AngleClassifier
+from ._cpu import warn_if_unverified
 from ._detect import Detector, DetParams
 from ._imageops import crop_quad
 from ._layout import RecognisedLine, assemble_blocks, build_line
@@ -91,8 +92,11 @@ class Pipeline:
         det_threads = settings.intra_op_threads or self.cores
         line_threads = settings.intra_op_threads or 1
         flush = settings.flush_denormals
-        det_options = make_session_options(det_threads, settings.inter_op_threads, flush)
-        line_options = make_session_options(line_threads, settings.inter_op_threads, flush)
+        int8 = model_set.precision == "int8"
+        if int8:
+            warn_if_unverified(model_set.name, model_set.quantization)
+        det_options = make_session_options(det_threads, settings.inter_op_threads, flush, int8)
+        line_options = make_session_options(line_threads, settings.inter_op_threads, flush, int8)
         bgr = model_set.color_order == "BGR"
         det_spec = model_set.det
         self.det_params = DetParams(
