@@ -325,17 +325,20 @@ def quantize(
     name: str | None = None,
     home: str | os.PathLike[str] | None = None,
     tolerance: Tolerance = Tolerance(),
+    lines: int = 96,
+    pages: int = 6,
     progress: Progress | None = None,
 ) -> QuantizeResult:
     """``ocrkit models quantize`` from Python: an int8 copy of the onnx set named
     *source* (the store's copy first, then sets inside installed packages) in the
-    store (*home*: an ``OCRKIT_HOME``; default: the usual one)."""
+    store (*home*: an ``OCRKIT_HOME``; default: the usual one). *lines* and *pages*
+    size the default calibration (ignored with *calibrate*)."""
     from ocrkit.store import ModelStore
 
     store_dir = ModelStore(home).path(BACKEND)
     model_set = set_from_record(select_set(source, discover_sets(store_dir)))
     return quantize_set(model_set, store_dir, name=name, calibrate=Path(calibrate) if calibrate else None,
-                        tolerance=tolerance, progress=progress)
+                        tolerance=tolerance, lines=lines, pages=pages, progress=progress)
 
 
 def _rename_into_place(staged: Path, final: Path) -> Path:
