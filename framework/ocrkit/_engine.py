@@ -25,6 +25,7 @@ from .errors import (
     ModelExistsError,
     ModelNotFoundError,
     OcrkitError,
+    PluginWarning,
     ResourcesFreedError,
     UnknownOptionError,
 )
@@ -87,10 +88,16 @@ class _Lifecycle:
 
 
 def _free_handle(registry: Registry, handle: ModelHandle | None, owner_key: Any) -> None:
-    """Free a handle and drop its in-use marks; shared by free_resources and the finalizer."""
+    """Free a handle and drop its in-use marks; shared by free_resources and the finalizer.
+
+    A plugin whose free fails is reported as a :class:`PluginWarning`, not raised:
+    the engine is freed either way, and the results already delivered must not be
+    lost to an exception on the way out of a ``with`` block."""
     try:
         if handle is not None:
             registry.free(handle)
+    except OcrkitError as exc:
+        warnings.warn(f"{exc}; the engine is marked freed anyway", PluginWarning, stacklevel=4)
     finally:
         if handle is not None:
             handle.state = None

@@ -8,7 +8,8 @@ from __future__ import annotations
 from ._memory import limit_malloc_arenas, open_files, release_memory, rss_bytes
 from ._parallel import default_workers, parallel_map
 from ._records import LAYOUTS, MAX_LINE_ASPECT, SOURCE_PRECEDENCE, BackendInfo, ModelHandle, ModelRecord, OptionSpec
-from ._versions import installed_version
+from ._registry import ENTRY_POINT_GROUP
+from ._versions import distribution_files, installed_version
 from .errors import (
     BackendUnavailableError,
     BadImageError,
@@ -36,6 +37,8 @@ __all__ = [
     "union_bbox",
     "plain_name_problem",
     "installed_version",
+    "distribution_files",
+    "ENTRY_POINT_GROUP",
     "LAYOUTS",
     "SOURCE_PRECEDENCE",
     "MAX_LINE_ASPECT",

@@ -12,6 +12,7 @@ import hashlib
 import os
 import re
 import shutil
+import stat
 import tempfile
 import threading
 import weakref
@@ -29,7 +30,10 @@ from .errors import (
     OcrkitError,
 )
 
-__all__ = ["ModelStore", "AuditEntry", "Importer", "default_home", "in_use_paths", "mark_in_use", "plain_name_problem", "sha256_of"]
+__all__ = [
+    "ModelStore", "AuditEntry", "Importer", "NotRegularFileError", "default_home", "in_use_paths", "mark_in_use",
+    "plain_name_problem", "sha256_of",
+]
 
 #: A backend's ``ocrkit_import_model``: copy *record* into *dest_dir*, return the new
 #: entry, or ``None`` to let the store copy the files as they are.
@@ -93,15 +97,48 @@ class AuditEntry:
         }
 
 
+class NotRegularFileError(OSError):
+    """A store entry (or a file inside a model directory) that is not a regular file:
+    a FIFO would block a reader forever, a device never ends."""
+
+
+_KINDS = ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+          (stat.S_ISSOCK, "a socket"), (stat.S_ISDIR, "a directory"))
+
+
+def _not_regular(path: Path, mode: int) -> NotRegularFileError:
+    kind = next((name for test, name in _KINDS if test(mode)), "not a regular file")
+    return NotRegularFileError(f"{path.name} is {kind}, not a regular file (not read)")
+
+
+def _raise(exc: OSError) -> None:
+    raise exc
+
+
+def _files_of(directory: Path) -> list[Path]:
+    """Every file under *directory*, sorted; an unreadable subdirectory raises
+    (``rglob`` would skip it and the audit would show 0 B and an empty digest)."""
+    found = []
+    for top, _dirs, files in os.walk(directory, onerror=_raise):
+        found += [Path(top, name) for name in files]
+    return sorted(found)
+
+
 def sha256_of(path: Path, chunk: int = 1 << 20) -> str:
-    """Digest of a file, or of a directory's files (sorted relative names and contents)."""
+    """Digest of a regular file, or of a directory's files (sorted relative names and
+    contents). Anything else raises :class:`NotRegularFileError` without blocking:
+    the file is opened non-blocking and checked before a byte is read."""
     digest = hashlib.sha256()
     if path.is_dir():
-        for sub in sorted(p for p in path.rglob("*") if p.is_file()):
+        for sub in _files_of(path):
             digest.update(str(sub.relative_to(path)).encode() + b"\0")
             digest.update(sha256_of(sub).encode())
         return digest.hexdigest()
-    with open(path, "rb") as fh:
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    with open(fd, "rb") as fh:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise _not_regular(path, mode)
         for block in iter(lambda: fh.read(chunk), b""):
             digest.update(block)
     return digest.hexdigest()
@@ -109,7 +146,10 @@ def sha256_of(path: Path, chunk: int = 1 << 20) -> str:
 
 def _size(path: Path) -> int:
     if path.is_dir():
-        return sum(p.stat().st_size for p in path.rglob("*") if p.is_file() and not p.is_symlink())
+        return sum(p.stat().st_size for p in _files_of(path) if not p.is_symlink())
+    mode = path.stat().st_mode
+    if not stat.S_ISREG(mode):
+        raise _not_regular(path, mode)
     return path.stat().st_size
 
 
@@ -155,11 +195,23 @@ def _fsync_tree(path: Path) -> None:
 
 
 def _remove_entry(path: Path) -> None:
-    """Delete one store entry; a symlink is unlinked, never followed."""
-    if path.is_dir() and not path.is_symlink():
-        shutil.rmtree(path)
+    """Delete one store entry; a symlink is unlinked, never followed.
+
+    The entry is first renamed to a hidden name (atomic): of two removals at once
+    exactly one wins, and the other gets :class:`ModelNotFoundError` instead of a
+    ``FileNotFoundError`` from the middle of the other's deletion.
+    """
+    doomed = path.with_name(f".removing-{path.name}-{os.getpid()}-{threading.get_ident()}")
+    try:
+        os.rename(path, doomed)
+    except FileNotFoundError:
+        raise ModelNotFoundError(
+            f"model {path.name!r} is gone: it was removed meanwhile (by another process?)"
+        ) from None
+    if doomed.is_dir() and not doomed.is_symlink():
+        shutil.rmtree(doomed)
     else:
-        path.unlink()
+        doomed.unlink()
 
 
 class ModelStore:
@@ -281,6 +333,11 @@ class ModelStore:
         as *skipped* to learn which, with the reason). Returns the names removed
         (or, with *dry_run*, that would be).
         """
+        if prefix is not None and not (isinstance(prefix, str) and prefix.strip()):
+            raise OcrkitError(
+                f"prune prefix {prefix!r} would select every model; give a non-empty prefix "
+                "(or none, to prune the models the audit marks OLD)"
+            )
         if prefix is None and predicate is None:
             selected = [e.name for e in self.audit(backend, with_digest=False) if e.status == "OLD"]
         else:
@@ -326,14 +383,16 @@ class ModelStore:
     def import_targets(self, record: ModelRecord) -> list[tuple[Path, Path]]:
         """(source, store entry) pairs a plain copy of *record* creates.
 
-        A directory model is copied as one entry (named ``record.extra["store_name"]``
-        when the backend gives one, e.g. a model set that shares its directory with
-        others inside a package; else the directory's name); otherwise each of its
+        A directory model is copied as one entry named ``record.extra["store_name"]``
+        when the backend gives one (a model set that shares its directory with others
+        inside a package), else the record's name — what users pass as ``model=`` —
+        so the imported copy is found under the same name; otherwise each of its
         files becomes an entry with the same file name.
         """
         dest_dir = self.path(record.backend, create=False)
         if record.path.is_dir():
-            return [(record.path, dest_dir / str(record.extra.get("store_name") or record.path.name))]
+            default = record.name if plain_name_problem(record.name) is None else record.path.name
+            return [(record.path, dest_dir / str(record.extra.get("store_name") or default))]
         return [(f, dest_dir / f.name) for f in record.all_files()]
 
     def import_model(

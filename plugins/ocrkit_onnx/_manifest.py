@@ -10,6 +10,7 @@ Nothing here imports onnxruntime or OpenCV: discovery must stay cheap.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -207,23 +208,37 @@ def _plain_file_name(value: Any, where: str, key: str) -> str:
     return value  # type: ignore[return-value]
 
 
+# Every number of a manifest is bounded: a catalogue's manifest is written into the
+# store verbatim, so a mirrored catalogue must not be able to make ocrkit allocate
+# an absurd tensor (a cls.input_shape of [3, 100000, 100000] asked for 120 GB).
+#: Largest model input side a manifest may declare (a line image, a detector side).
+MAX_INPUT_SIDE = 16384
+#: Largest line-model input height (PP-OCR uses 32 or 48).
+MAX_LINE_HEIGHT = 512
+#: Bound of a normalisation mean or std (pixel values are 0..1 or 0..255).
+MAX_NORM = 1000.0
+
+
 def _triple(value: Any, where: str, key: str, default: tuple[float, float, float]) -> tuple[float, float, float]:
     if value is None:
         return default
     try:
+        if isinstance(value, (str, bytes)) or len(value) != 3:
+            raise TypeError
         out = tuple(float(v) for v in value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise _fail(where, f"{key} must be a list of 3 numbers, got {value!r}") from None
-    if len(out) != 3 or (key.endswith("std") and any(v <= 0 for v in out)):
-        raise _fail(where, f"{key} must be 3 numbers (std > 0), got {value!r}")
+    lowest = 1e-6 if key.endswith("std") else -MAX_NORM
+    if not all(math.isfinite(v) and lowest <= v <= MAX_NORM for v in out):
+        raise _fail(where, f"{key} must be 3 numbers between {lowest:g} and {MAX_NORM:g}, got {value!r}")
     return out  # type: ignore[return-value]
 
 
-def _int(value: Any, where: str, key: str, default: int, lo: int = 1) -> int:
+def _int(value: Any, where: str, key: str, default: int, lo: int, hi: int) -> int:
     if value is None:
         return default
-    if isinstance(value, bool) or not isinstance(value, int) or value < lo:
-        raise _fail(where, f"{key} must be an integer >= {lo}, got {value!r}")
+    if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
+        raise _fail(where, f"{key} must be an integer between {lo} and {hi}, got {value!r}")
     return value
 
 
@@ -269,7 +284,7 @@ def parse_manifest(data: Any, root: Path, where: str, *, source: str = "store",
         raise _fail(where, f"det.limit_type must be 'max' or 'min', got {limit_type!r}")
     det = DetSpec(
         file=_plain_file_name(det_d.get("file"), where, "det.file"),
-        limit_side_len=_int(det_d.get("limit_side_len"), where, "det.limit_side_len", 960, lo=32),
+        limit_side_len=_int(det_d.get("limit_side_len"), where, "det.limit_side_len", 960, 32, MAX_INPUT_SIDE),
         limit_type=limit_type,
         mean=_triple(det_d.get("mean"), where, "det.mean", _PADDLE_NORM),
         std=_triple(det_d.get("std"), where, "det.std", _PADDLE_NORM),
@@ -288,8 +303,8 @@ def parse_manifest(data: Any, root: Path, where: str, *, source: str = "store",
     space_threshold = _number(rec_d.get("space_threshold", 0.15), where, "rec.space_threshold", 1.0)
     rec = RecSpec(
         file=_plain_file_name(rec_d.get("file"), where, "rec.file"),
-        input_height=_int(rec_d.get("input_height"), where, "rec.input_height", 48, lo=8),
-        min_width=_int(rec_d.get("min_width"), where, "rec.min_width", DEFAULT_REC_MIN_WIDTH, lo=8),
+        input_height=_int(rec_d.get("input_height"), where, "rec.input_height", 48, 8, MAX_LINE_HEIGHT),
+        min_width=_int(rec_d.get("min_width"), where, "rec.min_width", DEFAULT_REC_MIN_WIDTH, 8, MAX_INPUT_SIDE),
         characters=dict(chars),
         space_char=bool(rec_d.get("space_char", True)),
         space_threshold=space_threshold,
@@ -301,11 +316,15 @@ def parse_manifest(data: Any, root: Path, where: str, *, source: str = "store",
     cls = None
     if cls_d is not None:
         shape = cls_d.get("input_shape", [3, 48, 192])
-        if (not isinstance(shape, (list, tuple)) or len(shape) != 3
-                or not all(isinstance(v, int) and v > 0 for v in shape) or shape[0] != 3):
-            raise _fail(where, f"cls.input_shape must be [3, H, W], got {shape!r}")
+        if (not isinstance(shape, (list, tuple)) or len(shape) != 3 or shape[0] != 3
+                or not all(isinstance(v, int) and not isinstance(v, bool) for v in shape)
+                or not 8 <= shape[1] <= MAX_LINE_HEIGHT or not 8 <= shape[2] <= MAX_INPUT_SIDE):
+            raise _fail(
+                where, f"cls.input_shape must be [3, H, W] with H 8..{MAX_LINE_HEIGHT} and W 8..{MAX_INPUT_SIDE}, "
+                f"got {shape!r}"
+            )
         labels = cls_d.get("labels", ["0", "180"])
-        if not isinstance(labels, (list, tuple)) or "180" not in [str(v) for v in labels]:
+        if not isinstance(labels, (list, tuple)) or not 2 <= len(labels) <= 1000 or "180" not in [str(v) for v in labels]:
             raise _fail(where, f"cls.labels must list the classes and include '180', got {labels!r}")
         cls = ClsSpec(
             file=_plain_file_name(cls_d.get("file"), where, "cls.file"),

@@ -55,6 +55,9 @@ OPTIONS: tuple[OptionSpec, ...] = (
                "a word break where the space class reaches this probability between two characters "
                "though blank won (recovers spaces PP-OCRv4 drops; default: the set's rec.space_threshold, "
                "0.15; 0 = off)"),
+    OptionSpec("telemetry", "bool", False,
+               "leave onnxruntime's usage telemetry on (off by default: onnxruntime 1.32 otherwise keeps an "
+               "event store and a device id under ~/.cache/Microsoft/DeveloperTools/.onnxruntime)"),
     OptionSpec("word_gap", "float", None,
                "also break words where characters are this many character pitches apart "
                "(default: the set's rec.word_gap, off; for recognisers without a space class)"),
@@ -83,6 +86,7 @@ class Settings:
     text_score: float
     space_threshold: float | None
     word_gap: float | None
+    telemetry: bool = False
 
 
 def _int(name: str, value: Any, lo: int, hi: int | None = None, allow_none: bool = False) -> int | None:
@@ -162,4 +166,5 @@ def parse_options(options: Mapping[str, Any]) -> Settings:
         space_threshold=None if o["space_threshold"] is None else _float("space_threshold", o["space_threshold"],
                                                                          0.0, 1.0),
         word_gap=None if o["word_gap"] is None else _float("word_gap", o["word_gap"], 0.0, 100.0),
+        telemetry=_bool("telemetry", o["telemetry"]),
     )

@@ -145,7 +145,6 @@ def _fetch_verified(
     failures: list[str] = []
     mismatch: ChecksumMismatchError | None = None
     received = 0
-    resumed = False
     for url in spec.urls:
         attempt = 0
         restarted = False
@@ -166,10 +165,11 @@ def _fetch_verified(
                 failures.append(str(exc))
                 break
             received += result.received
-            resumed = resumed or result.resumed_from > 0
             actual = sha256_of(part)
             if actual == spec.sha256:
-                return _Fetched(part, received, resumed, url)
+                # Resumed only if the verified bytes came partly from before this request
+                # (not because a failed mirror once answered 416 to a stale .part).
+                return _Fetched(part, received, result.resumed_from > 0, url)
             got = part.stat().st_size
             part.unlink(missing_ok=True)
             if result.resumed_from and not restarted:

@@ -313,8 +313,11 @@ class BackendConformance:
                 probe.import_model(loaded.name)
         with self.open() as engine:
             in_store = [m for m in engine.loaded_models if m.source == "store"]
-            if not in_store:
-                pytest.skip(f"{self.backend}: the imported model is not loaded from the store")
+            assert in_store, (
+                f"{self.backend}: after import_model() the model still loads from "
+                f"{[str(m.path) for m in engine.loaded_models]}, not from the store: discovery must "
+                "report store copies (source 'store') and load must prefer them"
+            )
             name = Path(in_store[0].path).name
             with pytest.raises(ocrkit.ModelInUseError):
                 engine.remove_model(name)
