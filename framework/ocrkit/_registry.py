@@ -437,14 +437,17 @@ class Registry:
     ) -> Path:
         """The owner's int8 model made from *record* in *dest_dir*; a backend that
         cannot quantise raises :class:`BackendUnavailableError`."""
-        made = self._owner_caller("ocrkit_quantize_model", record.backend)(
-            record=record, dest_dir=dest_dir, name=name, calibration=calibration, progress=progress
+        made, where = self._owner_call(
+            "ocrkit_quantize_model", record.backend,
+            record=record, dest_dir=dest_dir, name=name, calibration=calibration, progress=progress,
         )
         if made is None:
             raise BackendUnavailableError(
                 f"backend {record.backend!r} cannot quantise models (it does not implement ocrkit_quantize_model)"
             )
-        return Path(made)
+        if not isinstance(made, Path):
+            raise PluginError(f"{where} returned {type(made).__name__}, not a pathlib.Path or None")
+        return made
 
 
 _default: Registry | None = None
