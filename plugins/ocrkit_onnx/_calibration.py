@@ -32,6 +32,9 @@ IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp", ".p
 HOLDOUT_EVERY = 4
 MAX_DIRECTORY_IMAGES = 400
 MIN_LINES = 8
+#: Calibrated-on and held-out lines at most: time and memory stay bounded for any folder.
+MAX_LINES = 160
+MAX_CHECK_LINES = 60
 #: A crop this many times wider than tall (and not taller than this) is a text line.
 LINE_ASPECT = 2.5
 LINE_MAX_HEIGHT = 160
@@ -63,6 +66,15 @@ class Calibration:
             "held_out_lines": len(self.check_lines),
             "held_out_pages": len(self.check_pages),
         }
+
+
+def _evenly(items: list[np.ndarray], limit: int) -> list[np.ndarray]:
+    """At most *limit* of *items*, spread evenly over them (pages' crops and line
+    images stay mixed)."""
+    if len(items) <= limit:
+        return items
+    step = len(items) / limit
+    return [items[int(i * step)] for i in range(limit)]
 
 
 def _split(items: Sequence[np.ndarray], keep: list[np.ndarray], held: list[np.ndarray]) -> None:
@@ -309,6 +321,7 @@ def directory_calibration(directory: Path, crop_lines: Cropper, fallback_pages: 
             f"calibration folder {directory} gives {len(cal.lines) + len(cal.check_lines)} text lines; "
             f"at least {MIN_LINES} are needed (more lines or pages with text)"
         )
+    cal.lines, cal.check_lines = _evenly(cal.lines, MAX_LINES), _evenly(cal.check_lines, MAX_CHECK_LINES)
     cal.description = {
         "source": "directory",
         "path": str(directory),
