@@ -10,6 +10,7 @@ from typing import Any
 
 from ocrkit.backend import ModelRecord, OcrkitError
 
+from ._languages import languages_of
 from ._manifest import MANIFEST_NAME, ModelSet, read_manifest
 from ._packages import package_sets
 
@@ -49,6 +50,7 @@ def record_for(model_set: ModelSet) -> ModelRecord:
             "family": model_set.family,
             "variant": model_set.variant,
             "angle_classifier": model_set.cls is not None,
+            "languages": languages_of(model_set.language),
             "manifest": model_set.to_manifest(),
             "precision": model_set.precision,
             **({"derived": derivation(model_set.quantization)} if model_set.quantization else {}),

@@ -244,3 +244,10 @@ def test_a_model_pack_warning_is_one_cli_line(as_default, capsys: pytest.Capture
     assert code == 0 and out == "hello\n"
     assert err.startswith("ocrkit: warning: plugin 'pack-plugin''s ocrkit_discover_models failed")
     assert err.count("\n") == 1 and "warnings.warn" not in err and ".py:" not in err
+
+
+def test_the_measurement_command_prints_no_runpy_warning() -> None:
+    proc = subprocess.run([sys.executable, "-W", "always", "-m", "ocrkit.testing", "--help"],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0 and "usage: python -m ocrkit.testing" in proc.stdout
+    assert "RuntimeWarning" not in proc.stderr, proc.stderr

@@ -9,7 +9,12 @@ option ``crash="load"`` or ``"free"`` aborts there.
 
 ``OCRKIT_FAKE_FAULT`` (comma-separated) plants the faults the conformance kit must
 catch: ``leak_memory``, ``leak_fd`` (free keeps them), ``race`` (concurrent calls
-mix up results), ``crash_on_blank`` (an all-white image aborts).
+mix up results), ``crash_on_blank`` (an all-white image aborts), ``slow_strip`` (an
+image 100+ times wider than high takes seconds, like a page layout blowing up),
+``thread_leak`` (load starts a thread free never stops), ``heavy_import`` (the module
+imports a library it lists in ``requires`` at import time), ``empty_page`` (layout
+``page`` always returns an empty page), ``ignore_store`` (store copies are never
+reported, so an imported model is not the one loaded).
 """
 
 from __future__ import annotations
@@ -42,6 +47,9 @@ from ocrkit.backend import (
 NAME = "fake"
 PACKAGE_MODELS = Path(__file__).with_name("fake_models")
 FAULTS = set(filter(None, os.environ.get("OCRKIT_FAKE_FAULT", "").split(",")))
+if "heavy_import" in FAULTS:
+    import sqlite3  # noqa: F401  (the planted fault: a "heavy" library at import time)
+SLOW_STRIP_SECONDS = 8.0
 _leaked: list[Any] = []
 _scratch: dict[str, str] = {}
 ABORT_VALUE = 66
@@ -68,6 +76,7 @@ def ocrkit_describe_backend() -> BackendInfo:
         description="deterministic fake backend for lifecycle tests",
         capabilities=frozenset({"page", "line", "threadsafe"}),
         model_formats=("fake",),
+        requires=("sqlite3",) if "heavy_import" in FAULTS else (),
         options=(
             OptionSpec("delay", "float", 0.0, "seconds each image takes"),
             OptionSpec("ballast_mb", "int", 32, "memory held while loaded"),
@@ -86,6 +95,8 @@ def ocrkit_discover_models(backend: str, store_dir: Path) -> list[ModelRecord] |
     if backend != NAME:
         return None
     found = [_record(p, "store") for p in sorted(store_dir.glob("*.fake"))] if store_dir.is_dir() else []
+    if "ignore_store" in FAULTS:
+        found = []
     return found + [_record(p, "package") for p in sorted(PACKAGE_MODELS.glob("*.fake"))]
 
 
@@ -107,6 +118,10 @@ def ocrkit_load_model(backend: str, model: str | None, models: list[ModelRecord]
     ballast = np.ones(int(options.get("ballast_mb", 32)) * (1 << 20), dtype=np.uint8)
     state = {"file": fh, "ballast": ballast, "delay": float(options.get("delay", 0.0)), "closed": False,
              "lock": threading.Lock()}
+    if "thread_leak" in FAULTS:  # a worker nobody stops at free
+        worker = threading.Thread(target=threading.Event().wait, daemon=True, name="fake-leaked-worker")
+        worker.start()
+        _leaked.append(worker)
     return ModelHandle(backend=NAME, name=name, models=(record,), state=state, options=options)
 
 
@@ -124,6 +139,11 @@ def ocrkit_recognize(handle: ModelHandle, images: list[PageImage], layout: str) 
             os.abort()
         if state["delay"]:
             time.sleep(state["delay"])
+        if "slow_strip" in FAULTS and arr.shape[1] >= 100 * arr.shape[0]:
+            time.sleep(SLOW_STRIP_SECONDS)
+        if "empty_page" in FAULTS and layout == "page":
+            pages.append(Page(img.width, img.height))
+            continue
         if state["closed"]:  # the engine must never let this happen
             raise AssertionError("fake backend: recognize after free")
         text = expected_text(arr)

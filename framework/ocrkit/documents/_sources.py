@@ -81,6 +81,7 @@ def iter_source_pages(
     password: str | None = None,
     max_pixels: int | None = None,
     errors: str = "raise",
+    name: str | None = None,
 ) -> Iterator[SourcePage | PageError]:
     """The pages of *source* (a path, bytes, a PIL image, a numpy array), in page order.
 
@@ -89,19 +90,19 @@ def iter_source_pages(
     page (default ``OCRKIT_MAX_IMAGE_PIXELS``). A document that cannot be opened raises
     (:class:`DocumentError`, :class:`EncryptedDocumentError`, :class:`BadImageError`);
     a page that cannot be decoded raises too, or with ``errors="collect"`` is yielded as
-    a :class:`PageError` and the next page follows. Arguments are checked at the call.
+    a :class:`PageError` and the next page follows. *name* replaces the source's name
+    in results and messages (``"<stdin>"``). Arguments are checked at the call.
     """
     selection = parse_pages(pages)
     dpi = check_dpi(dpi)
     check_errors(errors)
     limit = max_pixels_from_env() if max_pixels is None else max_pixels
-    return _pages(source, selection, dpi, password, limit, errors == "collect")
+    return _pages(source, name or source_name(source), selection, dpi, password, limit, errors == "collect")
 
 
 def _pages(
-    source: Any, selection: PageSelection, dpi: float, password: str | None, limit: int, collect: bool
+    source: Any, name: str, selection: PageSelection, dpi: float, password: str | None, limit: int, collect: bool
 ) -> Iterator[SourcePage | PageError]:
-    name = source_name(source)
     if isinstance(source, (str, os.PathLike)):
         path = Path(os.fspath(source))
         head = _head(path)
@@ -125,7 +126,7 @@ def _pages(
 
 def _head(path: Path) -> bytes:
     if not path.is_file():
-        raise BadImageError(f"file not found: {path}")
+        raise BadImageError(f"image file not found: {path}")
     try:
         with path.open("rb") as f:
             return f.read(1024)
