@@ -251,3 +251,20 @@ def test_the_measurement_command_prints_no_runpy_warning() -> None:
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0 and "usage: python -m ocrkit.testing" in proc.stdout
     assert "RuntimeWarning" not in proc.stderr, proc.stderr
+
+
+def test_free_raising_under_isolation_warns_the_same(as_default, tmp_path: Path,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    registry = _registry_with("free-raises")
+    engine = ocrkit.open("free-raises", registry=registry, isolation="process")
+    page = engine.recognize(LINE_IMAGE)
+    with pytest.warns(PluginWarning, match=r"'free-raises-plugin'.*ocrkit_free_model failed: RuntimeError"):
+        engine.free_resources()
+    assert engine.freed and page.text == "hello"
+
+    as_default(registry)
+    out_file = tmp_path / "out.txt"
+    code, _, err = _cli(capsys, "read", str(LINE_IMAGE), "-b", "free-raises", "--isolation", "process",
+                        "-O", str(out_file))
+    assert code == 0 and out_file.read_text() == "hello\n"
+    assert err.startswith("ocrkit: warning: ") and "ocrkit_free_model failed" in err and "Traceback" not in err
