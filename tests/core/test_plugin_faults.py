@@ -268,3 +268,19 @@ def test_free_raising_under_isolation_warns_the_same(as_default, tmp_path: Path,
                         "-O", str(out_file))
     assert code == 0 and out_file.read_text() == "hello\n"
     assert err.startswith("ocrkit: warning: ") and "ocrkit_free_model failed" in err and "Traceback" not in err
+
+
+def test_a_directory_set_is_imported_under_its_record_name(tmp_path: Path, ocrkit_home: Path) -> None:
+    folder = tmp_path / "pkg" / "models"
+    folder.mkdir(parents=True)
+    (folder / "weights.bin").write_bytes(b"w" * 10)
+    plugin = faulty.DirectorySet()
+    plugin.folder = folder
+    registry = Registry(autoload=False)
+    registry.register(plugin, name="directory-set-plugin")
+    with ocrkit.open("directory-set", "myset", registry=registry, lazy=True) as engine:
+        made = engine.import_model("myset")
+        assert made.name == "myset" and (made / "weights.bin").is_file()
+        assert engine.list_local() == ["myset"]
+    with ocrkit.open("directory-set", "myset", registry=registry) as engine:
+        assert engine.loaded_models[0].source == "store"
