@@ -20,7 +20,7 @@ from ..errors import ModelNotFoundError
 from ..store import ModelStore, backend_for_path, backend_with_model, owning_backend, resolve_import_source, store_backends
 from ._util import human_size, print_json, print_table
 
-__all__ = ["add_parser"]
+__all__ = ["add_parser", "model_rows"]
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -72,6 +72,18 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 # -- list / path / audit --------------------------------------------------------------
 
 
+def model_rows(
+    registry: Registry, store: ModelStore, backend: str | None = None, errors: list[DiscoveryError] | None = None
+) -> list[dict[str, Any]]:
+    """What ``ocrkit models list --json`` prints (and ``GET /v1/models`` answers): every
+    model discovery finds, of one backend or all; an unknown backend raises listing the known."""
+    rows: list[dict[str, Any]] = []
+    for name in [backend] if backend else registry.backend_names():
+        registry.backend(name)  # unknown -> error listing the known ones
+        rows += [r.to_dict() for r in registry.discover(name, store.path(name, create=False), errors=errors)]
+    return rows
+
+
 def _list(args: argparse.Namespace) -> int:
     registry, store = get_registry(), ModelStore()
     rows: list[dict[str, Any]] = []
@@ -86,11 +98,8 @@ def _list(args: argparse.Namespace) -> int:
         else:
             print_table(("BACKEND", "NAME", "PATH"), ((r["backend"], r["name"], r["path"]) for r in rows))
         return 0
-    backends = [args.backend] if args.backend else registry.backend_names()
     errors: list[DiscoveryError] = []
-    for backend in backends:
-        registry.backend(backend)  # unknown -> error listing the known ones
-        rows += [r.to_dict() for r in registry.discover(backend, store.path(backend, create=False), errors=errors)]
+    rows = model_rows(registry, store, args.backend, errors)
     if args.json:
         print_json(rows)
     elif not rows:
