@@ -16,7 +16,16 @@ from typing import Any
 import numpy as np
 
 from ..errors import BadImageError, DocumentWarning, InvalidOptionError, OcrkitError
-from ..images import PageImage, _align_pillow_guard, _from_pil, _open_header, load_image, max_pixels_from_env
+from .._decoder_noise import decoder_messages_to_log
+from ..images import (
+    PageImage,
+    _align_pillow_guard,
+    _from_pil,
+    _open_header,
+    frame_count,
+    load_image,
+    max_pixels_from_env,
+)
 from ._document import PageError
 from ._pdf import PdfSource, is_pdf
 from ._selection import PageSelection, parse_pages
@@ -161,8 +170,8 @@ def _image_pages(
         opened = _open_header(data if isinstance(data, Path) else io.BytesIO(data))
     except Exception:  # not an image Pillow knows: load_image gives the precise error
         opened = None
-    if opened is None or getattr(opened, "n_frames", 1) <= 1 or opened.format not in _PAGED_FORMATS:
-        frames = getattr(opened, "n_frames", 1) if opened is not None else 1
+    frames = frame_count(opened) if opened is not None else 1
+    if opened is None or frames <= 1 or opened.format not in _PAGED_FORMATS:
         if opened is not None:
             opened.close()
         if frames > 1:
@@ -180,7 +189,7 @@ def _image_pages(
 def _pil_pages(
     img: Any, name: str, what: str, selection: PageSelection, limit: int, collect: bool
 ) -> Iterator[SourcePage | PageError]:
-    frames = getattr(img, "n_frames", 1)
+    frames = frame_count(img) if hasattr(img, "n_frames") else 1
     if frames > 1 and getattr(img, "format", None) in _PAGED_FORMATS:
         yield from _frames(img, name, what, selection, limit, collect)
         return
@@ -192,11 +201,12 @@ def _pil_pages(
 def _frames(
     img: Any, name: str, what: str, selection: PageSelection, limit: int, collect: bool
 ) -> Iterator[SourcePage | PageError]:
-    count = int(img.n_frames)
+    count = frame_count(img)
     for number in selection.numbers(count, what):
         try:
             try:
-                img.seek(number - 1)
+                with decoder_messages_to_log():
+                    img.seek(number - 1)
             except Exception as exc:  # noqa: BLE001 - a crafted frame table makes Pillow raise anything
                 raise BadImageError(f"{what} page {number} cannot be decoded: {exc}") from None
             pixels, frame_dpi = _from_pil(img, limit, f"{what} page {number}")
