@@ -296,7 +296,7 @@ def quantize_set(
             try:
                 check = check_against(fp32, int8, cal, tolerance)
             finally:
-                int8.close()
+                int8.free()
             if check["problems"]:
                 raise QuantizationCheckError(
                     f"int8 set {name!r} not published: " + "; ".join(check["problems"])
@@ -311,7 +311,7 @@ def quantize_set(
         finally:
             shutil.rmtree(staging, ignore_errors=True)
     finally:
-        fp32.close()
+        fp32.free()
     return QuantizeResult(
         name=name, path=final, source=source.name, check=check, calibration=cal.summary(),
         seconds=time.perf_counter() - started, manifest=manifest,

@@ -126,8 +126,8 @@ def test_check_refuses_and_says_by_how_much(int8_home: Path) -> None:
         strict = ocrkit_onnx.Tolerance(max_line_cer=-0.001, min_line_bow_f1=1.5)
         figures = check_against(fp32, int8, Calibration(check_lines=lines), strict)
     finally:
-        fp32.close()
-        int8.close()
+        fp32.free()
+        int8.free()
     assert len(figures["problems"]) == 2
     assert "points over" in figures["problems"][0] and "short" in figures["problems"][1]
 
