@@ -13,7 +13,6 @@ import os
 import re
 import shutil
 import stat
-import tempfile
 import threading
 import weakref
 from collections.abc import Callable, Iterable
@@ -22,6 +21,7 @@ from pathlib import Path, PureWindowsPath
 from typing import Any
 
 from ._records import ModelRecord
+from ._staging import staged_entry
 from .errors import (
     InvalidModelNameError,
     ModelExistsError,
@@ -181,17 +181,6 @@ def _check_plain_name(name: str, what: str) -> None:
         raise InvalidModelNameError(
             f"invalid {what} {name!r}: {problem}; give a plain name as shown by `ocrkit models list`"
         )
-
-
-def _fsync_tree(path: Path) -> None:
-    """Flush a copied file (or every file of a copied directory) to disk before it is renamed in."""
-    files = [p for p in path.rglob("*") if p.is_file()] if path.is_dir() else [path]
-    for f in files:
-        fd = os.open(f, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
 
 
 def _remove_entry(path: Path) -> None:
@@ -442,23 +431,15 @@ class ModelStore:
 
     @staticmethod
     def _copy_in(source: Path, target: Path, overwrite: bool) -> None:
-        """Copy *source* to a hidden temporary sibling of *target*, flush, rename into place."""
-        tmp = Path(tempfile.mkdtemp(prefix=f".import-{target.name}-", dir=target.parent))
-        staged = tmp / target.name
-        try:
+        """Copy *source* beside *target* under a hidden name, then swap it into place."""
+        with staged_entry(target) as staged:
             if source.is_dir():
-                shutil.copytree(source, staged)
+                shutil.copytree(source, staged.path)
             else:
-                shutil.copyfile(source, staged)
-            _fsync_tree(staged)
-            if target.exists() or target.is_symlink():
-                if not overwrite:
-                    raise ModelExistsError(f"model {target.name!r} appeared in the store during the import")
-                trash = tmp / (target.name + ".replaced")
-                os.rename(target, trash)
-            os.rename(staged, target)
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
+                shutil.copyfile(source, staged.path)
+            if not overwrite and (target.exists() or target.is_symlink()):
+                raise ModelExistsError(f"model {target.name!r} appeared in the store during the import")
+            staged.commit()
 
     def check_not_in_use(self, name: str, path: Path) -> None:
         """Raise :class:`ModelInUseError` if a live engine has *path* (or a file in it) loaded."""

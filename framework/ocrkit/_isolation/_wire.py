@@ -1,6 +1,7 @@
 """What crosses the boundary between a :class:`ProcessEngine` and its child process.
 
-Three things need care, everything else is plain pickle over a socket:
+The child is told what to open (:class:`ChildSpec`); three things need care,
+everything else is plain pickle over a socket:
 
 - **errors** keep their class and message (``ModelNotFoundError`` in the child is a
   ``ModelNotFoundError`` in the caller), even classes whose ``__init__`` takes other
@@ -29,10 +30,11 @@ from typing import Any
 
 import numpy as np
 
-from .errors import OcrkitError
-from .images import PageImage
+from ..errors import OcrkitError
+from ..images import PageImage
 
 __all__ = [
+    "ChildSpec",
     "ErrorPayload",
     "RemoteTraceback",
     "encode_error",
@@ -44,12 +46,28 @@ __all__ = [
     "ImagePacker",
     "unpack_images",
     "shared_memory_supported",
-    "NameIn",
+    "probe_memfd",
+    "read_probe",
 ]
 
 #: Images at least this large go through shared memory; smaller ones are pickled
 #: (a memfd costs a few system calls, pickling a few KB costs less).
 SHARED_MIN_BYTES = 64 * 1024
+
+
+@dataclass
+class ChildSpec:
+    """Everything the child needs to build the same engine the caller asked for."""
+
+    backend: str
+    model: str | None
+    store: Any
+    lazy: bool
+    max_image_pixels: int | None
+    options: dict[str, Any]
+    plugins: list[PluginSpec]
+    sys_path: list[str]
+    probe: tuple[int, int] | None = None
 
 
 # -- errors ----------------------------------------------------------------------------
@@ -295,16 +313,3 @@ def _close_quietly(mm: mmap.mmap) -> None:
         mm.close()
     except BufferError:  # a backend kept a view; the mapping goes with it
         pass
-
-
-# -- picklable helpers -------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class NameIn:
-    """A picklable ``prune`` predicate: names chosen by the caller's own predicate."""
-
-    names: frozenset[str]
-
-    def __call__(self, name: str) -> bool:
-        return name in self.names
