@@ -222,3 +222,23 @@ def test_progress_lines_when_not_a_terminal(tmp_path: Path, monkeypatch: pytest.
     assert "ocrkit batch: 2/2 files, 2 pages" in err and "\r" not in err
     assert main(["batch", str(DATA / "line_hello.png"), "--out", str(tmp_path / "q"), "-j", "1", "-q"]) == 0
     assert capsys.readouterr().err == ""
+
+
+def test_progress_bar_on_a_terminal() -> None:
+    import io
+
+    from ocrkit.cli.batch import _Reporter
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    stream = Terminal()
+    reporter = _Reporter(stream, quiet=False)
+    for done in range(4):
+        reporter.progress(Progress(3, done, 0, 0, done * 2, 1.0 + done))
+    reporter.failed(FileResult(source="/x/b.pdf", name="b.pdf", status="failed", error_class="DocumentError", error="bad"))
+    reporter.close()
+    shown = stream.getvalue()
+    assert "3/3" in shown and "file" in shown and "6 pages" in shown and "\r" in shown
+    assert "ocrkit: failed: b.pdf: DocumentError: bad\n" in shown
