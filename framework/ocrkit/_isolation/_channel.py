@@ -275,11 +275,14 @@ class Channel:
             raise
         return self._wait(fut, what or op.replace("_", " "), timeout)
 
-    def shutdown(self, timeout: float = SHUTDOWN_TIMEOUT) -> None:
-        """Ask the child to free and exit; kill it if it has not within *timeout* in all."""
+    def shutdown(self, timeout: float = SHUTDOWN_TIMEOUT) -> list[str]:
+        """Ask the child to free and exit; kill it if it has not within *timeout* in all.
+
+        :return: the plugin warnings the child's free raised (re-issued by the caller)."""
+        freeing_warnings: list[str] = []
         with self._lock:
             if self._closing:
-                return
+                return freeing_warnings
             self._closing = True
             alive = self._dead is None and self._killed_for is None
         deadline = time.monotonic() + timeout
@@ -291,7 +294,7 @@ class Channel:
                 try:
                     with self._send_lock:
                         self.conn.send((-1, "free", ()))
-                    fut.result(timeout=max(0.0, deadline - time.monotonic()))
+                    freeing_warnings = list(fut.result(timeout=max(0.0, deadline - time.monotonic())) or ())
                 except Exception:
                     pass  # a crash while freeing, or no answer in time, still ends with the process gone
             try:
@@ -307,3 +310,4 @@ class Channel:
             if threading.current_thread() is not self._reader:
                 self._reader.join(timeout=5)
             self._stderr_thread.join(timeout=5)
+        return freeing_warnings

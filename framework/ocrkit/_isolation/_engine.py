@@ -27,7 +27,7 @@ from typing import Any, overload
 from .._engine import _EngineBase, _InUseKey, _Lifecycle
 from .._records import ModelHandle, ModelRecord
 from .._registry import Registry
-from ..errors import InvalidOptionError
+from ..errors import InvalidOptionError, PluginWarning
 from ..images import ImageInput, PageImage
 from ..results import Page
 from ..store import ModelStore, mark_in_use
@@ -56,6 +56,12 @@ def _what(images: Sequence[PageImage]) -> str:
     return "recognizing " + ", ".join(names[:3]) + (f" and {rest} more image{'s' if rest != 1 else ''}" if rest else "")
 
 
+def _reissue(freeing_warnings: Sequence[str]) -> None:
+    """The child's plugin warnings from freeing, as the caller's own."""
+    for message in freeing_warnings:
+        warnings.warn(message, PluginWarning, stacklevel=3)
+
+
 def _finalize_unfreed(channel: Channel, holder: dict[str, Any], owner_key: Any, desc: str) -> None:
     if holder.get("freed"):
         return
@@ -66,7 +72,7 @@ def _finalize_unfreed(channel: Channel, holder: dict[str, Any], owner_key: Any, 
         stacklevel=2,
     )
     try:
-        channel.shutdown(timeout=5.0)
+        _reissue(channel.shutdown(timeout=5.0))
     except Exception:  # pragma: no cover - finalizers must not raise
         pass
     finally:
@@ -234,7 +240,7 @@ class ProcessEngine(_EngineBase):
         self._finalizer.detach()
         self._holder["freed"] = True
         try:
-            self._channel.shutdown(timeout=min(SHUTDOWN_TIMEOUT, self.call_timeout))
+            _reissue(self._channel.shutdown(timeout=min(SHUTDOWN_TIMEOUT, self.call_timeout)))
         finally:
             mark_in_use(self._in_use_key, ())
 

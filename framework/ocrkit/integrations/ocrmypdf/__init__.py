@@ -31,9 +31,10 @@ from . import _geometry
 from ._elements import page_element
 from ._engines import ENGINES, FreeingExecutor
 from ._errors import ocrmypdf_errors
+from ._searchable import write_searchable_pdf
 from ._settings import ENGINE_NAME, EngineConfig, OcrkitOptions, add_arguments, all_languages, engine_config
 
-__all__ = ["OcrkitOcrEngine", "ENGINE_NAME"]
+__all__ = ["OcrkitOcrEngine", "ENGINE_NAME", "write_searchable_pdf"]
 
 log = logging.getLogger(__name__)
 
