@@ -49,6 +49,8 @@ def backends() -> list[str]:
 
 __all__ = [
     "open",
+    "documents",
+    "formats",
     "backends",
     "Engine",
     "Registry",

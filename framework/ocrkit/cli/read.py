@@ -20,7 +20,7 @@ from typing import Any
 from .. import formats
 from .._records import BackendInfo
 from .._registry import get_registry
-from ..documents import DEFAULT_DPI, DocumentWarning, PageError, parse_pages, read_sources
+from ..documents import DEFAULT_BATCH, DEFAULT_DPI, DocumentWarning, PageError, parse_pages, read_sources
 from ..documents._sources import check_dpi
 from ..errors import OcrkitError
 from ..results import Page
@@ -28,9 +28,9 @@ from ..results import Page
 __all__ = ["add_parser", "parse_options"]
 
 DEFAULT_BACKEND = "tesseract"
-#: Pages decoded and recognised together (a batch lets a backend use every core);
-#: bounded so that reading thousands of pages does not hold them all in memory.
-BATCH = 8
+#: Pages decoded and recognised together (a batch lets a backend use every core); the
+#: next batch renders meanwhile, so about twice this many pages are in memory at most.
+BATCH = DEFAULT_BATCH
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
