@@ -9,6 +9,7 @@ slow per page, so each run happens once (module fixtures) and several tests read
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 from dataclasses import dataclass, field
@@ -129,13 +130,23 @@ def _own_reading(run: Run, page: int) -> ocrkit.Page:
     return _READINGS[run.output, page]
 
 
+def _example_plugin_registry() -> ocrkit.Registry:
+    """A registry with only the example plugin (it is not installed in this process,
+    and the process-wide registry must not learn about it: other tests check that)."""
+    sys.path.insert(0, str(EXAMPLE_PLUGIN_SRC))
+    try:
+        module = importlib.import_module("ocrkit_tesseract_cli")
+    finally:
+        sys.path.remove(str(EXAMPLE_PLUGIN_SRC))
+    registry = ocrkit.Registry(autoload=False)
+    registry.register(module, name="ocrkit_tesseract_cli")
+    return registry
+
+
 def _read(run: Run, page: int) -> ocrkit.Page:
     image = textlayer.render(run.output, page, CHECK_DPI)
-    if run.env:
-        os.environ.update(run.env)  # the example plugin lives on PYTHONPATH only in the child
-        sys.path.insert(0, str(EXAMPLE_PLUGIN_SRC))
-        ocrkit.get_registry().load_entrypoints()
-    with ocrkit.open(run.backend, run.model) as engine:
+    registry = _example_plugin_registry() if run.env else None
+    with ocrkit.open(run.backend, run.model, registry=registry) as engine:
         return engine.recognize(image)
 
 

@@ -7,11 +7,8 @@ import sys
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from .._registry import Registry
-from ..errors import UnknownBackendError
-from ..store import ModelStore
 
-__all__ = ["print_json", "print_table", "human_size", "store_backends"]
+__all__ = ["print_json", "print_table", "human_size"]
 
 
 def print_json(data: Any) -> None:
@@ -35,20 +32,3 @@ def human_size(n: int) -> str:
             return f"{int(size)} {unit}" if unit == "B" else f"{size:.1f} {unit}"
         size /= 1024
     return f"{n} B"  # pragma: no cover
-
-
-def store_backends(registry: Registry, store: ModelStore, backend: str | None) -> list[str]:
-    """The backends a store command works on.
-
-    ``--backend`` given: that one, if a plugin provides it or the store has a
-    directory for it (models of an uninstalled plugin can still be managed).
-    Otherwise every registered backend and every directory in the store.
-    """
-    on_disk = sorted(p.name for p in store.root.iterdir() if p.is_dir() and not p.name.startswith(".")) \
-        if store.root.is_dir() else []
-    known = registry.backend_names()
-    if backend is not None:
-        if backend in known or backend in on_disk:
-            return [backend]
-        raise UnknownBackendError(backend, known + on_disk)
-    return sorted(set(known) | set(on_disk))

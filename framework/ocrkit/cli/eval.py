@@ -48,10 +48,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from .._registry import get_registry
     from ..eval import ProgressBar, evaluate, load_dataset
-    from .read import parse_options
 
     dataset = load_dataset(args.dataset, args.limit)
-    options = parse_options(args.options, get_registry().require(args.backend))
+    options = get_registry().require(args.backend).parse_options(args.options)
     show = sys.stderr.isatty() if args.progress is None else args.progress
     bar = ProgressBar(f"eval {args.backend}", interactive=sys.stderr.isatty()) if show else None
     try:

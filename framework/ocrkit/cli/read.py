@@ -9,7 +9,6 @@ code is then 1. ``-`` reads image or PDF bytes from stdin.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import warnings
 from collections.abc import Iterator, Sequence
@@ -22,7 +21,6 @@ from .._records import BackendInfo
 from .._registry import get_registry
 from ..documents import DEFAULT_BATCH, DEFAULT_DPI, DocumentWarning, PageError, parse_pages, read_sources
 from ..documents._sources import check_dpi
-from ..errors import OcrkitError
 from ..results import Page
 
 __all__ = ["add_parser", "parse_options"]
@@ -62,61 +60,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-_TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"0", "false", "no", "off"}
-
-
-def _convert_one(value: str, type_name: str) -> Any:
-    """*value* as *type_name*; ``ValueError`` when it is not one."""
-    type_name = type_name.strip().replace(" ", "")
-    if type_name == "int":
-        return int(value)
-    if type_name == "float":
-        return float(value)
-    if type_name == "bool":
-        if value.lower() not in _TRUE | _FALSE:
-            raise ValueError(value)
-        return value.lower() in _TRUE
-    if type_name.startswith("list"):
-        return [v for v in value.replace("+", ",").split(",") if v]
-    if type_name.startswith("dict"):
-        if value.lstrip().startswith("{"):
-            parsed = json.loads(value)
-            if not isinstance(parsed, dict):
-                raise ValueError(value)
-            return parsed
-        pairs = [p.partition(":") for p in value.split(",") if p]
-        if any(not sep for _, sep, _ in pairs):
-            raise ValueError(value)
-        return {k: v for k, _, v in pairs}
-    return value
-
-
-def _convert(key: str, value: str, type_name: str) -> Any:
-    """Convert by the declared type; ``int|str`` tries each alternative in order."""
-    for alternative in type_name.split("|"):
-        try:
-            return _convert_one(value, alternative)
-        except ValueError:
-            continue
-    hint = " (JSON or key:value,key:value)" if "dict" in type_name else ""
-    raise OcrkitError(f"option {key}={value!r}: expected a value of type {type_name}{hint}")
-
-
 def parse_options(pairs: Sequence[str], info: BackendInfo) -> dict[str, Any]:
-    """``["psm=6", "lang=deu"]`` -> ``{"psm": 6, ...}``, typed by the backend's :class:`OptionSpec` s.
-
-    Unknown keys are passed on: the engine rejects them with the list of accepted options.
-    """
-    types = {o.name: o.type for o in info.options}
-    options: dict[str, Any] = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        key = key.strip().replace("-", "_")
-        if not sep or not key:
-            raise OcrkitError(f"backend option {pair!r} must look like KEY=VALUE")
-        options[key] = _convert(key, value, types.get(key, "str"))
-    return options
+    """The same as ``info.parse_options(pairs)`` (:meth:`BackendInfo.parse_options`)."""
+    return info.parse_options(pairs)
 
 
 def _sources(files: Sequence[str]) -> Iterator[tuple[str, Any]]:
@@ -156,7 +102,7 @@ def run(args: argparse.Namespace) -> int:
     import ocrkit
 
     info = get_registry().require(args.backend)
-    options = parse_options(args.options, info)
+    options = info.parse_options(args.options)
     pages_spec = parse_pages(args.pages)
     dpi = check_dpi(args.dpi)
     results: list[Page] = []

@@ -16,8 +16,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
-from ..._records import BackendInfo, ModelRecord
-from ..._registry import get_registry
+from ... import BackendInfo, ModelRecord, get_registry
 from ...cli.read import parse_options
 from ...errors import ModelNotFoundError, OcrkitError, UnknownOptionError
 from ...store import ModelStore
