@@ -15,6 +15,7 @@ from ._records import BackendInfo, ModelRecord
 from ._registry import Registry, get_registry
 from .errors import (
     BackendCrashedError,
+    BackendTimeoutError,
     BackendUnavailableError,
     BadImageError,
     ChecksumMismatchError,
@@ -49,6 +50,8 @@ def backends() -> list[str]:
 
 __all__ = [
     "open",
+    "documents",
+    "formats",
     "backends",
     "Engine",
     "Registry",
@@ -65,6 +68,7 @@ __all__ = [
     "UnknownBackendError",
     "BackendUnavailableError",
     "BackendCrashedError",
+    "BackendTimeoutError",
     "UnknownOptionError",
     "InvalidOptionError",
     "PluginError",

@@ -8,11 +8,11 @@ import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from .errors import InvalidOptionError
 
-__all__ = ["OptionSpec", "BackendInfo", "ModelRecord", "ModelHandle", "SOURCE_PRECEDENCE", "LAYOUTS", "MAX_LINE_ASPECT"]
+__all__ = ["OptionSpec", "BackendInfo", "ModelRecord", "ModelHandle", "HandleState", "SOURCE_PRECEDENCE", "LAYOUTS", "MAX_LINE_ASPECT"]
 
 #: Layouts every backend must support. ``"page"``: find the text on the page;
 #: ``"line"``: the image is one text line, skip segmentation/detection.
@@ -168,13 +168,23 @@ class ModelRecord:
         }
 
 
+@runtime_checkable
+class HandleState(Protocol):
+    """What a backend keeps in :attr:`ModelHandle.state`: anything it needs to
+    recognise, plus ``free()``, which releases all of it (native memory, threads,
+    files) and may be called more than once. A plugin's ``ocrkit_free_model``
+    takes the state off the handle and calls ``free()`` on it."""
+
+    def free(self) -> None: ...
+
+
 @dataclass(eq=False)
 class ModelHandle:
     """A loaded model, returned by ``ocrkit_load_model`` and owned by one backend.
 
-    ``state`` is the backend's private object (a pool of APIs, inference sessions);
-    the core never looks inside. Recognition and freeing are routed to the plugin
-    that describes ``backend``, and only to it.
+    ``state`` is the backend's private object (a pool of APIs, inference sessions),
+    by convention a :class:`HandleState`; the core never looks inside. Recognition
+    and freeing are routed to the plugin that describes ``backend``, and only to it.
     """
 
     backend: str

@@ -106,7 +106,6 @@ class Registry:
         self._broken: dict[str, BackendStatus] = {}
         self._backends: dict[str, BackendStatus] | None = None
         self._distributions: dict[str, str] = {}
-        self.discovery_errors: list[DiscoveryError] = []
         if autoload:
             self.load_entrypoints()
 
@@ -350,7 +349,6 @@ class Registry:
                         f"{self._where(impl.plugin_name, 'ocrkit_discover_models')} failed for {backend!r}: "
                         f"{failure.reason}"
                     ) from exc
-                self.discovery_errors.append(failure)
                 warnings.warn(
                     f"{self._where(impl.plugin_name, 'ocrkit_discover_models')} failed for {backend!r}: "
                     f"{failure.reason}; its models are skipped",
@@ -430,6 +428,24 @@ class Registry:
         if answer is not None and not isinstance(answer, Path):
             raise PluginError(f"{where} returned {type(answer).__name__}, not a pathlib.Path or None")
         return answer
+
+    def quantize_model(
+        self, record: ModelRecord, dest_dir: Path, name: str | None = None, calibration: Path | None = None,
+        progress: Callable[[str], None] | None = None,
+    ) -> Path:
+        """The owner's int8 model made from *record* in *dest_dir*; a backend that
+        cannot quantise raises :class:`BackendUnavailableError`."""
+        made, where = self._owner_call(
+            "ocrkit_quantize_model", record.backend,
+            record=record, dest_dir=dest_dir, name=name, calibration=calibration, progress=progress,
+        )
+        if made is None:
+            raise BackendUnavailableError(
+                f"backend {record.backend!r} cannot quantise models (it does not implement ocrkit_quantize_model)"
+            )
+        if not isinstance(made, Path):
+            raise PluginError(f"{where} returned {type(made).__name__}, not a pathlib.Path or None")
+        return made
 
 
 _default: Registry | None = None

@@ -1,5 +1,5 @@
 """``ocrkit read FILE...``: recognise images, multi-page TIFFs and PDFs and print (or
-write) them as text, JSON, hOCR, ALTO or TSV.
+write) them as text, JSON, hOCR, ALTO or TSV, or as a searchable PDF (through OCRmyPDF).
 
 A file or page that fails (not a usable image, not a valid PDF, refused by the
 backend) gets one error line naming it and the others are still read; the exit
@@ -19,16 +19,20 @@ from typing import Any
 from .. import formats
 from .._records import BackendInfo
 from .._registry import get_registry
-from ..documents import DEFAULT_DPI, DocumentWarning, PageError, parse_pages, read_sources
+from ..documents import DEFAULT_BATCH, DEFAULT_DPI, DocumentWarning, PageError, parse_pages, read_sources
 from ..documents._sources import check_dpi
+from ..errors import BackendUnavailableError, OcrkitError
 from ..results import Page
 
 __all__ = ["add_parser", "parse_options"]
 
 DEFAULT_BACKEND = "tesseract"
-#: Pages decoded and recognised together (a batch lets a backend use every core);
-#: bounded so that reading thousands of pages does not hold them all in memory.
-BATCH = 8
+#: Pages decoded and recognised together (a batch lets a backend use every core); the
+#: next batch renders meanwhile, so about twice this many pages are in memory at most.
+BATCH = DEFAULT_BATCH
+#: A searchable PDF (the image plus an invisible text layer), written by OCRmyPDF
+#: with the ocrkit engine: one PDF implementation, not a renderer of our own.
+PDF_FORMAT = "pdf"
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -43,9 +47,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--model", "-m", help="model name, e.g. a tesseract language such as eng or deu+eng (default: the backend's)")
     p.add_argument("--layout", default="page", metavar="page|line",
                    help="page: find the text on the page (default); line: each image is one text line")
-    p.add_argument("--format", "-f", choices=formats.FORMATS, default="text",
-                   help="output format: text, json, hocr (hOCR 1.2), alto (ALTO 4.4), tsv (tesseract's columns); "
-                   "default: text")
+    p.add_argument("--format", "-f", choices=(*formats.FORMATS, PDF_FORMAT), default="text",
+                   help="output format: text, json, hocr (hOCR 1.2), alto (ALTO 4.4), tsv (tesseract's columns), "
+                   "pdf (searchable PDF via OCRmyPDF; one FILE and -O); default: text")
     p.add_argument("--pages", metavar="LIST", help="pages to read from each document, 1-based: 1-3,7 or 5- (default: all)")
     p.add_argument("--dpi", type=float, default=DEFAULT_DPI,
                    help=f"resolution PDF pages are rendered at (default: {DEFAULT_DPI:g}); lowered, with a warning, "
@@ -98,9 +102,27 @@ def _warnings_as_lines() -> Iterator[None]:
         yield
 
 
+def _write_pdf(args: argparse.Namespace) -> int:
+    """``--format pdf``: OCRmyPDF's searchable PDF of one FILE, through its Python API."""
+    if not args.output or len(args.files) != 1 or args.files[0] == "-":
+        raise OcrkitError("--format pdf writes one searchable PDF: give one FILE (not -) and -O OUT.pdf")
+    if args.password:
+        raise OcrkitError("--format pdf cannot open encrypted PDFs (OCRmyPDF does not); decrypt the file first")
+    try:
+        from ..integrations.ocrmypdf import write_searchable_pdf
+    except ImportError as exc:
+        raise BackendUnavailableError(
+            f'--format pdf needs OCRmyPDF 17 (Python >= 3.11): pip install "ocrkit[ocrmypdf]" ({exc})') from exc
+    write_searchable_pdf(args.files[0], args.output, backend=args.backend, model=args.model, options=args.options,
+                         isolation=args.isolation, pages=args.pages, dpi=check_dpi(args.dpi))
+    return 0
+
+
 def run(args: argparse.Namespace) -> int:
     import ocrkit
 
+    if args.format == PDF_FORMAT:
+        return _write_pdf(args)
     info = get_registry().require(args.backend)
     options = info.parse_options(args.options)
     pages_spec = parse_pages(args.pages)
