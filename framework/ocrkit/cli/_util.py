@@ -1,4 +1,4 @@
-"""Small output helpers shared by the command modules: tables, sizes, JSON, backend choice."""
+"""Small output helpers shared by the command modules: tables, JSON, backend choice."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from .._registry import Registry
 from ..errors import UnknownBackendError
 from ..store import ModelStore
 
-__all__ = ["print_json", "print_table", "human_size", "store_backends"]
+__all__ = ["print_json", "print_table", "store_backends"]
 
 
 def print_json(data: Any) -> None:
@@ -26,15 +26,6 @@ def print_table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
     for row in table:
         cells = [c.ljust(w) for c, w in zip(row[:-1], widths)] + [row[-1]]
         print("  ".join(cells).rstrip())
-
-
-def human_size(n: int) -> str:
-    size = float(n)
-    for unit in ("B", "KB", "MB", "GB"):
-        if size < 1024 or unit == "GB":
-            return f"{int(size)} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1024
-    return f"{n} B"  # pragma: no cover
 
 
 def store_backends(registry: Registry, store: ModelStore, backend: str | None) -> list[str]:

@@ -15,11 +15,12 @@ from pathlib import Path
 from typing import Any
 
 from .._engine import resolve_import_source
+from .._progress import format_bytes
 from .._records import ModelRecord
 from .._registry import DiscoveryError, Registry, get_registry
 from ..errors import ModelNotFoundError, OcrkitError
 from ..store import ModelStore
-from ._util import human_size, print_json, print_table, store_backends
+from ._util import print_json, print_table, store_backends
 
 __all__ = ["add_parser"]
 
@@ -99,7 +100,7 @@ def _list(args: argparse.Namespace) -> int:
     else:
         print_table(
             ("BACKEND", "NAME", "SOURCE", "SIZE", "PATH"),
-            ((r["backend"], r["name"], r["source"], human_size(r["size"]), r["path"]) for r in rows),
+            ((r["backend"], r["name"], r["source"], format_bytes(r["size"]), r["path"]) for r in rows),
         )
     for e in errors:
         print(f"ocrkit: warning: plugin {e.plugin!r} failed to discover {e.backend} models: {e.reason}",
@@ -130,7 +131,7 @@ def _audit(args: argparse.Namespace) -> int:
     print_table(
         ("STATUS", "BACKEND", "SIZE", "SHA256", "PATH"),
         (
-            (e.status, b, human_size(e.size), e.sha256[:16] or "-",
+            (e.status, b, format_bytes(e.size), e.sha256[:16] or "-",
              str(e.path) + (f"  ({e.reason})" if e.reason else ""))
             for b, e in entries
         ),
