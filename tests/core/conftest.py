@@ -1,4 +1,4 @@
-"""Fixtures for the core tests: the fake backend, a spying registry, and the
+"""Fixtures for the core tests: a spying registry, and the
 backend cases the lifecycle tests run on (the fake one and every real backend)."""
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from ocrkit import Engine, Page, Registry
 from ocrkit._records import ModelHandle
 from ocrkit.images import PageImage
 
-from .fake_backend import FakeBackend, write_model
+from fakeocr import FakeBackend, write_model
 
 TESTS = Path(__file__).resolve().parent.parent
 LINE_IMAGE = TESTS / "data" / "line_hello.png"
@@ -70,25 +70,6 @@ class BackendCase:
 
     def open(self, **kwargs: Any) -> Engine:
         return ocrkit.open(self.name, registry=self.registry, **kwargs)
-
-
-@pytest.fixture
-def fake() -> FakeBackend:
-    return FakeBackend()
-
-
-@pytest.fixture
-def fake_registry(fake: FakeBackend) -> Registry:
-    registry = Registry(autoload=False)
-    registry.register(fake, name="fake-plugin")
-    return registry
-
-
-@pytest.fixture
-def fake_store(ocrkit_home: Path) -> Path:
-    """The fake backend's store directory with one valid model, ``default.fake``."""
-    write_model(ocrkit_home / "fake")
-    return ocrkit_home / "fake"
 
 
 def _check_fake(page: Page) -> None:

@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-import fakeocr
 import ocrkit
 import thirdparty_job
-from ocrkit import Registry
 from ocrkit.testing import prestart_release_measurements
 
 def pytest_collection_finish(session: pytest.Session) -> None:
@@ -22,15 +20,6 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
     thirdparty_job.cleanup()
-
-
-@pytest.fixture
-def fake_registry() -> Registry:
-    """A registry holding only the fake backend (registered from an importable module,
-    so process-isolated engines re-create it in their child)."""
-    registry = Registry(autoload=False)
-    registry.register(fakeocr, name="fake")
-    return registry
 
 
 def require_backend(name: str) -> None:
