@@ -1,4 +1,5 @@
-"""The lifecycle contract, on the fake backend AND every real backend.
+"""The engine's lifecycle contract, on the fake backend behind a spying registry
+(the real backends: the conformance kit, tests/lifecycle/test_conformance_builtin.py).
 
 open -> (recognise ...) -> free_resources() -> every call raises ResourcesFreedError.
 Freeing is idempotent, thread-safe, waits for calls in flight, and happens on

@@ -17,3 +17,4 @@ class TestFakeBackendConformance(BackendConformance):
     expected_text = "line 566x80"
     layout = "line"
     options = {"ballast_mb": 24}
+    min_loaded_mb = 20.0  # the 24 MB ballast
