@@ -57,7 +57,7 @@ def data_dir() -> Path:
 
 @pytest.fixture(scope="session")
 def truth() -> dict[str, str]:
-    """Ground truth of the images in tests/data (see tests/data/make_images.py)."""
+    """Ground truth of the images in tests/data (see tools/make_images.py)."""
     return json.loads((DATA / "truth.json").read_text(encoding="utf-8"))
 
 

@@ -23,7 +23,12 @@ calls ``abort()``, of value 99 dereferences NULL; option ``crash="load"`` or
 ``"free"`` aborts there. ``OCRKIT_FAKE_FAULT`` (comma-separated, read at import,
 so a child process sees it too) plants the faults the conformance kit must catch:
 ``leak_memory``, ``leak_fd`` (free keeps them), ``race`` (concurrent calls mix up
-results), ``crash_on_blank`` (an all-white image aborts).
+results), ``crash_on_blank`` (an all-white image aborts), ``slow_strip`` (an image
+100+ times wider than high takes seconds, like a page layout blowing up),
+``thread_leak`` (load starts a thread free never stops), ``heavy_import`` (the module
+imports a library it lists in ``requires`` at import time), ``empty_page`` (layout
+``page`` always returns an empty page), ``ignore_store`` (store copies are never
+reported, so an imported model is not the one loaded).
 """
 
 from __future__ import annotations
@@ -58,6 +63,9 @@ NAME = "fake"
 MAGIC = b"fake model"
 PACKAGE_MODELS = Path(__file__).resolve().with_name("fake_models")
 FAULTS = set(filter(None, os.environ.get("OCRKIT_FAKE_FAULT", "").split(",")))
+if "heavy_import" in FAULTS:
+    import sqlite3  # noqa: F401  (the planted fault: a "heavy" library at import time)
+SLOW_STRIP_SECONDS = 8.0
 ABORT_VALUE = 66
 SEGFAULT_VALUE = 99
 _leaked: list[Any] = []  # what a planted leak keeps alive
@@ -137,6 +145,8 @@ class FakeBackend:
         if backend != self.name:
             return None
         found = [self._record(p, "store") for p in sorted(store_dir.glob("*.fake"))] if store_dir.is_dir() else []
+        if "ignore_store" in FAULTS:
+            found = []
         if self.package_models:
             found += [self._record(p, "package") for p in sorted(PACKAGE_MODELS.glob("*.fake"))]
         return found
@@ -162,6 +172,10 @@ class FakeBackend:
             "file": fh, "ballast": np.ones(int(options.get("ballast_mb", 32)) << 20, dtype=np.uint8),
             "delay": float(options.get("delay", 0.0)), "closed": False, "lock": threading.Lock(),
         }
+        if "thread_leak" in FAULTS:  # a worker nobody stops at free
+            worker = threading.Thread(target=threading.Event().wait, daemon=True, name="fake-leaked-worker")
+            worker.start()
+            _leaked.append(worker)
         handle = ModelHandle(backend=self.name, name=name, models=(record,), state=state, options=options)
         with self.lock:
             self.loaded.append(handle)
@@ -196,6 +210,13 @@ class FakeBackend:
             os.abort()
         if delay:
             time.sleep(delay)
+        if "slow_strip" in FAULTS and arr.shape[1] >= 100 * arr.shape[0]:
+            time.sleep(SLOW_STRIP_SECONDS)
+        meta: dict[str, Any] = {"pid": os.getpid(), "layout": layout, "crc": checksum(arr)}
+        if options.get("odd_meta"):
+            meta["callback"] = lambda: None
+        if "empty_page" in FAULTS and layout == "page":
+            return Page(img.width, img.height, meta=meta)
         text = expected_text(img.width, img.height, layout, options.get("greeting", ""))
         if "race" in FAULTS:  # a shared buffer, as in a backend that is not really threadsafe
             _scratch["text"] = text
@@ -204,9 +225,6 @@ class FakeBackend:
         box = (0, 0, img.width, img.height)
         lines = [Line(text, 0.9, box, [Word(w, 0.9, box) for w in text.split()])
                  for _ in range(int(options.get("repeat", 1)))]
-        meta: dict[str, Any] = {"pid": os.getpid(), "layout": layout, "crc": checksum(arr)}
-        if options.get("odd_meta"):
-            meta["callback"] = lambda: None
         return Page(img.width, img.height, [Block(lines)], meta=meta)
 
     @hookimpl
@@ -232,7 +250,7 @@ class FakeBackend:
 
 
 #: The module as a plugin: ``registry.register(fakeocr)`` registers these hooks.
-BACKEND = FakeBackend(package_models=True)
+BACKEND = FakeBackend(requires=("sqlite3",) if "heavy_import" in FAULTS else (), package_models=True)
 ocrkit_describe_backend = BACKEND.ocrkit_describe_backend
 ocrkit_discover_models = BACKEND.ocrkit_discover_models
 ocrkit_load_model = BACKEND.ocrkit_load_model

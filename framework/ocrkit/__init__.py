@@ -9,7 +9,8 @@
 
 from __future__ import annotations
 
-from ._engine import Engine, open
+from ._engine import Engine
+from ._open import open
 from ._records import BackendInfo, ModelRecord
 from ._registry import Registry, get_registry
 from .errors import (

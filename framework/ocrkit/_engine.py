@@ -1,5 +1,10 @@
 """The engine returned by ``ocrkit.open()``: one backend, its loaded model, its lifecycle.
 
+:class:`_EngineBase` is what every engine kind shares (this in-process
+:class:`Engine` and the process-isolated one in :mod:`ocrkit._isolation`): the
+checks at open and at each call, model management (the store and discovery run
+in the caller's process, whatever the engine kind) and documents.
+
 Lifecycle: *open* (every method works) -> *freed* (``free_resources()`` again is a
 no-op; everything else raises :class:`ResourcesFreedError`). Freeing is
 idempotent, thread-safe, and waits for recognitions in flight; an engine that
@@ -15,7 +20,7 @@ import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, overload
+from typing import Any, TypeVar, overload
 
 from . import documents
 from ._memory import limit_malloc_arenas, release_memory
@@ -25,6 +30,7 @@ from .errors import (
     ModelExistsError,
     ModelNotFoundError,
     OcrkitError,
+    PluginWarning,
     ResourcesFreedError,
     UnknownOptionError,
 )
@@ -32,7 +38,9 @@ from .images import ImageInput, PageImage, checked_max_pixels, load_image, max_p
 from .results import Page
 from .store import AuditEntry, ModelStore, mark_in_use
 
-__all__ = ["Engine", "open", "resolve_import_source"]
+__all__ = ["Engine", "resolve_import_source"]
+
+_E = TypeVar("_E", bound="_EngineBase")
 
 
 class _Lifecycle:
@@ -87,10 +95,16 @@ class _Lifecycle:
 
 
 def _free_handle(registry: Registry, handle: ModelHandle | None, owner_key: Any) -> None:
-    """Free a handle and drop its in-use marks; shared by free_resources and the finalizer."""
+    """Free a handle and drop its in-use marks; shared by free_resources and the finalizer.
+
+    A plugin whose free fails is reported as a :class:`PluginWarning`, not raised:
+    the engine is freed either way, and the results already delivered must not be
+    lost to an exception on the way out of a ``with`` block."""
     try:
         if handle is not None:
             registry.free(handle)
+    except OcrkitError as exc:
+        warnings.warn(f"{exc}; the engine is marked freed anyway", PluginWarning, stacklevel=4)
     finally:
         if handle is not None:
             handle.state = None
@@ -143,8 +157,11 @@ class _InUseKey:
 
 
 class _EngineBase:
-    """What every engine kind (in process, isolated) checks the same way: the
-    backend and its declared options at open, the layout and images at each call."""
+    """What every engine kind (in process, isolated) does the same way: the backend
+    and its declared options checked at open, the layout and images at each call;
+    model management in this process (the store and discovery are plain files);
+    documents; the freed state and the context manager. Subclasses load,
+    recognise and free."""
 
     info: BackendInfo
     backend: str
@@ -176,6 +193,64 @@ class _EngineBase:
         self.store = store or ModelStore()
         self.max_image_pixels = max_pixels_from_env() if max_image_pixels is None else checked_max_pixels(max_image_pixels)
 
+    def _check(self) -> None:
+        """Raise unless the engine can be used (freed; for an isolated engine, crashed)."""
+        self._life.check()
+
+    # -- model management -------------------------------------------------------
+
+    def get_local_path(self) -> str:
+        """This backend's directory in the model store (created if missing)."""
+        self._check()
+        return str(self.store.path(self.backend))
+
+    def list_local(self) -> list[str]:
+        """Model file names in :meth:`get_local_path`, joinable with it."""
+        self._check()
+        return self.store.list_local(self.backend)
+
+    def list_models(self) -> list[ModelRecord]:
+        """Every model discovery finds for this backend: store, env, packages, system."""
+        self._check()
+        return self._registry.discover(self.backend, self.store.path(self.backend, create=False))
+
+    def remove_model(self, name: str) -> Path:
+        """Delete a model from the store; loaded models raise :class:`ModelInUseError`."""
+        self._check()
+        return self.store.remove(self.backend, name)
+
+    def prune(
+        self,
+        prefix: str | None = None,
+        predicate: Callable[[str], bool] | None = None,
+        dry_run: bool = False,
+        skipped: dict[str, str] | None = None,
+    ) -> list[str]:
+        """Remove store models by prefix/predicate (default: those audited OLD).
+
+        Loaded models are skipped (reasons go to *skipped* if given)."""
+        self._check()
+        return self.store.prune(
+            self.backend, prefix=prefix, predicate=predicate, dry_run=dry_run, skipped=skipped
+        )
+
+    def audit(self) -> list[AuditEntry]:
+        """Name, path, size, sha256 and OLD/CURRENT status of every store model."""
+        self._check()
+        return self.store.audit(self.backend)
+
+    def import_model(self, model: str | ModelRecord | os.PathLike[str], *, overwrite: bool = False) -> Path:
+        """Copy a model into this backend's store directory and return the new entry.
+
+        *model* is a name discovery found outside the store (``list_models()``),
+        a :class:`ModelRecord`, or a path to a model file or directory. The
+        backend's ``ocrkit_import_model`` hook does the copy when it implements
+        one; otherwise the files are copied as they are, atomically.
+        """
+        self._check()
+        record = resolve_import_source(self._registry, self.store, self.backend, model)
+        return self.store.import_model(record, importer=self._registry.import_model, overwrite=overwrite)
+
     def _inputs(self, image: Any, layout: str) -> tuple[list[PageImage], bool]:
         """The decoded, checked images of a call and whether it was a list; bad
         input raises here, before any backend (or child process) sees it."""
@@ -206,15 +281,37 @@ class _EngineBase:
         ``errors="collect"`` yields a :class:`~ocrkit.documents.PageError` for a failed
         page instead of raising, and goes on.
         """
-        self._life.check()
+        self._check()
         return documents.read_document(
             self, source, pages=pages, dpi=dpi, password=password, layout=layout, errors=errors, batch=batch
         )
 
     def recognize_document(self, source: Any, **kwargs: Any) -> documents.Document:
         """The whole of :meth:`read_document` as one :class:`~ocrkit.documents.Document`."""
-        self._life.check()
+        self._check()
         return documents.recognize_document(self, source, **kwargs)
+
+    # -- freeing -------------------------------------------------------------------
+
+    def free_resources(self) -> None:
+        """Release the model and everything it holds; each engine kind frees its own way."""
+        raise NotImplementedError
+
+    @property
+    def freed(self) -> bool:
+        """True once :meth:`free_resources` ran."""
+        return self._life.closed
+
+    def close(self) -> None:
+        """The same as :meth:`free_resources`."""
+        self.free_resources()
+
+    def __enter__(self: _E) -> _E:
+        self._life.check()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.free_resources()
 
 
 class Engine(_EngineBase):
@@ -283,60 +380,6 @@ class Engine(_EngineBase):
         handle = self._holder["handle"]
         return list(handle.models) if handle is not None else []
 
-    # -- model management -------------------------------------------------------
-
-    def get_local_path(self) -> str:
-        """This backend's directory in the model store (created if missing)."""
-        self._life.check()
-        return str(self.store.path(self.backend))
-
-    def list_local(self) -> list[str]:
-        """Model file names in :meth:`get_local_path`, joinable with it."""
-        self._life.check()
-        return self.store.list_local(self.backend)
-
-    def list_models(self) -> list[ModelRecord]:
-        """Every model discovery finds for this backend: store, env, packages, system."""
-        self._life.check()
-        return self._registry.discover(self.backend, self.store.path(self.backend, create=False))
-
-    def remove_model(self, name: str) -> Path:
-        """Delete a model from the store; loaded models raise :class:`ModelInUseError`."""
-        self._life.check()
-        return self.store.remove(self.backend, name)
-
-    def prune(
-        self,
-        prefix: str | None = None,
-        predicate: Callable[[str], bool] | None = None,
-        dry_run: bool = False,
-        skipped: dict[str, str] | None = None,
-    ) -> list[str]:
-        """Remove store models by prefix/predicate (default: those audited OLD).
-
-        Loaded models are skipped (reasons go to *skipped* if given)."""
-        self._life.check()
-        return self.store.prune(
-            self.backend, prefix=prefix, predicate=predicate, dry_run=dry_run, skipped=skipped
-        )
-
-    def audit(self) -> list[AuditEntry]:
-        """Name, path, size, sha256 and OLD/CURRENT status of every store model."""
-        self._life.check()
-        return self.store.audit(self.backend)
-
-    def import_model(self, model: str | ModelRecord | os.PathLike[str], *, overwrite: bool = False) -> Path:
-        """Copy a model into this backend's store directory and return the new entry.
-
-        *model* is a name discovery found outside the store (``list_models()``),
-        a :class:`ModelRecord`, or a path to a model file or directory. The
-        backend's ``ocrkit_import_model`` hook does the copy when it implements
-        one; otherwise the files are copied as they are, atomically.
-        """
-        self._life.check()
-        record = resolve_import_source(self._registry, self.store, self.backend, model)
-        return self.store.import_model(record, importer=self._registry.import_model, overwrite=overwrite)
-
     # -- recognition ---------------------------------------------------------------
 
     @overload
@@ -369,10 +412,6 @@ class Engine(_EngineBase):
 
     # -- freeing -------------------------------------------------------------------
 
-    @property
-    def freed(self) -> bool:
-        return self._life.closed
-
     def free_resources(self) -> None:
         """Release the model and everything native it holds. Idempotent, thread-safe;
         waits for recognitions in flight. Afterwards every other method raises
@@ -384,53 +423,6 @@ class Engine(_EngineBase):
         handle, self._holder["handle"] = self._holder["handle"], None
         _free_handle(self._registry, handle, self._in_use_key)
 
-    close = free_resources
-
-    def __enter__(self) -> Engine:
-        self._life.check()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.free_resources()
-
     def __repr__(self) -> str:
         state = "freed" if self.freed else ("loaded" if self._holder["handle"] is not None else "open")
         return f"<ocrkit.Engine backend={self.backend!r} model={self.model!r} {state}>"
-
-
-def open(  # noqa: A001 - mirrors builtins.open on purpose: ocrkit.open("tesseract")
-    backend: str,
-    model: str | None = None,
-    *,
-    registry: Registry | None = None,
-    store: ModelStore | str | None = None,
-    lazy: bool = False,
-    max_image_pixels: int | None = None,
-    isolation: str = "none",
-    **options: Any,
-) -> Any:
-    """Open an OCR engine on *backend* (``"tesseract"``, ``"onnx"``, a plugin's name).
-
-    *model* picks a model (a tesseract language such as ``"eng"``, a PP-OCR model
-    set); the backend's default otherwise. *options* are backend options (see
-    ``ocrkit backends -v``); undeclared ones raise :class:`UnknownOptionError`.
-    *store* is a model store root other than ``$OCRKIT_HOME``. ``lazy=True`` loads
-    the model on first use (model management alone needs none).
-    *max_image_pixels* bounds every input image (default: ``OCRKIT_MAX_IMAGE_PIXELS``
-    or 150 MP). ``isolation="process"`` runs the backend in a child process behind
-    the same API. Use as a context manager, or call ``free_resources()``.
-    """
-    if isinstance(store, (str, Path)):
-        store = ModelStore(store)
-    if isolation == "process":
-        from ._isolation import ProcessEngine
-
-        return ProcessEngine(
-            backend, model, registry=registry, store=store, lazy=lazy, max_image_pixels=max_image_pixels, **options
-        )
-    if isolation not in ("none", "thread"):
-        raise OcrkitError(f"unknown isolation {isolation!r}; use 'none' or 'process'")
-    return Engine(
-        backend, model, registry=registry, store=store, lazy=lazy, max_image_pixels=max_image_pixels, **options
-    )
-

@@ -30,8 +30,9 @@ from typing import Any
 import pluggy
 
 from . import hookspecs
+from ._plugin_checks import REQUIRED_BACKEND_HOOKS, backend_info_problem, checked_pages, record_problem
 from ._records import SOURCE_PRECEDENCE, BackendInfo, ModelHandle, ModelRecord
-from .errors import BackendUnavailableError, OcrkitError, PluginError, UnknownBackendError
+from .errors import BackendUnavailableError, OcrkitError, PluginError, PluginWarning, UnknownBackendError
 from .images import PageImage
 from .results import Page
 
@@ -47,6 +48,8 @@ __all__ = [
 ENTRY_POINT_GROUP = "ocrkit"
 DISABLE_AUTOLOAD_ENV = "OCRKIT_DISABLE_PLUGIN_AUTOLOAD"
 PLUGINS_ENV = "OCRKIT_PLUGINS"
+#: The distribution whose plugins are the built-ins (they keep their backend names).
+_OWN_DISTRIBUTION = "ocrkit"
 
 
 @dataclass(frozen=True)
@@ -138,7 +141,10 @@ class Registry:
             if name in entry_names or self.pm.get_plugin(name) is not None or name in self._broken:
                 continue
             try:
-                self.register(importlib.import_module(name), name=name)
+                module = importlib.import_module(name)
+                if self.pm.is_registered(module):  # already in through an entry point
+                    continue
+                self.register(module, name=name)
             except Exception as exc:
                 self._mark_broken(name, f"failed to import {PLUGINS_ENV} module {name!r}: {_describe_exc(exc)}")
         self._backends = None
@@ -155,6 +161,11 @@ class Registry:
         whose arguments do not match its spec raises :class:`PluginError` here,
         and the plugin is not registered.
         """
+        if isinstance(plugin, (str, bytes, os.PathLike)):
+            raise PluginError(
+                f"Registry.register() takes a plugin module or object, not {type(plugin).__name__} {plugin!r}; "
+                f"import it first (importlib.import_module) or name it in {PLUGINS_ENV}"
+            )
         with self._lock:
             try:
                 registered = self.pm.register(plugin, name=name)
@@ -169,7 +180,25 @@ class Registry:
                 known = ", ".join(sorted(n for n in dir(hookspecs) if n.startswith("ocrkit_")))
                 raise PluginError(f"{exc}; the ocrkit hooks are: {known}") from exc
             self._backends = None
-            return registered
+        self._warn_unmarked_hooks(plugin, registered)
+        return registered
+
+    def _warn_unmarked_hooks(self, plugin: object, name: str) -> None:
+        """A function named like a hook but not marked ``@hookimpl`` is never called:
+        say so, since the plugin would otherwise just silently lack that hook."""
+        marker = f"{hookspecs.PROJECT_NAME}_impl"
+        for attr in dir(plugin):
+            if not attr.startswith(f"{hookspecs.PROJECT_NAME}_"):
+                continue
+            value = getattr(plugin, attr, None)
+            if callable(value) and not hasattr(value, marker):
+                hint = " (not a hook name either)" if not hasattr(hookspecs, attr) else ""
+                warnings.warn(
+                    f"plugin {name!r} has a function {attr}{hint} that is not marked @ocrkit.hookimpl; "
+                    "ocrkit never calls it",
+                    PluginWarning,
+                    stacklevel=3,
+                )
 
     def unregister(self, name: str) -> None:
         with self._lock:
@@ -183,32 +212,58 @@ class Registry:
 
     # -- backends ----------------------------------------------------------------
 
+    def _is_builtin(self, plugin_name: str) -> bool:
+        return (self._distributions.get(plugin_name) or "").split(" ")[0] == _OWN_DISTRIBUTION
+
+    def _label(self, plugin_name: str) -> str:
+        dist = self._distributions.get(plugin_name)
+        return f"plugin {plugin_name!r} ({dist})" if dist else f"plugin {plugin_name!r}"
+
+    def _missing_hooks(self, plugin_name: str) -> list[str]:
+        plugin = self.pm.get_plugin(plugin_name)
+        implemented = {caller.name for caller in self.pm.get_hookcallers(plugin) or ()}
+        return [h for h in REQUIRED_BACKEND_HOOKS if h not in implemented]
+
     def _describe_all(self) -> dict[str, BackendStatus]:
         table: dict[str, BackendStatus] = {}
-        for impl in self.pm.hook.ocrkit_describe_backend.get_hookimpls():
+        impls = self.pm.hook.ocrkit_describe_backend.get_hookimpls()
+        # Built-ins claim their names first, whatever order entry points load in: a
+        # third-party plugin never takes over "tesseract" silently.
+        impls = sorted(impls, key=lambda impl: not self._is_builtin(impl.plugin_name))
+        for impl in impls:
             plugin_name = impl.plugin_name
             dist = self._distributions.get(plugin_name)
+
+            def broken(reason: str, info: BackendInfo | None = None) -> None:
+                self._broken[plugin_name] = BackendStatus(
+                    plugin_name, plugin_name, "broken", info, reason=reason, distribution=dist
+                )
+
             try:
                 info = impl.function()
             except Exception as exc:
-                self._broken[plugin_name] = BackendStatus(
-                    plugin_name, plugin_name, "broken", distribution=dist,
-                    reason=f"ocrkit_describe_backend raised {_describe_exc(exc)}",
-                )
+                broken(f"ocrkit_describe_backend raised {_describe_exc(exc)}")
                 continue
             if info is None:
                 continue
             if not isinstance(info, BackendInfo):
-                self._broken[plugin_name] = BackendStatus(
-                    plugin_name, plugin_name, "broken", distribution=dist,
-                    reason=f"ocrkit_describe_backend returned {type(info).__name__}, not BackendInfo",
-                )
+                broken(f"ocrkit_describe_backend returned {type(info).__name__}, not BackendInfo")
+                continue
+            problem = backend_info_problem(info)
+            if problem:
+                broken(f"ocrkit_describe_backend: {problem}")
                 continue
             if info.name in table:
-                self._broken[plugin_name] = BackendStatus(
-                    plugin_name, plugin_name, "broken", info, distribution=dist,
-                    reason=f"backend name {info.name!r} is already provided by plugin {table[info.name].plugin!r}",
+                holder = table[info.name].plugin
+                broken(
+                    f"backend name {info.name!r} is already provided by {self._label(holder)}; "
+                    f"{self._label(plugin_name)} is not used (uninstall one of them or rename its backend)",
+                    info,
                 )
+                continue
+            missing = self._missing_hooks(plugin_name)
+            if missing:
+                broken(f"describes backend {info.name!r} but does not implement {', '.join(missing)}", info)
                 continue
             missing = [m for m in info.requires if importlib.util.find_spec(m.split(".")[0]) is None]
             if missing:
@@ -276,26 +331,30 @@ class Registry:
         for impl in self.pm.hook.ocrkit_discover_models.get_hookimpls():
             try:
                 answer: Any = impl.function(*[kwargs[a] for a in impl.argnames])
+                if isinstance(answer, (str, bytes, ModelRecord)):
+                    raise PluginError(f"returned {type(answer).__name__}, not a list of ModelRecord")
                 found = list(answer or ())
-                bad = [r for r in found if not isinstance(r, ModelRecord)]
-                if bad:
-                    raise TypeError(f"returned {type(bad[0]).__name__}, not ModelRecord")
+                problem = next((p for p in (record_problem(r, backend) for r in found) if p), None)
+                if problem:
+                    raise PluginError(problem)
             except Exception as exc:
-                failure = DiscoveryError(impl.plugin_name, backend, _describe_exc(exc))
+                reason = str(exc) if isinstance(exc, PluginError) else _describe_exc(exc)
+                failure = DiscoveryError(impl.plugin_name, backend, reason)
                 if errors is not None:
                     errors.append(failure)
                     continue
                 if impl.plugin_name == owner:
-                    if isinstance(exc, OcrkitError):
+                    if isinstance(exc, OcrkitError) and not isinstance(exc, PluginError):
                         raise
                     raise PluginError(
-                        f"plugin {impl.plugin_name!r} failed to discover models for {backend!r}: {failure.reason}"
+                        f"{self._where(impl.plugin_name, 'ocrkit_discover_models')} failed for {backend!r}: "
+                        f"{failure.reason}"
                     ) from exc
                 self.discovery_errors.append(failure)
                 warnings.warn(
-                    f"ocrkit plugin {impl.plugin_name!r} failed to discover models for {backend!r}: "
+                    f"{self._where(impl.plugin_name, 'ocrkit_discover_models')} failed for {backend!r}: "
                     f"{failure.reason}; its models are skipped",
-                    RuntimeWarning,
+                    PluginWarning,
                     stacklevel=2,
                 )
                 continue
@@ -304,47 +363,73 @@ class Registry:
         def rank(r: ModelRecord) -> int:
             return SOURCE_PRECEDENCE.index(r.source) if r.source in SOURCE_PRECEDENCE else len(SOURCE_PRECEDENCE)
 
-        return sorted(records, key=rank)
+        # One file reached twice (a model pack's hook and a directory scan) is listed once,
+        # under its best source.
+        unique: dict[tuple[str, str], ModelRecord] = {}
+        for record in sorted(records, key=rank):
+            unique.setdefault((record.name, os.path.realpath(record.path)), record)
+        return list(unique.values())
+
+    def _where(self, plugin: str, hook: str) -> str:
+        """``plugin 'x' (dist 1.0)'s ocrkit_recognize``: how errors name a hook of a plugin."""
+        dist = self._distributions.get(plugin)
+        return f"plugin {plugin!r}{f' ({dist})' if dist else ''}'s {hook}"
+
+    def _guarded(self, plugin: str, hook: str, call: Callable[[], Any]) -> Any:
+        """Run plugin code; an exception that is neither an :class:`OcrkitError` nor an
+        ``OSError`` becomes a :class:`PluginError` naming the plugin and hook (the
+        original as ``__cause__``)."""
+        try:
+            return call()
+        except (OcrkitError, OSError):
+            raise  # meant by the plugin, or the machine's (disk full, permissions): not a plugin fault
+        except Exception as exc:
+            raise PluginError(f"{self._where(plugin, hook)} failed: {_describe_exc(exc)}") from exc
 
     def load(
         self, backend: str, model: str | None, models: Sequence[ModelRecord], options: Mapping[str, Any]
     ) -> ModelHandle:
-        handle = self.pm.hook.ocrkit_load_model(
-            backend=backend, model=model, models=list(models), options=dict(options)
+        owner = self.backend(backend).plugin
+        kwargs = {"backend": backend, "model": model, "models": list(models), "options": dict(options)}
+        for impl in reversed(self.pm.hook.ocrkit_load_model.get_hookimpls()):  # pluggy's call order
+            if impl.plugin_name in self._broken:  # an impostor or broken plugin loads nothing
+                continue
+            args = [kwargs[a] for a in impl.argnames]
+            handle = self._guarded(impl.plugin_name, "ocrkit_load_model", lambda: impl.function(*args))
+            if handle is None:
+                continue
+            if not isinstance(handle, ModelHandle) or handle.backend != backend:
+                raise PluginError(
+                    f"{self._where(impl.plugin_name, 'ocrkit_load_model')} returned {handle!r:.80}, "
+                    f"not a ModelHandle for backend {backend!r}"
+                )
+            return handle
+        raise PluginError(
+            f"{self._where(owner, 'ocrkit_load_model')} returned None for model={model!r}: "
+            f"no plugin loaded a model for backend {backend!r}"
         )
-        if handle is None:
-            raise BackendUnavailableError(
-                f"no plugin loaded a model for backend {backend!r} (model={model!r}); "
-                "its plugin does not implement ocrkit_load_model"
-            )
-        if not isinstance(handle, ModelHandle) or handle.backend != backend:
-            raise PluginError(f"plugin returned an invalid handle for backend {backend!r}: {handle!r}")
-        return handle
 
-    def _owner_caller(self, hook_name: str, backend: str) -> Callable[..., Any]:
-        """The hook caller restricted to the plugin that describes *backend*."""
+    def _owner_call(self, hook_name: str, backend: str, **kwargs: Any) -> tuple[Any, str]:
+        """Call *hook_name* on the plugin that describes *backend* only: (answer, where)."""
         owner = self.backend(backend).plugin
         others = [p for name, p in self.pm.list_name_plugin() if name != owner]
-        return self.pm.subset_hook_caller(hook_name, remove_plugins=others)
+        caller = self.pm.subset_hook_caller(hook_name, remove_plugins=others)
+        return self._guarded(owner, hook_name, lambda: caller(**kwargs)), self._where(owner, hook_name)
 
     def recognize(self, handle: ModelHandle, images: Sequence[PageImage], layout: str) -> list[Page]:
-        pages = self._owner_caller("ocrkit_recognize", handle.backend)(
-            handle=handle, images=list(images), layout=layout
-        )
-        if pages is None:
-            raise BackendUnavailableError(f"backend {handle.backend!r} does not implement ocrkit_recognize")
-        if len(pages) != len(images):
-            raise PluginError(
-                f"backend {handle.backend!r} returned {len(pages)} results for {len(images)} images"
-            )
-        return list(pages)
+        images = list(images)
+        answer, where = self._owner_call("ocrkit_recognize", handle.backend, handle=handle, images=images, layout=layout)
+        return checked_pages(answer, images, where)
 
     def free(self, handle: ModelHandle) -> None:
-        self._owner_caller("ocrkit_free_model", handle.backend)(handle=handle)
+        self._owner_call("ocrkit_free_model", handle.backend, handle=handle)
 
     def import_model(self, record: ModelRecord, dest_dir: Path) -> Path | None:
         """The owner's import of *record* into *dest_dir*, or ``None`` for a plain copy."""
-        return self._owner_caller("ocrkit_import_model", record.backend)(record=record, dest_dir=dest_dir)
+        answer, where = self._owner_call("ocrkit_import_model", record.backend, record=record, dest_dir=dest_dir)
+        if answer is not None and not isinstance(answer, Path):
+            raise PluginError(f"{where} returned {type(answer).__name__}, not a pathlib.Path or None")
+        return answer
 
 
 _default: Registry | None = None

@@ -1,10 +1,13 @@
-"""Installed versions of distributions, for ``BackendInfo.version`` and reports."""
+"""What installed distributions say about themselves, read from their metadata without
+importing them: versions for ``BackendInfo.version`` and reports, and the data files a
+model pack ships."""
 
 from __future__ import annotations
 
 import importlib.metadata
+from pathlib import Path
 
-__all__ = ["installed_version"]
+__all__ = ["installed_version", "distribution_files"]
 
 
 def installed_version(distribution: str, missing: str | None = None) -> str | None:
@@ -14,3 +17,18 @@ def installed_version(distribution: str, missing: str | None = None) -> str | No
         return importlib.metadata.version(distribution)
     except importlib.metadata.PackageNotFoundError:
         return missing
+
+
+def distribution_files(distribution: str, suffix: str = "") -> list[Path]:
+    """Absolute paths of the files installed *distribution* lists in its ``RECORD``
+    whose names end with *suffix* (``[]`` when it is not installed).
+
+    For model packs: it reads one distribution's ``RECORD``, imports nothing, and works
+    for wheels, editable installs and zipped data alike — cheaper and more exact than
+    ``importlib.util.find_spec`` and a directory walk."""
+    try:
+        dist = importlib.metadata.distribution(distribution)
+    except importlib.metadata.PackageNotFoundError:
+        return []
+    files = dist.files or ()
+    return sorted(Path(str(dist.locate_file(f))).resolve() for f in files if f.name.endswith(suffix))

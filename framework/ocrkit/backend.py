@@ -8,7 +8,9 @@ from __future__ import annotations
 from ._memory import limit_malloc_arenas, open_files, release_memory, rss_bytes
 from ._parallel import default_workers, parallel_map
 from ._records import LAYOUTS, MAX_LINE_ASPECT, SOURCE_PRECEDENCE, BackendInfo, ModelHandle, ModelRecord, OptionSpec
-from ._versions import installed_version
+from ._registry import ENTRY_POINT_GROUP
+from ._staging import StagedEntry, staged_entry
+from ._versions import distribution_files, installed_version
 from .errors import (
     BackendUnavailableError,
     BadImageError,
@@ -20,7 +22,7 @@ from .errors import (
 from .hookspecs import hookimpl
 from .images import PageImage
 from .results import Block, Line, Page, Word, union_bbox
-from .store import plain_name_problem
+from .store import plain_name_problem, sha256_of
 
 __all__ = [
     "hookimpl",
@@ -35,7 +37,12 @@ __all__ = [
     "Word",
     "union_bbox",
     "plain_name_problem",
+    "sha256_of",
+    "staged_entry",
+    "StagedEntry",
     "installed_version",
+    "distribution_files",
+    "ENTRY_POINT_GROUP",
     "LAYOUTS",
     "SOURCE_PRECEDENCE",
     "MAX_LINE_ASPECT",

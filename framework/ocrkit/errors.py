@@ -30,6 +30,8 @@ __all__ = [
     "DocumentWarning",
     "ChecksumMismatchError",
     "DownloadError",
+    "OcrkitWarning",
+    "PluginWarning",
 ]
 
 
@@ -84,7 +86,9 @@ class InvalidOptionError(OcrkitError, ValueError):
 
 
 class PluginError(OcrkitError):
-    """A plugin that cannot be registered: a misspelt hook name, wrong hook arguments."""
+    """A plugin at fault: it cannot be registered (a misspelt hook name, wrong hook
+    arguments), its hook raised, or it answered with something unusable. The message
+    names the plugin and the hook; the plugin's own exception is ``__cause__``."""
 
 
 class ModelNotFoundError(OcrkitError, LookupError):
@@ -145,3 +149,12 @@ class ChecksumMismatchError(OcrkitError, ValueError):
 
 class DownloadError(OcrkitError, OSError):
     """A model download failed (offline, server error, interrupted)."""
+
+
+class OcrkitWarning(UserWarning):
+    """Root of the warnings ocrkit issues (the CLI prints them as ``ocrkit: warning: ...``)."""
+
+
+class PluginWarning(OcrkitWarning, RuntimeWarning):
+    """A plugin misbehaved where ocrkit could go on: its free raised, a model pack's
+    discovery failed, a function looks like a hook but is not marked as one."""

@@ -18,12 +18,14 @@ from typing import TYPE_CHECKING, Any, Union
 
 import numpy as np
 
+from ._decoder_noise import decoder_messages_to_log
 from .errors import BadImageError, ImageTooLargeError, InvalidOptionError, OcrkitError
 
 if TYPE_CHECKING:
     from PIL import Image as PILImage
 
 __all__ = [
+    "frame_count",
     "ImageInput",
     "PageImage",
     "load_image",
@@ -126,6 +128,16 @@ _WIDE_MODES = frozenset({"I", "I;16", "I;16B", "I;16L", "I;16N", "F"})
 StripConverter = Callable[["PILImage.Image"], np.ndarray]
 
 
+def frame_count(img: PILImage.Image) -> int:
+    """How many frames *img* has; 1 when its frame table cannot be read (Pillow
+    raises anything from ``n_frames`` on a crafted TIFF: the first frame decides)."""
+    try:
+        with decoder_messages_to_log():
+            return max(1, int(getattr(img, "n_frames", 1)))
+    except Exception:  # noqa: BLE001 - a broken frame table is the file's fault
+        return 1
+
+
 def _strip_converter(img: PILImage.Image) -> StripConverter:
     """How one strip of *img* becomes ``uint8`` ``L``/``RGB`` pixels: alpha composited
     on white, wide grey (16-bit, int, float) stretched to its own full range."""
@@ -182,8 +194,9 @@ def _declared_dpi(img: PILImage.Image) -> float | None:
 def _from_pil(img: PILImage.Image, max_pixels: int, what: str) -> tuple[np.ndarray, float | None]:
     _check_size(img.width, img.height, max_pixels, what)
     try:
-        img.load()
-        return _pixels(img), _declared_dpi(img)
+        with decoder_messages_to_log():
+            img.load()
+            return _pixels(img), _declared_dpi(img)
     except OcrkitError:
         raise
     except MemoryError as exc:
@@ -219,7 +232,7 @@ _open_lock = threading.Lock()
 def _open_header(data: io.BytesIO | Path) -> PILImage.Image:
     from PIL import Image
 
-    with _open_lock, warnings.catch_warnings():
+    with _open_lock, warnings.catch_warnings(), decoder_messages_to_log():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         return Image.open(data)
 

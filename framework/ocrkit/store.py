@@ -12,7 +12,7 @@ import hashlib
 import os
 import re
 import shutil
-import tempfile
+import stat
 import threading
 import weakref
 from collections.abc import Callable, Iterable
@@ -21,6 +21,7 @@ from pathlib import Path, PureWindowsPath
 from typing import Any
 
 from ._records import ModelRecord
+from ._staging import staged_entry
 from .errors import (
     InvalidModelNameError,
     ModelExistsError,
@@ -29,7 +30,10 @@ from .errors import (
     OcrkitError,
 )
 
-__all__ = ["ModelStore", "AuditEntry", "Importer", "default_home", "in_use_paths", "mark_in_use", "plain_name_problem", "sha256_of"]
+__all__ = [
+    "ModelStore", "AuditEntry", "Importer", "NotRegularFileError", "default_home", "in_use_paths", "mark_in_use",
+    "plain_name_problem", "sha256_of",
+]
 
 #: A backend's ``ocrkit_import_model``: copy *record* into *dest_dir*, return the new
 #: entry, or ``None`` to let the store copy the files as they are.
@@ -93,15 +97,48 @@ class AuditEntry:
         }
 
 
+class NotRegularFileError(OSError):
+    """A store entry (or a file inside a model directory) that is not a regular file:
+    a FIFO would block a reader forever, a device never ends."""
+
+
+_KINDS = ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+          (stat.S_ISSOCK, "a socket"), (stat.S_ISDIR, "a directory"))
+
+
+def _not_regular(path: Path, mode: int) -> NotRegularFileError:
+    kind = next((name for test, name in _KINDS if test(mode)), "not a regular file")
+    return NotRegularFileError(f"{path.name} is {kind}, not a regular file (not read)")
+
+
+def _raise(exc: OSError) -> None:
+    raise exc
+
+
+def _files_of(directory: Path) -> list[Path]:
+    """Every file under *directory*, sorted; an unreadable subdirectory raises
+    (``rglob`` would skip it and the audit would show 0 B and an empty digest)."""
+    found = []
+    for top, _dirs, files in os.walk(directory, onerror=_raise):
+        found += [Path(top, name) for name in files]
+    return sorted(found)
+
+
 def sha256_of(path: Path, chunk: int = 1 << 20) -> str:
-    """Digest of a file, or of a directory's files (sorted relative names and contents)."""
+    """Digest of a regular file, or of a directory's files (sorted relative names and
+    contents). Anything else raises :class:`NotRegularFileError` without blocking:
+    the file is opened non-blocking and checked before a byte is read."""
     digest = hashlib.sha256()
     if path.is_dir():
-        for sub in sorted(p for p in path.rglob("*") if p.is_file()):
+        for sub in _files_of(path):
             digest.update(str(sub.relative_to(path)).encode() + b"\0")
             digest.update(sha256_of(sub).encode())
         return digest.hexdigest()
-    with open(path, "rb") as fh:
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    with open(fd, "rb") as fh:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise _not_regular(path, mode)
         for block in iter(lambda: fh.read(chunk), b""):
             digest.update(block)
     return digest.hexdigest()
@@ -109,7 +146,10 @@ def sha256_of(path: Path, chunk: int = 1 << 20) -> str:
 
 def _size(path: Path) -> int:
     if path.is_dir():
-        return sum(p.stat().st_size for p in path.rglob("*") if p.is_file() and not p.is_symlink())
+        return sum(p.stat().st_size for p in _files_of(path) if not p.is_symlink())
+    mode = path.stat().st_mode
+    if not stat.S_ISREG(mode):
+        raise _not_regular(path, mode)
     return path.stat().st_size
 
 
@@ -143,23 +183,24 @@ def _check_plain_name(name: str, what: str) -> None:
         )
 
 
-def _fsync_tree(path: Path) -> None:
-    """Flush a copied file (or every file of a copied directory) to disk before it is renamed in."""
-    files = [p for p in path.rglob("*") if p.is_file()] if path.is_dir() else [path]
-    for f in files:
-        fd = os.open(f, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
 def _remove_entry(path: Path) -> None:
-    """Delete one store entry; a symlink is unlinked, never followed."""
-    if path.is_dir() and not path.is_symlink():
-        shutil.rmtree(path)
+    """Delete one store entry; a symlink is unlinked, never followed.
+
+    The entry is first renamed to a hidden name (atomic): of two removals at once
+    exactly one wins, and the other gets :class:`ModelNotFoundError` instead of a
+    ``FileNotFoundError`` from the middle of the other's deletion.
+    """
+    doomed = path.with_name(f".removing-{path.name}-{os.getpid()}-{threading.get_ident()}")
+    try:
+        os.rename(path, doomed)
+    except FileNotFoundError:
+        raise ModelNotFoundError(
+            f"model {path.name!r} is gone: it was removed meanwhile (by another process?)"
+        ) from None
+    if doomed.is_dir() and not doomed.is_symlink():
+        shutil.rmtree(doomed)
     else:
-        path.unlink()
+        doomed.unlink()
 
 
 class ModelStore:
@@ -281,6 +322,11 @@ class ModelStore:
         as *skipped* to learn which, with the reason). Returns the names removed
         (or, with *dry_run*, that would be).
         """
+        if prefix is not None and not (isinstance(prefix, str) and prefix.strip()):
+            raise OcrkitError(
+                f"prune prefix {prefix!r} would select every model; give a non-empty prefix "
+                "(or none, to prune the models the audit marks OLD)"
+            )
         if prefix is None and predicate is None:
             selected = [e.name for e in self.audit(backend, with_digest=False) if e.status == "OLD"]
         else:
@@ -326,14 +372,16 @@ class ModelStore:
     def import_targets(self, record: ModelRecord) -> list[tuple[Path, Path]]:
         """(source, store entry) pairs a plain copy of *record* creates.
 
-        A directory model is copied as one entry (named ``record.extra["store_name"]``
-        when the backend gives one, e.g. a model set that shares its directory with
-        others inside a package; else the directory's name); otherwise each of its
+        A directory model is copied as one entry named ``record.extra["store_name"]``
+        when the backend gives one (a model set that shares its directory with others
+        inside a package), else the record's name — what users pass as ``model=`` —
+        so the imported copy is found under the same name; otherwise each of its
         files becomes an entry with the same file name.
         """
         dest_dir = self.path(record.backend, create=False)
         if record.path.is_dir():
-            return [(record.path, dest_dir / str(record.extra.get("store_name") or record.path.name))]
+            default = record.name if plain_name_problem(record.name) is None else record.path.name
+            return [(record.path, dest_dir / str(record.extra.get("store_name") or default))]
         return [(f, dest_dir / f.name) for f in record.all_files()]
 
     def import_model(
@@ -383,23 +431,15 @@ class ModelStore:
 
     @staticmethod
     def _copy_in(source: Path, target: Path, overwrite: bool) -> None:
-        """Copy *source* to a hidden temporary sibling of *target*, flush, rename into place."""
-        tmp = Path(tempfile.mkdtemp(prefix=f".import-{target.name}-", dir=target.parent))
-        staged = tmp / target.name
-        try:
+        """Copy *source* beside *target* under a hidden name, then swap it into place."""
+        with staged_entry(target) as staged:
             if source.is_dir():
-                shutil.copytree(source, staged)
+                shutil.copytree(source, staged.path)
             else:
-                shutil.copyfile(source, staged)
-            _fsync_tree(staged)
-            if target.exists() or target.is_symlink():
-                if not overwrite:
-                    raise ModelExistsError(f"model {target.name!r} appeared in the store during the import")
-                trash = tmp / (target.name + ".replaced")
-                os.rename(target, trash)
-            os.rename(staged, target)
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
+                shutil.copyfile(source, staged.path)
+            if not overwrite and (target.exists() or target.is_symlink()):
+                raise ModelExistsError(f"model {target.name!r} appeared in the store during the import")
+            staged.commit()
 
     def check_not_in_use(self, name: str, path: Path) -> None:
         """Raise :class:`ModelInUseError` if a live engine has *path* (or a file in it) loaded."""

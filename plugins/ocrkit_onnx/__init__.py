@@ -4,6 +4,6 @@
 Use it through ``ocrkit.open("onnx", ...)``; see ``docs/backends/onnx.md``.
 """
 
-from ._settings import OnnxOptionError
+from ._options import OnnxOptionError
 
 __all__ = ["OnnxOptionError"]

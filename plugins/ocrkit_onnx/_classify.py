@@ -14,7 +14,7 @@ from ._sessions import run_model
 if TYPE_CHECKING:
     import onnxruntime
 
-    from ._modelset import ClsSpec
+    from ._manifest import ClsSpec
 
 __all__ = ["AngleClassifier", "MAX_PIECES"]
 

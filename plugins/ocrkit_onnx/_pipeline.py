@@ -22,10 +22,16 @@ from ._classify import AngleClassifier
 from ._detect import Detector, DetParams
 from ._imageops import crop_quad
 from ._layout import RecognisedLine, assemble_blocks, build_line
-from ._modelset import ModelSet
+from ._manifest import ModelSet
+from ._options import Settings
 from ._recognize import Recognizer
-from ._sessions import default_intra_threads, load_session, make_session_options, resolve_providers
-from ._settings import Settings
+from ._sessions import (
+    default_intra_threads,
+    import_onnxruntime,
+    load_session,
+    make_session_options,
+    resolve_providers,
+)
 from ._words import LineText
 
 if TYPE_CHECKING:
@@ -73,6 +79,7 @@ class Pipeline:
     def __init__(self, model_set: ModelSet, settings: Settings) -> None:
         self.model_set = model_set
         self.settings = settings
+        import_onnxruntime(settings.telemetry)  # first: telemetry off before onnxruntime starts
         self.providers = resolve_providers(settings.providers)
         # Tensors are malloc'd by whichever thread runs a model; keep them in the main
         # arena so freeing really returns them (see ocrkit.backend.limit_malloc_arenas).

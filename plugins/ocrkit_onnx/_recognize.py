@@ -20,7 +20,7 @@ from ._words import LineText, fit_to_ink, split_words
 if TYPE_CHECKING:
     import onnxruntime
 
-    from ._modelset import RecSpec
+    from ._manifest import RecSpec
 
 __all__ = ["Recognizer", "MAX_BATCH_WIDTH", "MAX_RATIO"]
 

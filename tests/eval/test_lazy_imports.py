@@ -1,4 +1,4 @@
-"""The evaluation layer keeps ocrkit light: ``import ocrkit.eval`` / ``ocrkit.eval.bench``
+"""The evaluation layer keeps ocrkit light: ``import ocrkit.eval`` / the ``benchmarks`` harness
 and ``ocrkit eval --help`` import no inference, plotting or anchor library, and the
 listing commands open no model file (tests/core/test_cli.py checks the imports of
 ``--help``, ``backends`` and ``models list``; this adds the eval modules and the
@@ -21,7 +21,7 @@ def test_eval_modules_and_listing_commands_stay_light(ocrkit_home: Path) -> None
     script = textwrap.dedent(f"""
         import contextlib, io, sys
         heavy, suffixes = {HEAVY!r}, {MODEL_SUFFIXES!r}
-        import ocrkit.eval, ocrkit.eval.bench  # noqa: F401
+        import ocrkit.eval, benchmarks  # noqa: F401
         from ocrkit.backend import open_files
         from ocrkit.cli import main
         seen = {{}}
@@ -44,6 +44,7 @@ def test_eval_modules_and_listing_commands_stay_light(ocrkit_home: Path) -> None
         print("light")
     """)
     env = dict(os.environ, OCRKIT_HOME=str(ocrkit_home))
-    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=120)
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=120,
+                          cwd=Path(__file__).resolve().parents[2])  # the repository root, where benchmarks/ is
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip().endswith("light")

@@ -66,5 +66,7 @@ def run_python(code: str, *args: str, timeout: float = 120, env: dict[str, str] 
     )
 
 
-def run_ocrkit(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    return run_python("import sys; from ocrkit.cli import main; sys.exit(main(sys.argv[1:]))", *args, timeout=timeout)
+def run_ocrkit(*args: str, timeout: float = 120, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """The ``ocrkit`` command (as the installed script runs it) in a fresh interpreter."""
+    code = "import sys; from ocrkit.cli import main; sys.exit(main(sys.argv[1:]))"
+    return run_python(code, *args, timeout=timeout, env=env)

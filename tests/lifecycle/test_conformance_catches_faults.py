@@ -36,6 +36,15 @@ def run_kit(fault: str, select: str) -> tuple[set[str], set[str], str]:
          {"test_every_input_kind"}),
         ("crash_on_blank", "degenerate or bad_images", {"test_degenerate_images_do_not_crash"},
          {"test_bad_images_raise_bad_image_error"}),
+        ("slow_strip", "degenerate or bad_images", {"test_degenerate_images_do_not_crash"},
+         {"test_bad_images_raise_bad_image_error"}),
+        ("thread_leak", "memory or load_recognize", {"test_memory_and_descriptors_released"},
+         {"test_load_recognize_free"}),
+        ("heavy_import", "import_is_light or load_recognize", {"test_plugin_import_is_light"},
+         {"test_load_recognize_free"}),
+        ("empty_page", "layouts or load_recognize", {"test_layouts"}, {"test_load_recognize_free"}),
+        ("ignore_store", "removed or load_recognize", {"test_loaded_model_cannot_be_removed_until_freed"},
+         {"test_load_recognize_free"}),
     ],
 )
 def test_kit_fails_a_faulty_backend(fault, select, must_fail, must_pass):
@@ -48,3 +57,13 @@ def test_kit_fails_a_faulty_backend(fault, select, must_fail, must_pass):
         assert "MB above before loading" in out
     if fault == "crash_on_blank":
         assert "crashed on the" in out
+    if fault == "slow_strip":
+        assert "on the 1x2000 strip image" in out and "the budget is" in out
+    if fault == "thread_leak":
+        assert "threads left running after free" in out
+    if fault == "heavy_import":
+        assert "imports sqlite3" in out
+    if fault == "empty_page":
+        assert "layout 'page' found no text" in out
+    if fault == "ignore_store":
+        assert "not from the store" in out

@@ -194,9 +194,9 @@ def test_import_refuses_to_overwrite_unless_forced(ocrkit_home: Path) -> None:
 
 def test_interrupted_import_leaves_nothing_behind(ocrkit_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The disk fills up while the second file is copied: the store stays empty."""
-    from ocrkit_onnx import _modelset
+    from ocrkit_onnx import _import
 
-    real_copy = _modelset.shutil.copyfile
+    real_copy = _import.shutil.copyfile
     calls = []
 
     def failing_copy(src: Path, dst: Path) -> Path:
@@ -205,7 +205,7 @@ def test_interrupted_import_leaves_nothing_behind(ocrkit_home: Path, monkeypatch
             raise OSError(28, "No space left on device")
         return real_copy(src, dst)
 
-    monkeypatch.setattr(_modelset.shutil, "copyfile", failing_copy)
+    monkeypatch.setattr(_import.shutil, "copyfile", failing_copy)
     with ocrkit.open("onnx", lazy=True) as ocr:
         with pytest.raises(OSError, match="No space left"):
             ocr.import_model("ppocrv6-small")

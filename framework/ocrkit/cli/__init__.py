@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+import warnings
 from collections.abc import Sequence
 from typing import NoReturn
 
@@ -16,7 +17,7 @@ __all__ = ["main", "build_parser"]
 
 #: Command modules, in ``--help`` order. Importing them must stay cheap: no
 #: backend library is imported until a command runs.
-COMMAND_MODULES = ("read", "backends", "models", "eval")
+COMMAND_MODULES = ("read", "batch", "backends", "models", "eval")
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -51,12 +52,23 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _show_warning(message: Warning | str, category: type[Warning], *_: object, **__: object) -> None:
+    """Warnings on one line, like errors: no source path, no code line."""
+    print(f"ocrkit: warning: {message}", file=sys.stderr)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()
         return EXIT_USAGE
+    with warnings.catch_warnings():
+        warnings.showwarning = _show_warning
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     try:
         return int(args.func(args) or EXIT_OK)
     except OcrkitError as exc:

@@ -1,7 +1,9 @@
-"""``ocrkit read FILE...``: recognise images and print (or write) their text or JSON.
+"""``ocrkit read FILE...``: recognise images, multi-page TIFFs and PDFs and print (or
+write) them as text, JSON, hOCR, ALTO or TSV.
 
-A file that is not a usable image gets one error line and the others are still
-read; the exit code is then 1. ``-`` reads image bytes from stdin.
+A file or page that fails (not a usable image, not a valid PDF, refused by the
+backend) gets one error line naming it and the others are still read; the exit
+code is then 1. ``-`` reads image or PDF bytes from stdin.
 """
 
 from __future__ import annotations
@@ -9,37 +11,48 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import warnings
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from .. import formats
 from .._records import BackendInfo
 from .._registry import get_registry
-from ..errors import BadImageError, OcrkitError
-from ..images import PageImage, load_image
-from ..results import Page, dumps_json
+from ..documents import DEFAULT_DPI, DocumentWarning, PageError, parse_pages, read_sources
+from ..documents._sources import check_dpi
+from ..errors import OcrkitError
+from ..results import Page
 
 __all__ = ["add_parser", "parse_options"]
 
 DEFAULT_BACKEND = "tesseract"
-#: Images decoded and recognised together (a batch lets a backend use every core);
-#: bounded so that reading thousands of files does not hold them all in memory.
+#: Pages decoded and recognised together (a batch lets a backend use every core);
+#: bounded so that reading thousands of pages does not hold them all in memory.
 BATCH = 8
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
         "read",
-        help="recognise text in images",
-        description="Recognise the text in image files (PNG, JPEG, TIFF, ... or - for stdin) "
-        "and print it as plain text or JSON.",
+        help="recognise text in images and documents (PDF, multi-page TIFF)",
+        description="Recognise the text in image files (PNG, JPEG, ...), multi-page TIFFs and PDFs "
+        "(or - for stdin) and print it as text, JSON, hOCR, ALTO or TSV.",
     )
-    p.add_argument("files", nargs="+", metavar="FILE", help="image files; - reads one image from stdin")
+    p.add_argument("files", nargs="+", metavar="FILE", help="image, TIFF or PDF files; - reads one from stdin")
     p.add_argument("--backend", "-b", default=DEFAULT_BACKEND, help=f"OCR backend (default: {DEFAULT_BACKEND}; see `ocrkit backends`)")
     p.add_argument("--model", "-m", help="model name, e.g. a tesseract language such as eng or deu+eng (default: the backend's)")
     p.add_argument("--layout", default="page", metavar="page|line",
                    help="page: find the text on the page (default); line: each image is one text line")
-    p.add_argument("--format", "-f", choices=("text", "json"), default="text", help="output format (default: text)")
+    p.add_argument("--format", "-f", choices=formats.FORMATS, default="text",
+                   help="output format: text, json, hocr (hOCR 1.2), alto (ALTO 4.4), tsv (tesseract's columns); "
+                   "default: text")
+    p.add_argument("--pages", metavar="LIST", help="pages to read from each document, 1-based: 1-3,7 or 5- (default: all)")
+    p.add_argument("--dpi", type=float, default=DEFAULT_DPI,
+                   help=f"resolution PDF pages are rendered at (default: {DEFAULT_DPI:g}); lowered, with a warning, "
+                   "for a page that would exceed OCRKIT_MAX_IMAGE_PIXELS")
+    p.add_argument("--password", help="password of encrypted PDFs")
     p.add_argument("--output", "-O", metavar="PATH", help="write to PATH instead of stdout")
     p.add_argument("-o", "--option", dest="options", action="append", default=[], metavar="KEY=VALUE",
                    help="backend option (repeatable; see `ocrkit backends -v` for each backend's options)")
@@ -106,27 +119,37 @@ def parse_options(pairs: Sequence[str], info: BackendInfo) -> dict[str, Any]:
     return options
 
 
-def _images(files: Sequence[str], max_pixels: int) -> Iterator[tuple[str, PageImage | BadImageError]]:
+def _sources(files: Sequence[str]) -> Iterator[tuple[str, Any]]:
     for name in files:
-        try:
-            source: Any = sys.stdin.buffer.read() if name == "-" else Path(name)
-            yield name, load_image(source, max_pixels)
-        except BadImageError as exc:
-            yield name, exc
+        yield ("<stdin>", sys.stdin.buffer.read()) if name == "-" else (name, Path(name))
 
 
-def _render(results: list[tuple[str, Page]], fmt: str) -> str:
-    if fmt == "json":
-        docs = [page.to_dict() for _, page in results]
-        return dumps_json(docs[0] if len(docs) == 1 else docs) + "\n"
-    if len(results) == 1:
-        text = results[0][1].text
-        return text if text.endswith("\n") or not text else text + "\n"
+def _render_text(pages: list[Page]) -> str:
+    """One file: its text. Several: each file's text under a ``==> name <==`` header."""
+    names = list(dict.fromkeys(page.source for page in pages))
+    if len(names) == 1:
+        return formats.render(pages, "text")
     parts = []
-    for name, page in results:
-        text = page.text.rstrip("\n")
+    for name in names:
+        text = formats.render([p for p in pages if p.source == name], "text").rstrip("\n")
         parts.append(f"==> {name} <==\n{text}\n")
     return "\n".join(parts)
+
+
+@contextmanager
+def _warnings_as_lines() -> Iterator[None]:
+    """Document warnings (a page rendered at a lower DPI...) as ``ocrkit: warning:`` lines."""
+    with warnings.catch_warnings():
+        shown = warnings.showwarning
+
+        def show(message: Any, category: type[Warning], *args: Any, **kwargs: Any) -> None:
+            if issubclass(category, DocumentWarning):
+                print(f"ocrkit: warning: {message}", file=sys.stderr)
+            else:
+                shown(message, category, *args, **kwargs)
+
+        warnings.showwarning = show
+        yield
 
 
 def run(args: argparse.Namespace) -> int:
@@ -134,30 +157,23 @@ def run(args: argparse.Namespace) -> int:
 
     info = get_registry().require(args.backend)
     options = parse_options(args.options, info)
-    results: list[tuple[str, Page]] = []
+    pages_spec = parse_pages(args.pages)
+    dpi = check_dpi(args.dpi)
+    results: list[Page] = []
     failed = 0
-    with ocrkit.open(args.backend, args.model, isolation=args.isolation, **options) as engine:
-        batch: list[tuple[str, PageImage]] = []
-
-        def flush() -> None:
-            if batch:
-                pages = engine.recognize([img for _, img in batch], layout=args.layout)
-                results.extend(zip([n for n, _ in batch], pages, strict=True))
-                batch.clear()
-
-        for name, image in _images(args.files, engine.max_image_pixels):
-            if isinstance(image, BadImageError):
-                print(f"ocrkit: error: {image}", file=sys.stderr)
+    with _warnings_as_lines(), ocrkit.open(args.backend, args.model, isolation=args.isolation, **options) as engine:
+        stream = read_sources(
+            engine, _sources(args.files), pages=pages_spec, dpi=dpi, password=args.password,
+            layout=args.layout, batch=BATCH,
+        )
+        for item in stream:
+            if isinstance(item, PageError):
+                print(f"ocrkit: error: {item}", file=sys.stderr)
                 failed += 1
-                continue
-            if name == "-":
-                image.source = "<stdin>"
-            batch.append((name, image))
-            if len(batch) >= BATCH:
-                flush()
-        flush()
+            else:
+                results.append(item)
     if results:
-        out = _render(results, args.format)
+        out = _render_text(results) if args.format == "text" else formats.render(results, args.format)
         if args.output:
             Path(args.output).write_text(out, encoding="utf-8")
         else:

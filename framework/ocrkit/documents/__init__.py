@@ -16,7 +16,7 @@ from ._document import PAGE_SEPARATOR, Document, PageError
 from ._pdf import MIN_FALLBACK_DPI, PDFIUM_LOCK
 from ._selection import PageSelection, parse_pages
 from ._sources import DEFAULT_DPI, SourcePage, iter_source_pages, source_name
-from ._stream import DEFAULT_BATCH, read_document, recognize_document
+from ._stream import DEFAULT_BATCH, read_document, read_sources, recognize_document
 
 __all__ = [
     "parse_pages",
@@ -25,6 +25,7 @@ __all__ = [
     "SourcePage",
     "source_name",
     "read_document",
+    "read_sources",
     "recognize_document",
     "Document",
     "PageError",

@@ -16,14 +16,20 @@ PAGE_SEPARATOR = "\f"
 @dataclass
 class PageError:
     """A page that could not be rendered or recognised (``errors="collect"``): the
-    others were still read."""
+    others were still read. ``page_number`` is ``None`` when the whole source failed
+    (not a valid PDF, wrong password) in a multi-source read."""
 
-    page_number: int
+    page_number: int | None
     source: str | None
     error: OcrkitError
 
     def __str__(self) -> str:
-        return f"{self.source or 'document'} page {self.page_number}: {self.error}"
+        message = str(self.error)
+        where = self.source or "document"
+        if self.page_number is None:
+            return message if where in message else f"{where}: {message}"
+        page = f"{where} page {self.page_number}"
+        return message if page in message else f"{page}: {message}"
 
 
 @dataclass

@@ -16,7 +16,16 @@ from typing import Any
 import numpy as np
 
 from ..errors import BadImageError, DocumentWarning, InvalidOptionError, OcrkitError
-from ..images import PageImage, _align_pillow_guard, _from_pil, _open_header, load_image, max_pixels_from_env
+from .._decoder_noise import decoder_messages_to_log
+from ..images import (
+    PageImage,
+    _align_pillow_guard,
+    _from_pil,
+    _open_header,
+    frame_count,
+    load_image,
+    max_pixels_from_env,
+)
 from ._document import PageError
 from ._pdf import PdfSource, is_pdf
 from ._selection import PageSelection, parse_pages
@@ -71,13 +80,6 @@ def check_errors(errors: str) -> str:
     return errors
 
 
-def _image_dpi(img: Any) -> float | None:
-    dpi = img.info.get("dpi")
-    try:
-        value = float(dpi[1] if isinstance(dpi, tuple) else dpi)
-    except (TypeError, ValueError, IndexError):
-        return None
-    return value if math.isfinite(value) and value >= 1 else None
 
 
 def iter_source_pages(
@@ -88,6 +90,7 @@ def iter_source_pages(
     password: str | None = None,
     max_pixels: int | None = None,
     errors: str = "raise",
+    name: str | None = None,
 ) -> Iterator[SourcePage | PageError]:
     """The pages of *source* (a path, bytes, a PIL image, a numpy array), in page order.
 
@@ -96,19 +99,19 @@ def iter_source_pages(
     page (default ``OCRKIT_MAX_IMAGE_PIXELS``). A document that cannot be opened raises
     (:class:`DocumentError`, :class:`EncryptedDocumentError`, :class:`BadImageError`);
     a page that cannot be decoded raises too, or with ``errors="collect"`` is yielded as
-    a :class:`PageError` and the next page follows. Arguments are checked at the call.
+    a :class:`PageError` and the next page follows. *name* replaces the source's name
+    in results and messages (``"<stdin>"``). Arguments are checked at the call.
     """
     selection = parse_pages(pages)
     dpi = check_dpi(dpi)
     check_errors(errors)
     limit = max_pixels_from_env() if max_pixels is None else max_pixels
-    return _pages(source, selection, dpi, password, limit, errors == "collect")
+    return _pages(source, name or source_name(source), selection, dpi, password, limit, errors == "collect")
 
 
 def _pages(
-    source: Any, selection: PageSelection, dpi: float, password: str | None, limit: int, collect: bool
+    source: Any, name: str, selection: PageSelection, dpi: float, password: str | None, limit: int, collect: bool
 ) -> Iterator[SourcePage | PageError]:
-    name = source_name(source)
     if isinstance(source, (str, os.PathLike)):
         path = Path(os.fspath(source))
         head = _head(path)
@@ -125,14 +128,14 @@ def _pages(
     elif isinstance(source, (np.ndarray, PageImage)):
         selection.numbers(1, name)
         image = load_image(source, limit)
-        yield SourcePage(1, image, None, name, 1)
+        yield SourcePage(1, image, image.dpi, name, 1)
     else:
         yield from _pil_pages(source, name, "PIL image", selection, limit, collect)
 
 
 def _head(path: Path) -> bytes:
     if not path.is_file():
-        raise BadImageError(f"file not found: {path}")
+        raise BadImageError(f"image file not found: {path}")
     try:
         with path.open("rb") as f:
             return f.read(1024)
@@ -167,9 +170,8 @@ def _image_pages(
         opened = _open_header(data if isinstance(data, Path) else io.BytesIO(data))
     except Exception:  # not an image Pillow knows: load_image gives the precise error
         opened = None
-    if opened is None or getattr(opened, "n_frames", 1) <= 1 or opened.format not in _PAGED_FORMATS:
-        frames = getattr(opened, "n_frames", 1) if opened is not None else 1
-        dpi = _image_dpi(opened) if opened is not None else None
+    frames = frame_count(opened) if opened is not None else 1
+    if opened is None or frames <= 1 or opened.format not in _PAGED_FORMATS:
         if opened is not None:
             opened.close()
         if frames > 1:
@@ -177,7 +179,8 @@ def _image_pages(
                 f"{what} has {frames} frames (an animation); only the first is read", DocumentWarning, stacklevel=3
             )
         selection.numbers(1, what)
-        yield SourcePage(1, load_image(data, limit), dpi, name, 1)
+        image = load_image(data, limit)
+        yield SourcePage(1, image, image.dpi, name, 1)
         return
     with opened:
         yield from _frames(opened, name, what, selection, limit, collect)
@@ -186,22 +189,24 @@ def _image_pages(
 def _pil_pages(
     img: Any, name: str, what: str, selection: PageSelection, limit: int, collect: bool
 ) -> Iterator[SourcePage | PageError]:
-    frames = getattr(img, "n_frames", 1)
+    frames = frame_count(img) if hasattr(img, "n_frames") else 1
     if frames > 1 and getattr(img, "format", None) in _PAGED_FORMATS:
         yield from _frames(img, name, what, selection, limit, collect)
         return
     selection.numbers(1, what)
-    yield SourcePage(1, load_image(img, limit), _image_dpi(img) if hasattr(img, "info") else None, name, 1)
+    image = load_image(img, limit)
+    yield SourcePage(1, image, image.dpi, name, 1)
 
 
 def _frames(
     img: Any, name: str, what: str, selection: PageSelection, limit: int, collect: bool
 ) -> Iterator[SourcePage | PageError]:
-    count = int(img.n_frames)
+    count = frame_count(img)
     for number in selection.numbers(count, what):
         try:
             try:
-                img.seek(number - 1)
+                with decoder_messages_to_log():
+                    img.seek(number - 1)
             except Exception as exc:  # noqa: BLE001 - a crafted frame table makes Pillow raise anything
                 raise BadImageError(f"{what} page {number} cannot be decoded: {exc}") from None
             pixels, frame_dpi = _from_pil(img, limit, f"{what} page {number}")

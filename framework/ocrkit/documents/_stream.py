@@ -6,15 +6,16 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any, Protocol
 
 from ..errors import OcrkitError, ResourcesFreedError
 from ..results import Page
 from ._document import Document, PageError
-from ._sources import DEFAULT_DPI, SourcePage, iter_source_pages, source_name
+from ._selection import parse_pages
+from ._sources import DEFAULT_DPI, SourcePage, check_dpi, iter_source_pages, source_name
 
-__all__ = ["read_document", "recognize_document", "DEFAULT_BATCH"]
+__all__ = ["read_document", "read_sources", "recognize_document", "DEFAULT_BATCH"]
 
 #: Pages recognised in one ``engine.recognize`` call (lets a backend overlap pages or
 #: use several cores) and rendered ahead of them: at most about 2x this many pages
@@ -101,9 +102,16 @@ def read_document(
     pending = iter_source_pages(
         source, pages=pages, dpi=dpi, password=password, max_pixels=engine.max_image_pixels, errors=errors
     )
-    if batch < 1:
-        raise OcrkitError(f"batch must be at least 1, got {batch}")
+    _check_call(engine, layout, batch)
     return _read(engine, pending, layout, errors == "collect", batch)
+
+
+def _check_call(engine: _Recognizer, layout: str, batch: int) -> None:
+    """Refuse a bad layout or batch at the call, not once per page: an empty
+    ``recognize`` checks the layout without touching the backend."""
+    if isinstance(batch, bool) or not isinstance(batch, int) or batch < 1:
+        raise OcrkitError(f"batch must be a whole number of pages, at least 1; got {batch!r}")
+    engine.recognize([], layout=layout)
 
 
 def _read(
@@ -130,7 +138,7 @@ def _recognize(
 ) -> Iterator[Page | PageError]:
     ready = [item for item in chunk if isinstance(item, SourcePage)]
     try:
-        results = dict(zip((p.number for p in ready), engine.recognize([p.image for p in ready], layout=layout)))
+        pages: list[Page | PageError] = list(engine.recognize([p.image for p in ready], layout=layout))
     except ResourcesFreedError:
         raise
     except OcrkitError as exc:
@@ -140,17 +148,52 @@ def _recognize(
             for item in chunk:
                 yield from _recognize(engine, [item], layout, collect)
             return
-        results = {ready[0].number: PageError(ready[0].number, ready[0].source, exc)} if ready else {}
+        pages = [PageError(p.number, p.source, exc) for p in ready]
+    results = iter(pages)
     for item in chunk:
         if isinstance(item, PageError):
             yield item
             continue
-        result = results[item.number]
+        result = next(results)
         if isinstance(result, Page):
             result.page_number = item.number
             result.dpi = item.dpi
             result.source = item.source
         yield result
+
+
+def read_sources(
+    engine: _Recognizer,
+    sources: Iterable[Any],
+    *,
+    pages: Any = None,
+    dpi: float = DEFAULT_DPI,
+    password: str | None = None,
+    layout: str = "page",
+    batch: int = DEFAULT_BATCH,
+) -> Iterator[Page | PageError]:
+    """Every page of several sources in one stream (pages of different files share
+    recognition batches, so many one-page files keep every core busy). Errors are
+    collected: a page that fails is a :class:`PageError`, a source that cannot be
+    opened one with ``page_number=None``, and the next follows. A source is a path,
+    bytes, an image, or a ``(name, source)`` pair naming it in results.
+    """
+    parse_pages(pages)
+    check_dpi(dpi)
+    _check_call(engine, layout, batch)
+    limit = engine.max_image_pixels
+
+    def chained() -> Iterator[SourcePage | PageError]:
+        for item in sources:
+            name, source = item if isinstance(item, tuple) else (source_name(item), item)
+            try:
+                yield from iter_source_pages(
+                    source, pages=pages, dpi=dpi, password=password, max_pixels=limit, errors="collect", name=name
+                )
+            except OcrkitError as exc:
+                yield PageError(None, name, exc)
+
+    return _read(engine, chained(), layout, True, batch)
 
 
 def recognize_document(engine: _Recognizer, source: Any, **kwargs: Any) -> Document:

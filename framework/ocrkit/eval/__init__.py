@@ -9,7 +9,9 @@ latency, throughput, model load time and peak memory.
 
 A dataset is a folder with a ``manifest.jsonl`` (docs/eval.md). The command
 ``ocrkit eval`` is a thin layer over :func:`evaluate`; the side-by-side
-benchmarks against other OCR tools live in :mod:`ocrkit.eval.bench`.
+benchmarks against other OCR tools are a maintainer's tool outside the package
+(``benchmarks/`` in the repository, built on :func:`run_reader`,
+:func:`batch_samples`, :func:`read_batch` and :func:`score_batch`).
 This package imports no backend library: engines load when a run starts.
 """
 
@@ -19,11 +21,14 @@ from ._dataset import GRANULARITIES, MANIFEST_NAME, Dataset, DatasetError, Sampl
 from ._metrics import TextScore, bow_f1, cer, levenshtein, normalize_text, score_text, tokenize, wer
 from ._peak import PeakMemory
 from ._report import EvalReport, SampleResult
-from ._runner import EngineReader, Reader, evaluate, run_reader
+from ._runner import EngineReader, Reader, batch_samples, evaluate, read_batch, run_reader, score_batch
 
 __all__ = [
     "evaluate",
     "run_reader",
+    "batch_samples",
+    "read_batch",
+    "score_batch",
     "Reader",
     "EngineReader",
     "EvalReport",

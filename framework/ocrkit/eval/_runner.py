@@ -19,7 +19,7 @@ from ._metrics import score_text
 from ._peak import PeakMemory
 from ._report import EvalReport, SampleResult
 
-__all__ = ["Reader", "EngineReader", "run_reader", "evaluate", "ProgressCallback"]
+__all__ = ["Reader", "EngineReader", "run_reader", "evaluate", "ProgressCallback", "batch_samples", "read_batch", "score_batch"]
 
 #: ``progress(done, total)`` after every batch.
 ProgressCallback = Callable[[int, int], None]
@@ -71,7 +71,7 @@ class EngineReader:
         return {"label": f"ocrkit {self.backend}", "backend": self.backend, "model": model, "options": self.options}
 
 
-def _batches(samples: Sequence[Sample], size: int) -> list[list[Sample]]:
+def batch_samples(samples: Sequence[Sample], size: int) -> list[list[Sample]]:
     """Consecutive runs of at most *size* samples with the same layout."""
     out: list[list[Sample]] = []
     for sample in samples:
@@ -82,7 +82,7 @@ def _batches(samples: Sequence[Sample], size: int) -> list[list[Sample]]:
     return out
 
 
-def _read_batch(reader: Reader, batch: list[Sample]) -> tuple[list[str], list[str | None], float]:
+def read_batch(reader: Reader, batch: list[Sample]) -> tuple[list[str], list[str | None], float]:
     """Texts, per-image errors and seconds; a bad image fails alone, not its whole batch."""
     layout = batch[0].layout
     start = time.perf_counter()
@@ -97,7 +97,7 @@ def _read_batch(reader: Reader, batch: list[Sample]) -> tuple[list[str], list[st
             return [""], [str(exc)], time.perf_counter() - start
     texts, errors, elapsed = [], [], 0.0
     for sample in batch:
-        t, e, s = _read_batch(reader, [sample])
+        t, e, s = read_batch(reader, [sample])
         texts += t
         errors += e
         elapsed += s
@@ -152,15 +152,15 @@ def run_reader(
         load_s = time.perf_counter() - start
         try:
             for sample in dataset.samples[:warmup]:
-                _read_batch(reader, [sample])
+                read_batch(reader, [sample])
             reset = getattr(reader, "reset_counters", None)
             if callable(reset):
                 reset()
             done = 0
             if progress:
                 progress(0, len(dataset))
-            for batch in _batches(dataset.samples, batch_size):
-                texts, errors, elapsed = _read_batch(reader, batch)
+            for batch in batch_samples(dataset.samples, batch_size):
+                texts, errors, elapsed = read_batch(reader, batch)
                 recognition_s += elapsed
                 results += score_batch(batch, texts, errors, elapsed, ignore_case)
                 done += len(batch)

@@ -1,12 +1,86 @@
-"""hocr writer (not written yet)."""
+"""hOCR 1.2 (https://kba.github.io/hocr-spec/1.2/), the subset Tesseract writes and
+OCRmyPDF's and hocr-tools' readers expect: ``ocr_page`` > ``ocr_carea`` > ``ocr_par`` >
+``ocr_line`` > ``ocrx_word``, one class per element, boxes in page pixels.
+
+Each ocrkit Block is one ``ocr_carea`` holding one ``ocr_par`` (the core has no
+paragraph level); a line without word boxes becomes one word spanning the line.
+"""
 
 from __future__ import annotations
 
+import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 
-from ..errors import OcrkitError
-from ..results import Page
+from .._versions import installed_version
+from ..results import BBox, Page
+from ._words import line_words
+from ._xml import serialise, xml_text
+
+XHTML = "http://www.w3.org/1999/xhtml"
+DOCTYPE = (
+    '<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Transitional//EN"\n'
+    '    "http://www.w3.org/TR/xhtml1/DTD/xhtml1-transitional.dtd">'
+)
+#: Everything this writer emits, declared as hOCR requires.
+CAPABILITIES = "ocr_page ocr_carea ocr_par ocr_line ocrx_word ocrp_wconf"
+
+
+def _bbox(box: BBox) -> str:
+    return "bbox {} {} {} {}".format(*(int(v) for v in box))
+
+
+def _wconf(confidence: float) -> int:
+    return max(0, min(100, round(float(confidence) * 100)))
+
+
+def _systems(pages: Sequence[Page]) -> str:
+    engines = sorted({f"{p.backend} {p.model}".strip() for p in pages if p.backend})
+    return f"ocrkit {installed_version('ocrkit', 'unknown')}" + (f" ({', '.join(engines)})" if engines else "")
 
 
 def render(pages: Sequence[Page]) -> str:
-    raise OcrkitError("the hocr format is not available yet in this ocrkit; use text or json")
+    html = ET.Element("html", {"xmlns": XHTML, "xml:lang": "en", "lang": "en"})
+    head = ET.SubElement(html, "head")
+    ET.SubElement(head, "title").text = xml_text(pages[0].source if len(pages) == 1 and pages[0].source else "")
+    ET.SubElement(head, "meta", {"http-equiv": "Content-Type", "content": "text/html;charset=utf-8"})
+    ET.SubElement(head, "meta", {"name": "ocr-system", "content": xml_text(_systems(pages))})
+    ET.SubElement(head, "meta", {"name": "ocr-capabilities", "content": CAPABILITIES})
+    ET.SubElement(head, "meta", {"name": "ocr-number-of-pages", "content": str(len(pages))})
+    body = ET.SubElement(html, "body")
+    for index, page in enumerate(pages):
+        _page(body, page, index)
+    return serialise(html, DOCTYPE)
+
+
+def _page(body: ET.Element, page: Page, index: int) -> None:
+    n = index + 1
+    title = []
+    if page.source:
+        title.append('image "{}"'.format(xml_text(page.source).replace('"', "'")))
+    title.append(_bbox((0, 0, page.width, page.height)))
+    title.append(f"ppageno {(page.page_number or n) - 1}")
+    if page.dpi:
+        title.append(f"scan_res {round(page.dpi)} {round(page.dpi)}")
+    div = ET.SubElement(body, "div", {"class": "ocr_page", "id": f"page_{n}", "title": "; ".join(title)})
+    line_no = word_no = 0
+    for b, block in enumerate((b for b in page.blocks if b.lines), start=1):
+        box = _bbox(block.bbox or (0, 0, 0, 0))
+        area = ET.SubElement(div, "div", {"class": "ocr_carea", "id": f"block_{n}_{b}", "title": box})
+        par = ET.SubElement(area, "p", {"class": "ocr_par", "id": f"par_{n}_{b}", "title": box})
+        for line in block.lines:
+            words = line_words(line)
+            if not words:
+                continue
+            line_no += 1
+            span = ET.SubElement(par, "span", {"class": "ocr_line", "id": f"line_{n}_{line_no}", "title": _bbox(line.bbox)})
+            for word in words:
+                word_no += 1
+                ET.SubElement(
+                    span,
+                    "span",
+                    {
+                        "class": "ocrx_word",
+                        "id": f"word_{n}_{word_no}",
+                        "title": f"{_bbox(word.bbox)}; x_wconf {_wconf(word.confidence)}",
+                    },
+                ).text = xml_text(word.text)

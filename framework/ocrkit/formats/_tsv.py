@@ -1,12 +1,41 @@
-"""tsv writer (not written yet)."""
+"""Tesseract's TSV: a header and one row per page, block, paragraph, line and word with
+the 12 columns ``level page_num block_num par_num line_num word_num left top width
+height conf text``; ``conf`` is 0-100 for words and -1 for the other levels.
+
+Each ocrkit Block is one block with one paragraph (the core has no paragraph level);
+a line without word boxes is one word spanning the line.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ..errors import OcrkitError
-from ..results import Page
+from ..results import BBox, Page
+from ._words import line_words
+
+COLUMNS = ("level", "page_num", "block_num", "par_num", "line_num", "word_num",
+           "left", "top", "width", "height", "conf", "text")
+_NO_TABS = str.maketrans({"\t": " ", "\n": " ", "\r": " "})
+
+
+def _row(level: int, numbers: tuple[int, int, int, int, int], box: BBox, conf: str = "-1", text: str = "") -> str:
+    x0, y0, x1, y1 = (int(v) for v in box)
+    fields = (level, *numbers, x0, y0, x1 - x0, y1 - y0, conf, text.translate(_NO_TABS))
+    return "\t".join(str(f) for f in fields)
 
 
 def render(pages: Sequence[Page]) -> str:
-    raise OcrkitError("the tsv format is not available yet in this ocrkit; use text or json")
+    rows = ["\t".join(COLUMNS)]
+    for index, page in enumerate(pages, start=1):
+        n = page.page_number or index
+        rows.append(_row(1, (n, 0, 0, 0, 0), (0, 0, page.width, page.height)))
+        for b, block in enumerate((b for b in page.blocks if b.lines), start=1):
+            box = block.bbox or (0, 0, 0, 0)
+            rows.append(_row(2, (n, b, 0, 0, 0), box))
+            rows.append(_row(3, (n, b, 1, 0, 0), box))
+            for ln, line in enumerate(block.lines, start=1):
+                rows.append(_row(4, (n, b, 1, ln, 0), line.bbox))
+                for wn, word in enumerate(line_words(line), start=1):
+                    conf = f"{max(0.0, min(1.0, float(word.confidence))) * 100:.6f}"
+                    rows.append(_row(5, (n, b, 1, ln, wn), word.bbox, conf, word.text))
+    return "\n".join(rows) + "\n"

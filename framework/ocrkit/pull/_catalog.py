@@ -24,6 +24,7 @@ from typing import Any
 
 from ..errors import DownloadError, ModelNotFoundError, OcrkitError
 from ..store import plain_name_problem
+from ._download import one_line, open_url
 
 __all__ = [
     "CATALOG_ENV",
@@ -261,12 +262,14 @@ def _is_url(value: str) -> bool:
 def _read_url(url: str, timeout: float) -> bytes:
     request = urllib.request.Request(url, headers={"User-Agent": "ocrkit-catalog"})
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - scheme checked
+        with open_url(request, timeout=timeout) as response:
             return response.read()
     except urllib.error.HTTPError as exc:
-        raise DownloadError(f"cannot fetch the catalogue {url}: HTTP {exc.code} {exc.reason}") from exc
+        raise DownloadError(f"cannot fetch the catalogue {url}: HTTP {exc.code} {one_line(exc.reason)}") from exc
+    except DownloadError:
+        raise
     except (urllib.error.URLError, OSError) as exc:
-        reason = getattr(exc, "reason", exc)
+        reason = one_line(getattr(exc, "reason", exc))
         raise DownloadError(
             f"cannot fetch the catalogue {url}: {reason} (offline or server down? "
             "pass --catalog with a local file instead)"

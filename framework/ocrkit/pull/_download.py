@@ -13,6 +13,7 @@ import http.client
 import os
 import re
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,7 +22,7 @@ from typing import BinaryIO
 
 from ..errors import ChecksumMismatchError, DownloadError
 
-__all__ = ["Progress", "FetchResult", "TransferInterrupted", "fetch"]
+__all__ = ["Progress", "FetchResult", "TransferInterrupted", "fetch", "one_line", "open_url", "REDIRECT_SCHEMES"]
 
 #: ``progress(label, bytes_done, bytes_total_or_None)``, called as bytes arrive.
 Progress = Callable[[str, int, "int | None"], None]
@@ -49,17 +50,47 @@ def _user_agent() -> str:
     return f"ocrkit/{__version__} (+model pull)"
 
 
+def one_line(text: object) -> str:
+    """*text* on one line (urllib's redirect-loop reason spans three)."""
+    return " ".join(str(text).split())
+
+
 def _describe(exc: BaseException) -> str:
     reason = getattr(exc, "reason", None) or exc
-    return f"{type(reason).__name__}: {reason}" if not str(reason) else str(reason)
+    return f"{type(reason).__name__}: {reason}" if not str(reason) else one_line(reason)
+
+
+#: Where a download may be redirected: the catalogue allows http(s) and file URLs,
+#: and an HTTP server must not send the client to a local file or an FTP server.
+REDIRECT_SCHEMES = ("http", "https")
+
+
+class _CheckedRedirects(urllib.request.HTTPRedirectHandler):
+    """urllib follows redirects to ``ftp://`` too; refuse every scheme but http(s)."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):  # type: ignore[no-untyped-def]  # noqa: ANN001, ANN201
+        scheme = urllib.parse.urlsplit(newurl).scheme.lower()
+        if scheme not in REDIRECT_SCHEMES:
+            raise DownloadError(
+                f"{req.full_url} redirects to {one_line(newurl)}: a {scheme or 'relative'}:// redirect is refused "
+                f"(only {' or '.join(REDIRECT_SCHEMES)}); fix the catalogue or the mirror"
+            )
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+_opener = urllib.request.build_opener(_CheckedRedirects)
+
+
+def open_url(request: urllib.request.Request, timeout: float) -> http.client.HTTPResponse:
+    """``urlopen`` with redirects limited to :data:`REDIRECT_SCHEMES`."""
+    return _opener.open(request, timeout=timeout)  # type: ignore[return-value]
 
 
 def _open(url: str, offset: int, timeout: float) -> http.client.HTTPResponse:
     headers = {"User-Agent": _user_agent(), "Accept-Encoding": "identity"}
     if offset:
         headers["Range"] = f"bytes={offset}-"
-    request = urllib.request.Request(url, headers=headers)
-    return urllib.request.urlopen(request, timeout=timeout)  # noqa: S310 - scheme checked by the catalogue
+    return open_url(urllib.request.Request(url, headers=headers), timeout)
 
 
 def _flush(out: BinaryIO, part: Path) -> None:
@@ -102,7 +133,9 @@ def fetch(
             # Our .part is not a prefix the server can continue: start again.
             part.unlink(missing_ok=True)
             return fetch(url, part, size=size, label=label, timeout=timeout, progress=progress)
-        raise DownloadError(f"{url}: the server answered HTTP {exc.code} {exc.reason}") from exc
+        raise DownloadError(f"{url}: the server answered HTTP {exc.code} {one_line(exc.reason)}") from exc
+    except DownloadError:
+        raise
     except (urllib.error.URLError, OSError, http.client.HTTPException) as exc:
         raise DownloadError(f"cannot reach {url}: {_describe(exc)} (offline, or the server is down?)") from exc
 

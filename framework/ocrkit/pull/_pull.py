@@ -17,14 +17,13 @@ Guarantees (tested in tests/pull/):
 from __future__ import annotations
 
 import os
-import shutil
 import time
-import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import ChecksumMismatchError, DownloadError, ModelExistsError
+from .._staging import staged_entry
 from ..store import ModelStore, sha256_of
 from ._catalog import Catalog, CatalogEntry, CatalogFile, load_catalog
 from ._download import Progress, TransferInterrupted, fetch
@@ -47,20 +46,6 @@ class PullResult:
 
 def as_store(store: ModelStore | str | os.PathLike[str] | None) -> ModelStore:
     return store if isinstance(store, ModelStore) else ModelStore(store)
-
-
-def _fsync_dir(directory: Path) -> None:
-    """Make renames in *directory* durable (POSIX; a no-op where dirs cannot be opened)."""
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:  # pragma: no cover - Windows
-        return
-    try:
-        os.fsync(fd)
-    except OSError:  # pragma: no cover - file systems without directory fsync
-        pass
-    finally:
-        os.close(fd)
 
 
 class _Digests:
@@ -145,7 +130,6 @@ def _fetch_verified(
     failures: list[str] = []
     mismatch: ChecksumMismatchError | None = None
     received = 0
-    resumed = False
     for url in spec.urls:
         attempt = 0
         restarted = False
@@ -166,10 +150,11 @@ def _fetch_verified(
                 failures.append(str(exc))
                 break
             received += result.received
-            resumed = resumed or result.resumed_from > 0
             actual = sha256_of(part)
             if actual == spec.sha256:
-                return _Fetched(part, received, resumed, url)
+                # Resumed only if the verified bytes came partly from before this request
+                # (not because a failed mirror once answered 416 to a stale .part).
+                return _Fetched(part, received, result.resumed_from > 0, url)
             got = part.stat().st_size
             part.unlink(missing_ok=True)
             if result.resumed_from and not restarted:
@@ -195,58 +180,31 @@ def _fetch_verified(
     raise DownloadError(f"could not download {spec.name} for model {entry.name!r}: {'; '.join(failures)}{hint}")
 
 
-def _remove(path: Path) -> None:
-    if path.is_dir() and not path.is_symlink():
-        shutil.rmtree(path, ignore_errors=True)
-    else:
-        path.unlink(missing_ok=True)
-
-
-def _swap_into_place(staged: Path, target: Path) -> None:
-    """Rename *staged* to *target*; an existing target is moved aside first, then deleted."""
-    directory = target.parent
-    if staged.is_file() and (target.is_file() or target.is_symlink() or not target.exists()):
-        os.replace(staged, target)  # atomic, also over an existing file
-    elif not target.exists() and not target.is_symlink():
-        os.rename(staged, target)
-    else:
-        aside = directory / f".{target.name}.{uuid.uuid4().hex[:8]}.old.tmp"
-        os.rename(target, aside)
-        try:
-            os.rename(staged, target)
-        except BaseException:
-            os.rename(aside, target)
-            raise
-        _remove(aside)
-    _fsync_dir(directory)
-
-
-def _publish(entry: CatalogEntry, directory: Path, target: Path, fetched: Iterable[_Fetched]) -> None:
+def _publish(entry: CatalogEntry, target: Path, fetched: Iterable[_Fetched]) -> None:
+    """Swap the verified downloads into place as *target*: the file itself, or a
+    directory of them with the entry's manifest. If that fails, the verified
+    ``.part`` files are put back for the next attempt."""
     parts = list(fetched)
-    if entry.layout == "file":
-        _swap_into_place(parts[0].part, target)
-        return
-    staging = directory / f".{entry.target}.{uuid.uuid4().hex[:8]}.tmp"
-    staging.mkdir()
     moved: list[tuple[Path, Path]] = []
-    try:
-        for spec, got in zip(entry.files, parts):
-            os.replace(got.part, staging / spec.name)
-            moved.append((staging / spec.name, got.part))
-        manifest = entry.manifest_bytes()
-        if manifest is not None:
-            with open(staging / entry.manifest_name, "wb") as fh:
-                fh.write(manifest)
-                fh.flush()
-                os.fsync(fh.fileno())
-        _fsync_dir(staging)
-        _swap_into_place(staging, target)
-    except BaseException:
-        for inside, part in moved:  # keep the verified bytes for the next attempt
-            if inside.exists():
-                os.replace(inside, part)
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+    with staged_entry(target) as staged:
+        try:
+            if entry.layout == "file":
+                os.replace(parts[0].part, staged.path)
+                moved.append((staged.path, parts[0].part))
+            else:
+                staged.path.mkdir()
+                for spec, got in zip(entry.files, parts):
+                    os.replace(got.part, staged.path / spec.name)
+                    moved.append((staged.path / spec.name, got.part))
+                manifest = entry.manifest_bytes()
+                if manifest is not None:
+                    (staged.path / entry.manifest_name).write_bytes(manifest)
+            staged.commit()
+        except BaseException:
+            for inside, part in moved:  # keep the verified bytes for the next attempt
+                if inside.exists():
+                    os.replace(inside, part)
+            raise
 
 
 def pull_model(
@@ -297,7 +255,7 @@ def pull_model(
             _fetch_verified(entry, spec, directory, timeout=timeout, retries=retries, progress=progress)
             for spec in entry.files
         ]
-        _publish(entry, directory, target, fetched)
+        _publish(entry, target, fetched)
         _remove_stale_parts(entry, directory)
     return PullResult(
         entry.name,

@@ -21,10 +21,12 @@ from __future__ import annotations
 
 from ._measure import ReleaseMeasurement, ReleaseReport, measure_release, start_release_measurement
 from ._stress import BusyFreeOutcome, comparable, free_while_busy, recognize_concurrently
-from ._suite import BackendConformance, prestart_release_measurements, similarity
+from ._suite import CORE_ENFORCED, BackendConformance, backend_checks, prestart_release_measurements, similarity
 
 __all__ = [
     "BackendConformance",
+    "CORE_ENFORCED",
+    "backend_checks",
     "prestart_release_measurements",
     "measure_release",
     "start_release_measurement",

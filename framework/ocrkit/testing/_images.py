@@ -58,6 +58,8 @@ def degenerate_images() -> dict[str, np.ndarray]:
         # 1x2000 strip becomes ~36x72000 px (measured: 101 s in tesseract, 41 s in onnx).
         "1x64 strip": np.full((1, 64), 255, np.uint8),
         "2000x1 strip": np.zeros((2000, 1), np.uint8),
+        # ... and a backend must cap such blow-ups (MAX_LINE_ASPECT): the kit times each image.
+        "1x2000 strip": np.zeros((1, 2000), np.uint8),
         "blank page": np.full((800, 600), 255, np.uint8),
         "black page": np.zeros((300, 400, 3), np.uint8),
         "noise": rng.integers(0, 256, (200, 300, 3), dtype=np.uint8),

@@ -1,7 +1,7 @@
 """Measure what an engine leaves behind after ``free_resources()``, in a fresh interpreter.
 
 The protocol (documented in docs/resource-release.md), run by
-``python -m ocrkit.testing._measure`` with a JSON config on stdin:
+``python -m ocrkit.testing`` with a JSON config on stdin:
 
 A *cycle* is ``ocrkit.open`` -> ``recognize(image)`` -> ``free_resources()``; a
 *threaded* cycle also recognises a batch of two and ``threads`` concurrent calls
@@ -215,7 +215,7 @@ class ReleaseMeasurement:
         self._out = tempfile.TemporaryFile(mode="w+")
         self._err = tempfile.TemporaryFile(mode="w+")
         self._proc = subprocess.Popen(
-            [sys.executable, "-m", "ocrkit.testing._measure"],
+            [sys.executable, "-m", "ocrkit.testing"],
             stdin=subprocess.PIPE,
             stdout=self._out,
             stderr=self._err,
@@ -308,7 +308,7 @@ def measure_release(backend: str, image: str | os.PathLike[str], **kwargs: Any) 
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    """``python -m ocrkit.testing._measure BACKEND IMAGE [--layout line] [--cycles N] ...``
+    """``python -m ocrkit.testing BACKEND IMAGE [--layout line] [--cycles N] ...``
     prints the figures (run in a fresh process: this one); with no arguments it reads
     a JSON config on stdin and prints a JSON report (what :func:`measure_release` does)."""
     argv = sys.argv[1:] if argv is None else list(argv)
@@ -319,7 +319,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         return
     import argparse
 
-    parser = argparse.ArgumentParser(prog="python -m ocrkit.testing._measure", description=main.__doc__)
+    parser = argparse.ArgumentParser(prog="python -m ocrkit.testing", description=main.__doc__)
     parser.add_argument("backend")
     parser.add_argument("image")
     parser.add_argument("--layout", default="page")
@@ -339,7 +339,3 @@ def main(argv: Sequence[str] | None = None) -> None:
     print(report.summary())
     series = ", ".join(f"{(r - report.rss_before) / MB:+.1f}" for r in report.rss_series)
     print(f"RSS vs baseline after cycle 1, 10, 20, ...: {series} MB")
-
-
-if __name__ == "__main__":
-    main()

@@ -22,7 +22,11 @@ import json
 import os
 import re
 import shutil
+import subprocess
+import sys
 import tempfile
+import time
+import types
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
@@ -42,7 +46,7 @@ from ._images import bad_inputs, degenerate_images
 from ._measure import ReleaseMeasurement, start_release_measurement
 from ._stress import comparable, free_while_busy, recognize_concurrently
 
-__all__ = ["BackendConformance", "prestart_release_measurements"]
+__all__ = ["BackendConformance", "prestart_release_measurements", "CORE_ENFORCED", "backend_checks"]
 
 _registries: dict[tuple[str, ...], Registry] = {}
 
@@ -54,6 +58,12 @@ def _normalise(text: str) -> str:
 def similarity(a: str, b: str) -> float:
     """How alike two texts are, 0..1, ignoring whitespace differences."""
     return difflib.SequenceMatcher(None, _normalise(a), _normalise(b)).ratio()
+
+
+def _core_enforced(test: Any) -> Any:
+    """Mark a contract check the core enforces for every backend (see :data:`CORE_ENFORCED`)."""
+    test.core_enforced = True
+    return test
 
 
 class BackendConformance:
@@ -97,6 +107,9 @@ class BackendConformance:
     cycles_limit_mb: ClassVar[float] = 10.0
     min_loaded_mb: ClassVar[float] = 0.0
     check_isolation: ClassVar[bool] = True
+    degenerate_budget_s: ClassVar[float | None] = None
+    degenerate_budget_factor: ClassVar[float] = 20.0
+    degenerate_budget_min_s: ClassVar[float] = 5.0
     timeout: ClassVar[float] = 300.0
     _measurement: ClassVar[ReleaseMeasurement | None] = None
 
@@ -251,14 +264,27 @@ class BackendConformance:
         assert engine.recognize([], layout=self.layout) == []
 
     def test_layouts(self, engine: Any) -> None:
+        """Every declared layout reads the sample: a layout that always returns an empty
+        page must not pass just because the kit is configured for another one."""
         size = self.sample_size()
-        for layout in ("page", "line"):
-            self.check_page(engine.recognize(self.sample, layout=layout), size, text=layout == self.layout)
+        info = self.conformance_registry().require(self.backend)
+        layouts = [name for name in ("page", "line", "detect") if name in info.capabilities or name in ("page", "line")]
+        for layout in layouts:
+            page = engine.recognize(self.sample, layout=layout)
+            self.check_page(page, size, text=layout == self.layout)
+            if layout != "detect":
+                assert page.text.strip(), f"layout {layout!r} found no text on the sample (layout {self.layout!r} does)"
+            if layout not in (self.layout, "detect") and self.expected_text is not None:
+                score = similarity(page.text, self.expected_text)
+                assert score >= self.min_similarity / 2, (
+                    f"layout {layout!r} read {page.text!r}, {score:.2f} similar to {self.expected_text!r}"
+                )
         with pytest.raises(ocrkit.OcrkitError, match="layout"):
             engine.recognize(self.sample, layout="no-such-layout")
 
     # -- free --------------------------------------------------------------------------------
 
+    @_core_enforced
     def test_free_is_idempotent(self) -> None:
         engine = self.open()
         engine.free_resources()
@@ -270,6 +296,7 @@ class BackendConformance:
         with pytest.raises(ocrkit.ResourcesFreedError):
             other.__enter__()
 
+    @_core_enforced
     def test_every_method_raises_after_free(self) -> None:
         engine = self.open()
         engine.free_resources()
@@ -301,6 +328,7 @@ class BackendConformance:
                 wrong[name] = "did not raise"
         assert not wrong, f"after free_resources(), these did not raise ResourcesFreedError: {wrong}"
 
+    @_core_enforced
     def test_garbage_collection_frees_with_warning(self) -> None:
         engine = self.open()
         engine.recognize(self.sample, layout=self.layout)
@@ -317,8 +345,11 @@ class BackendConformance:
                 probe.import_model(loaded.name)
         with self.open() as engine:
             in_store = [m for m in engine.loaded_models if m.source == "store"]
-            if not in_store:
-                pytest.skip(f"{self.backend}: the imported model is not loaded from the store")
+            assert in_store, (
+                f"{self.backend}: after import_model() the model still loads from "
+                f"{[str(m.path) for m in engine.loaded_models]}, not from the store: discovery must "
+                "report store copies (source 'store') and load must prefer them"
+            )
             name = Path(in_store[0].path).name
             with pytest.raises(ocrkit.ModelInUseError):
                 engine.remove_model(name)
@@ -368,6 +399,7 @@ class BackendConformance:
 
     # -- bad input -----------------------------------------------------------------------------
 
+    @_core_enforced
     def test_bad_images_raise_bad_image_error(self, engine: Any) -> None:
         wrong = {}
         for name, make in bad_inputs(self.tmp_path).items():
@@ -384,23 +416,66 @@ class BackendConformance:
             with pytest.raises(ocrkit.ImageTooLargeError):
                 small.recognize(self.sample, layout=self.layout)
 
+    def degenerate_budget(self, engine: Any) -> float:
+        """Seconds one degenerate image may take: ``degenerate_budget_s`` or
+        ``degenerate_budget_factor`` times a recognition of the sample on this machine,
+        never less than ``degenerate_budget_min_s`` (a slow machine is slow for both)."""
+        if self.degenerate_budget_s is not None:
+            return self.degenerate_budget_s
+        started = time.perf_counter()
+        engine.recognize(self.sample, layout=self.layout)
+        sample_s = time.perf_counter() - started
+        return max(self.degenerate_budget_min_s, self.degenerate_budget_factor * sample_s)
+
     def test_degenerate_images_do_not_crash(self) -> None:
-        """Valid but empty/odd images: a page (maybe empty) or BadImageError. Run in a child
-        process, so a backend that crashes on one fails this test, not the test run."""
+        """Valid but empty/odd images: a page (maybe empty) or BadImageError, each within a
+        time budget (a 1x2000 strip must not take minutes). Run in a child process, so a
+        backend that crashes on one fails this test, not the test run."""
         engine = self.open(isolation="process")
         try:
+            budget = self.degenerate_budget(engine)
             for name, array in degenerate_images().items():
                 for layout in ("page", "line"):
+                    started = time.perf_counter()
                     try:
                         page = engine.recognize(array, layout=layout)
                     except ocrkit.BadImageError:
-                        continue
+                        page = None
                     except ocrkit.BackendCrashedError as exc:
                         pytest.fail(f"{self.backend} crashed on the {name} image (layout={layout}): {exc}")
-                    self.check_page(page, (array.shape[1], array.shape[0]), text=False)
+                    took = time.perf_counter() - started
+                    assert took <= budget, (
+                        f"{self.backend} took {took:.1f} s on the {name} image (layout={layout}); the budget "
+                        f"is {budget:.1f} s: cap such inputs (see MAX_LINE_ASPECT) or reject them"
+                    )
+                    if page is not None:
+                        self.check_page(page, (array.shape[1], array.shape[0]), text=False)
         finally:
             engine.free_resources()
 
+    def test_plugin_import_is_light(self) -> None:
+        """Importing the plugin's module imports none of the libraries it ``requires``:
+        ``import ocrkit`` and ``ocrkit backends`` must stay fast and load no engine."""
+        registry = self.conformance_registry()
+        info = registry.require(self.backend)
+        plugin = registry.pm.get_plugin(registry.backend(self.backend).plugin)
+        module = plugin.__name__ if isinstance(plugin, types.ModuleType) else type(plugin).__module__
+        heavy = sorted({m.split(".")[0] for m in info.requires})
+        probe = (
+            "import json, sys; import ocrkit, ocrkit.backend; before = set(sys.modules); "
+            f"import {module}; print(json.dumps(sorted(set(sys.modules) - before)))"
+        )
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}  # same importable modules
+        proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, env=env)
+        assert proc.returncode == 0, f"importing {module} failed: {proc.stderr[-2000:]}"
+        imported = {name.split(".")[0] for name in json.loads(proc.stdout.strip().splitlines()[-1])}
+        eager = [m for m in heavy if m in imported]
+        assert not eager, (
+            f"importing {module} imports {', '.join(eager)} (listed in BackendInfo.requires): "
+            "import heavy libraries inside the hooks that need them"
+        )
+
+    @_core_enforced
     def test_unknown_option_raises(self) -> None:
         for isolation in ("none", "process"):
             with pytest.raises(ocrkit.UnknownOptionError, match="surely_not_an_option"):
@@ -458,6 +533,10 @@ class BackendConformance:
         assert report.texts_consistent, "the same image gave different texts across cycles"
         assert not report.model_files_open, f"model files still open after free: {report.model_files_open}"
         assert report.fds_after <= report.fds_before, f"descriptors left open after free: {report.new_fds}"
+        assert report.threads_after <= report.threads_before, (
+            f"threads left running after free: {report.threads_before} before loading, "
+            f"{report.threads_after} after free ({report.summary()})"
+        )
         assert report.loaded_mb >= self.min_loaded_mb, (
             f"loading added only {report.loaded_mb:.1f} MB of RSS (expected at least {self.min_loaded_mb} MB): "
             f"the measurement does not see the model; {report.summary()}"
@@ -470,6 +549,20 @@ class BackendConformance:
             f"{report.cycles} open->recognise->free cycles grew RSS by {report.growth_mb:.1f} MB "
             f"(limit {self.cycles_limit_mb} MB): {report.summary()}"
         )
+
+
+#: Contract checks the core enforces for every backend (input decoding, option names,
+#: the freed state, the GC finalizer): they stay in the kit, since a plugin could still
+#: break them by bypassing the core, but they cannot fail because of a backend's own
+#: code, so they are not counted among the kit's backend checks.
+CORE_ENFORCED: tuple[str, ...] = tuple(
+    n for n in dir(BackendConformance) if getattr(getattr(BackendConformance, n), "core_enforced", False)
+)
+
+
+def backend_checks() -> list[str]:
+    """The kit's tests that depend on the backend: every test but :data:`CORE_ENFORCED`."""
+    return [n for n in dir(BackendConformance) if n.startswith("test_") and n not in CORE_ENFORCED]
 
 
 def _wants_measurement(cls: type, items: Sequence[Any]) -> bool:

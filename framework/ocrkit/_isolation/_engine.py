@@ -1,0 +1,208 @@
+"""``ocrkit.open(backend, isolation="process")``: the backend runs in a child process.
+
+Why: a native crash (a segfault in a model runtime, an ``abort()`` in a C++
+assertion) ends only the child and surfaces as :class:`BackendCrashedError` in
+the caller; and freeing ends the process, which returns *everything* to the
+operating system — heap the allocator would keep, accelerator memory, threads.
+
+How: only what needs the loaded model crosses to the child (load, recognise,
+free; :mod:`._child`); model listing and the store are plain files this process
+reads itself (:class:`~ocrkit._engine._EngineBase`). Images are decoded and
+validated here, and large pixel arrays cross through shared memory
+(:mod:`._wire`). The channel's reader thread routes replies to the waiting
+callers (:mod:`._channel`), so the engine is as thread-safe as the in-process
+one, and notices the child's death at once.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import warnings
+import weakref
+from collections.abc import Sequence
+from typing import Any, overload
+
+from .._engine import _EngineBase, _InUseKey, _Lifecycle
+from .._records import ModelHandle, ModelRecord
+from .._registry import Registry
+from ..images import ImageInput
+from ..results import Page
+from ..store import ModelStore, mark_in_use
+from ._channel import Channel
+from ._wire import ChildSpec, ImagePacker, plugin_specs, probe_memfd, shared_memory_supported
+
+__all__ = ["ProcessEngine"]
+
+
+def _finalize_unfreed(channel: Channel, holder: dict[str, Any], owner_key: Any, desc: str) -> None:
+    if holder.get("freed"):
+        return
+    holder["freed"] = True
+    warnings.warn(
+        f"{desc} was never freed; call free_resources() or use it as a context manager",
+        ResourceWarning,
+        stacklevel=2,
+    )
+    try:
+        channel.shutdown(timeout=5.0)
+    except Exception:  # pragma: no cover - finalizers must not raise
+        pass
+    finally:
+        mark_in_use(owner_key, ())
+
+
+class ProcessEngine(_EngineBase):
+    """An :class:`~ocrkit.Engine` whose backend runs in a child process.
+
+    Same methods and lifecycle as ``Engine``; create it with
+    ``ocrkit.open(backend, isolation="process")``. If the child dies (native
+    crash, killed), calls raise :class:`BackendCrashedError`: free this engine and
+    open a new one. ``free_resources()`` ends the child process.
+    """
+
+    isolation = "process"
+
+    def __init__(
+        self,
+        backend: str,
+        model: str | None = None,
+        *,
+        registry: Registry | None = None,
+        store: ModelStore | None = None,
+        lazy: bool = False,
+        max_image_pixels: int | None = None,
+        **options: Any,
+    ) -> None:
+        # Refuse what we can here, without starting a process for it.
+        self._configure(backend, model, registry, store, max_image_pixels, options)
+        registry = self._registry
+        desc = f"ocrkit engine {backend!r} (process)"
+        self._life = _Lifecycle(desc)
+        self._in_use_key = _InUseKey()
+        self._holder: dict[str, Any] = {"freed": False}
+
+        plugins = plugin_specs(registry.pm.list_name_plugin())
+        probe = probe_memfd() if shared_memory_supported() else None
+        spec = ChildSpec(
+            backend=backend,
+            model=model,
+            store=self.store,
+            lazy=lazy,
+            max_image_pixels=max_image_pixels,
+            options=self.options,
+            plugins=plugins,
+            sys_path=[p for p in sys.path if isinstance(p, str)],
+            probe=probe,
+        )
+        key = self._in_use_key
+        try:
+            self._channel = Channel(spec, desc)
+            self._channel.on_loaded = lambda models: mark_in_use(key, [f for m in models for f in m.all_files()])
+            try:
+                hello = self._channel.start(spec)
+            except BaseException:
+                self._channel.shutdown(timeout=5.0)
+                mark_in_use(key, ())
+                raise
+        finally:
+            if probe is not None:
+                os.close(probe[1])
+        self._shared_memory: bool = hello["shared_memory"]
+        self._finalizer = weakref.finalize(self, _finalize_unfreed, self._channel, self._holder, key, desc)
+
+    # -- the child ---------------------------------------------------------------------
+
+    @property
+    def pid(self) -> int:
+        """The child process id (it is gone after ``free_resources()``)."""
+        return self._channel.pid
+
+    @property
+    def crashed(self) -> bool:
+        """True once the child died on its own; every call then raises ``BackendCrashedError``."""
+        return self._channel.dead is not None and not self._life.closed
+
+    def _request(self, op: str, *args: Any, what: str | None = None) -> Any:
+        with self._life.call():
+            return self._channel.request(op, *args, what=what)
+
+    # -- loading -----------------------------------------------------------------------
+
+    def load(self) -> ModelHandle:
+        """Load the model in the child now (``ocrkit.open`` does unless ``lazy=True``)."""
+        models = self._request("load", what="loading the model")
+        return self._handle_view(models)
+
+    @property
+    def handle(self) -> ModelHandle:
+        """A description of the child's handle; its ``state`` stays in the child (``None`` here)."""
+        return self.load()
+
+    def _handle_view(self, models: Sequence[ModelRecord]) -> ModelHandle:
+        return ModelHandle(
+            backend=self.backend,
+            name=models[0].name if models else (self.model or ""),
+            models=tuple(models),
+            state=None,
+            options=dict(self.options),
+        )
+
+    @property
+    def loaded_models(self) -> list[ModelRecord]:
+        """The records of the models the child has loaded (empty before a lazy load).
+
+        The child announces them with the reply of the call that loaded them."""
+        self._life.check()
+        return list(self._channel.loaded or ())
+
+    def _check(self) -> None:
+        """Freed, or the child died: every call but freeing raises."""
+        self._life.check()
+        if self._channel.dead is not None:
+            raise self._channel.crashed_error()
+
+    # -- recognition -----------------------------------------------------------------------
+
+    @overload
+    def recognize(self, image: ImageInput, layout: str = ...) -> Page: ...
+    @overload
+    def recognize(self, image: Sequence[ImageInput], layout: str = ...) -> list[Page]: ...
+
+    def recognize(self, image: Any, layout: str = "page") -> Page | list[Page]:
+        """Recognise one image (returns a :class:`Page`) or a list (returns a list).
+
+        Images are decoded and checked here (bad input never reaches the child);
+        pixels cross to the child through shared memory.
+        """
+        self._life.check()
+        images, batch = self._inputs(image, layout)
+        if not images:
+            return []
+        what = f"recognizing {len(images)} image{'s' if len(images) != 1 else ''}"
+        with self._life.call(), ImagePacker(images, self._shared_memory) as packed:
+            pages: list[Page] = self._channel.request("recognize", packed, layout, what=what)
+        return pages if batch else pages[0]
+
+    # -- freeing -------------------------------------------------------------------------
+
+    def free_resources(self) -> None:
+        """Free the model and end the child process. Idempotent, thread-safe; waits for
+        calls in flight. Afterwards every other method raises ``ResourcesFreedError``."""
+        if not self._life.close():
+            return
+        self._finalizer.detach()
+        self._holder["freed"] = True
+        try:
+            self._channel.shutdown()
+        finally:
+            mark_in_use(self._in_use_key, ())
+
+    def __repr__(self) -> str:
+        if self.freed:
+            state = "freed"
+        elif self._channel.dead is not None:
+            state = "crashed"
+        else:
+            state = f"pid={self.pid}"
+        return f"<ocrkit.ProcessEngine backend={self.backend!r} model={self.model!r} {state}>"

@@ -1,0 +1,50 @@
+"""``ocrkit.open()``: picks the engine kind, above both of them (the in-process
+:class:`~ocrkit.Engine` and the process-isolated one)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from ._engine import Engine
+from ._isolation import ProcessEngine
+from ._registry import Registry
+from .errors import InvalidOptionError
+from .store import ModelStore
+
+__all__ = ["open", "ISOLATIONS"]
+
+#: The values ``isolation=`` accepts, each with the engine class it opens.
+ISOLATIONS: dict[str, type[Engine] | type[ProcessEngine]] = {"none": Engine, "process": ProcessEngine}
+
+
+def open(  # noqa: A001 - mirrors builtins.open on purpose: ocrkit.open("tesseract")
+    backend: str,
+    model: str | None = None,
+    *,
+    registry: Registry | None = None,
+    store: ModelStore | str | None = None,
+    lazy: bool = False,
+    max_image_pixels: int | None = None,
+    isolation: str = "none",
+    **options: Any,
+) -> Engine | ProcessEngine:
+    """Open an OCR engine on *backend* (``"tesseract"``, ``"onnx"``, a plugin's name).
+
+    *model* picks a model (a tesseract language such as ``"eng"``, a PP-OCR model
+    set); the backend's default otherwise. *options* are backend options (see
+    ``ocrkit backends -v``); undeclared ones raise :class:`UnknownOptionError`.
+    *store* is a model store root other than ``$OCRKIT_HOME``. ``lazy=True`` loads
+    the model on first use (model management alone needs none).
+    *max_image_pixels* bounds every input image (default: ``OCRKIT_MAX_IMAGE_PIXELS``
+    or 150 MP). ``isolation="process"`` runs the backend in a child process behind
+    the same API. Use as a context manager, or call ``free_resources()``.
+    """
+    engine_class = ISOLATIONS.get(isolation)
+    if engine_class is None:
+        raise InvalidOptionError(f"unknown isolation {isolation!r}; use one of {sorted(ISOLATIONS)}")
+    if isinstance(store, (str, Path)):
+        store = ModelStore(store)
+    return engine_class(
+        backend, model, registry=registry, store=store, lazy=lazy, max_image_pixels=max_image_pixels, **options
+    )

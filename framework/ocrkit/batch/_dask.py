@@ -1,0 +1,160 @@
+"""The same batch as Dask tasks, on any ``dask.distributed`` cluster.
+
+Every worker opens the engine once through a :class:`EnginePlugin` (``setup``)
+and frees it when the plugin is removed or the worker closes (``teardown`` calls
+``free_resources()``): the lifecycle contract carried to every worker. A task
+reads one input file and writes its outputs itself, to a path every worker can
+reach (a shared filesystem); only the small :class:`FileResult` travels back, so
+results are never funnelled through the scheduler. The driver keeps the journal
+and the failure log, exactly as in a local run.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from distributed import Client, Future, LocalCluster, WorkerPlugin, as_completed, get_worker
+
+from ..errors import OcrkitError
+from ._inputs import plan
+from ._read import check_formats, read_file
+from ._records import BatchSettings, FileResult, Job, PagesRead
+
+__all__ = ["EnginePlugin", "DaskEngines", "connect", "run_dask"]
+
+log = logging.getLogger("ocrkit.batch")
+
+
+class EnginePlugin(WorkerPlugin):
+    """Opens one engine per worker at ``setup``; frees it at ``teardown``."""
+
+    def __init__(self, settings: BatchSettings) -> None:
+        self.settings = settings
+        self.name = f"ocrkit-engine-{settings.fingerprint}-{settings.isolation}"
+        self.engine: Any = None
+
+    def setup(self, worker: Any) -> None:
+        self.engine = self.settings.open_engine()
+
+    def teardown(self, worker: Any) -> None:
+        engine, self.engine = self.engine, None
+        if engine is not None:
+            engine.free_resources()
+            log.info("ocrkit: freed the %s engine on worker %s", self.settings.backend, worker.address)
+
+
+def _read_on_worker(job: Job, settings: BatchSettings, plugin_name: str) -> FileResult:
+    """The Dask task: one input with this worker's engine."""
+    worker = get_worker()
+    plugin = worker.plugins[plugin_name]
+    result: FileResult | None = None
+    for event in read_file(plugin.engine, job, settings, worker=worker.address):
+        if isinstance(event, FileResult):
+            result = event
+    if getattr(plugin.engine, "crashed", False):  # an isolated backend died: next task gets a fresh one
+        plugin.engine.free_resources()
+        plugin.engine = settings.open_engine()
+    assert result is not None
+    return result
+
+
+class DaskEngines:
+    """Engines on every worker of *client*'s cluster, for as long as the block lasts::
+
+        with DaskEngines(client, BatchSettings(backend="tesseract", formats=("text", "json"))) as engines:
+            futures = engines.map(["/shared/scans"], "/shared/out", recursive=True)
+            for future in distributed.as_completed(futures):
+                print(future.result())
+        # every worker has freed its engine here
+    """
+
+    def __init__(self, client: Client, settings: BatchSettings) -> None:
+        check_formats(list(settings.formats))
+        self.client = client
+        self.settings = settings
+        self.plugin = EnginePlugin(settings)
+
+    @property
+    def name(self) -> str:
+        return self.plugin.name
+
+    def __enter__(self) -> DaskEngines:
+        self.client.register_plugin(self.plugin, name=self.plugin.name)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Remove the plugin: every worker's ``teardown`` frees its engine."""
+        try:
+            self.client.unregister_worker_plugin(self.plugin.name)
+        except (ValueError, KeyError, OSError):  # already removed, or the cluster is gone
+            pass
+
+    def submit(self, jobs: Sequence[Job]) -> list[Future]:
+        """A future per job; each resolves to the job's :class:`FileResult`."""
+        return self.client.map(
+            _read_on_worker, list(jobs), settings=self.settings, plugin_name=self.plugin.name,
+            key=[f"ocrkit-read-{self.settings.fingerprint}-{job.name}" for job in jobs], pure=False,
+        )
+
+    def map(self, inputs: Sequence[str | os.PathLike[str]], out: str | os.PathLike[str],
+            recursive: bool = False) -> list[Future]:
+        """Plan *inputs* (files, folders, globs) into *out* and submit them (no journal:
+        use ``ocrkit.batch.run(..., dask=client)`` for resume and a failure log)."""
+        return self.submit(plan(inputs, Path(out), self.settings.formats, recursive))
+
+
+def connect(target: Any) -> tuple[Client, LocalCluster | None]:
+    """A client for ``"local:N"`` (a new LocalCluster of N worker processes on
+    127.0.0.1), a scheduler address, or an existing client (returned as it is)."""
+    if isinstance(target, Client):
+        return target, None
+    text = str(target)
+    if text.startswith("local:"):
+        try:
+            n = int(text.partition(":")[2])
+            if n < 1:
+                raise ValueError
+        except ValueError:
+            raise OcrkitError(f"--dask {text!r}: use local:N with N worker processes, e.g. local:2") from None
+        cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, host="127.0.0.1",
+                               dashboard_address=None, silence_logs=logging.ERROR)
+        return Client(cluster), cluster
+    try:
+        return Client(text, timeout=30), None
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise OcrkitError(f"cannot reach the Dask scheduler at {text!r} ({exc}); check the address "
+                          "(tcp://host:8786) and that the scheduler is running") from None
+
+
+def run_dask(jobs: Sequence[Job], settings: BatchSettings, target: Any) -> Iterator[PagesRead | FileResult]:
+    """Every job as a Dask task; results in the order they finish."""
+    client, cluster = connect(target)
+    futures: list[Future] = []
+    try:
+        with DaskEngines(client, settings) as engines:
+            futures = engines.submit(jobs)
+            by_key = {f.key: job for f, job in zip(futures, jobs, strict=True)}
+            try:
+                for future in as_completed(futures):
+                    try:
+                        result: FileResult = future.result()
+                    except Exception as exc:  # noqa: BLE001 - KilledWorker, a lost task: that input failed
+                        job = by_key[future.key]
+                        result = FileResult(source=str(job.source), name=job.name, status="failed",
+                                            error_class=type(exc).__name__, error=str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+                    if result.pages:
+                        yield PagesRead(result.name, result.pages)
+                    yield result
+            finally:
+                client.cancel([f for f in futures if not f.done()])
+    finally:
+        if cluster is not None:
+            client.close()
+            cluster.close()

@@ -1,0 +1,93 @@
+"""The records discovery reports: sets in the store first, then sets inside
+installed packages; a store entry that cannot be used is listed with its error.
+Nothing here imports onnxruntime or OpenCV."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from ocrkit.backend import ModelRecord, OcrkitError
+
+from ._languages import languages_of
+from ._manifest import MANIFEST_NAME, ModelSet, read_manifest
+from ._packages import package_sets
+
+__all__ = ["BACKEND", "RECORD_FORMAT", "RECORD_KIND", "record_for", "store_records", "discover_sets"]
+
+BACKEND = "onnx"
+RECORD_FORMAT = "ppocr-onnx"
+RECORD_KIND = "ppocr-set"
+
+
+def _size(paths: Iterable[Path]) -> int:
+    total = 0
+    for p in paths:
+        try:
+            total += p.stat().st_size
+        except OSError:
+            pass
+    return total
+
+
+def record_for(model_set: ModelSet) -> ModelRecord:
+    """The discovery record of a set; ``extra["manifest"]`` lets any plugin's record be loaded."""
+    files = model_set.all_files()
+    return ModelRecord(
+        name=model_set.name,
+        backend=BACKEND,
+        path=model_set.root,
+        source=model_set.source,
+        format=RECORD_FORMAT,
+        size=_size(files),
+        language=model_set.language,
+        version=model_set.version or None,
+        kind=RECORD_KIND,
+        files=files,
+        extra={
+            "store_name": model_set.name,
+            "family": model_set.family,
+            "variant": model_set.variant,
+            "angle_classifier": model_set.cls is not None,
+            "languages": languages_of(model_set.language),
+            "manifest": model_set.to_manifest(),
+        },
+    )
+
+
+def _broken_record(set_dir: Path, error: Exception) -> ModelRecord:
+    """A store entry that exists but cannot be used: listed (so users see it), not loadable."""
+    files = tuple(sorted(p for p in set_dir.iterdir() if p.is_file())) if set_dir.is_dir() else ()
+    return ModelRecord(
+        name=set_dir.name,
+        backend=BACKEND,
+        path=set_dir,
+        source="store",
+        format=RECORD_FORMAT,
+        size=_size(files),
+        kind=RECORD_KIND,
+        files=files or (set_dir,),
+        extra={"error": str(error), "error_type": type(error).__name__},
+    )
+
+
+def store_records(store_dir: Path) -> list[ModelRecord]:
+    """One record per directory with a manifest in the backend's store directory."""
+    if not store_dir.is_dir():
+        return []
+    records: list[ModelRecord] = []
+    for entry in sorted(store_dir.iterdir()):
+        if entry.name.startswith(".") or not entry.is_dir() or not (entry / MANIFEST_NAME).exists():
+            continue
+        try:
+            records.append(record_for(read_manifest(entry, source="store")))
+        except OcrkitError as exc:
+            records.append(_broken_record(entry, exc))
+    return records
+
+
+def discover_sets(store_dir: Path) -> list[ModelRecord]:
+    """Store sets first, then sets inside installed packages (hook ``ocrkit_discover_models``)."""
+    records = store_records(store_dir)
+    records.extend(record_for(s) for s in package_sets())
+    return records

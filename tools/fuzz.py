@@ -1,0 +1,552 @@
+"""Fuzz ocrkit's input handling: structural mutations of image and PDF bytes.
+
+    python tools/fuzz.py                      # CI budget: fixed seed, ~35 s over all targets
+    python tools/fuzz.py --minutes 30         # the longer run (docs/hostile-input.md)
+    python tools/fuzz.py --targets loader --seconds 60 --seed 7
+
+Seeds are small valid PNG/JPEG/TIFF/GIF/BMP/WebP/PDF files made with Pillow.
+Hypothesis picks a seed and 1-4 mutations that know the format's structure: an
+integer field (PNG chunk lengths and IHDR, JPEG segment lengths and SOF sizes,
+TIFF IFD entries, GIF and BMP headers, RIFF chunk sizes, PDF numbers) set to a
+value that breaks parsers (0, -1, 0x7fff, 0xffffffff...), bytes flipped, the
+file cut, a range deleted or doubled; PNG CRCs are usually fixed up so the
+mutation reaches the decoder.
+
+Targets: ``loader`` (``ocrkit.images.load_image`` and
+``ocrkit.documents.iter_source_pages``, in the worker process), ``tesseract`` and
+``onnx`` (``ocrkit.open(..., isolation="process")``). The only acceptable outcome
+of a case is a result or an :class:`ocrkit.OcrkitError`. Anything else is a
+finding: another exception, a crash of the worker or of an isolated backend
+(``BackendCrashedError``), or a call running past ``--hang-seconds``. Each
+finding is written to ``--out`` (default ``tests/data/fuzz``) as
+``<target>-<kind>-<sha>.<ext>``; tests/hostile/test_fuzz_regressions.py replays
+every file there. Exit status: 0 nothing found, 1 findings.
+
+Each target runs in a worker process that writes the case it is about to try
+to ``current.bin`` first, so a native crash of the worker still leaves the input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import io
+import json
+import os
+import re
+import shutil
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import traceback
+import warnings
+import zlib
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+DEFAULT_OUT = REPO / "tests" / "data" / "fuzz"
+TARGETS = ("loader", "tesseract", "onnx")
+#: CI budget per target (seconds): the loader is fast, the backends pay for a child.
+CI_SECONDS = {"loader": 15.0, "tesseract": 6.0, "onnx": 6.0}
+#: Pixel limit while fuzzing: mutated sizes stay cheap, the limit itself is exercised.
+FUZZ_MAX_PIXELS = 2_000_000
+EXTENSIONS = {"png": "png", "jpeg": "jpg", "tiff": "tif", "gif": "gif", "bmp": "bmp", "webp": "webp", "pdf": "pdf"}
+
+
+# -- seeds ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Seed:
+    name: str
+    fmt: str
+    data: bytes
+
+
+def _page(mode: str, size: tuple[int, int] = (64, 40)):  # noqa: ANN202 - a PIL image
+    from PIL import Image, ImageDraw
+
+    img = Image.new("RGB", size, "white")
+    draw = ImageDraw.Draw(img)
+    draw.text((4, 4), "Ab 12", fill="black")
+    draw.rectangle((40, 20, 60, 36), outline=(200, 30, 30))
+    if mode == "RGB":
+        return img
+    if mode == "P":
+        return img.convert("P", palette=Image.Palette.ADAPTIVE, colors=8)
+    if mode == "I;16":
+        return Image.fromarray((__import__("numpy").asarray(img.convert("L"), dtype="uint16") * 257))
+    return img.convert(mode)
+
+
+def _saved(img, fmt: str, **params: object) -> bytes:  # noqa: ANN001
+    out = io.BytesIO()
+    img.save(out, fmt, **params)
+    return out.getvalue()
+
+
+def make_seeds() -> list[Seed]:
+    """Small valid files of every format, in the variants whose parsers differ."""
+    seeds = [
+        Seed("png-l", "png", _saved(_page("L"), "PNG")),
+        Seed("png-rgba", "png", _saved(_page("RGBA"), "PNG")),
+        Seed("png-p-interlaced", "png", _saved(_page("P"), "PNG", interlace=1, transparency=0)),
+        Seed("png-16", "png", _saved(_page("I;16"), "PNG")),
+        Seed("jpeg", "jpeg", _saved(_page("RGB"), "JPEG", quality=80)),
+        Seed("jpeg-progressive-l", "jpeg", _saved(_page("L"), "JPEG", progressive=True)),
+        Seed("tiff-raw", "tiff", _saved(_page("L"), "TIFF")),
+        Seed("tiff-lzw-rgb", "tiff", _saved(_page("RGB"), "TIFF", compression="tiff_lzw")),
+        Seed("tiff-g4", "tiff", _saved(_page("1"), "TIFF", compression="group4")),
+        Seed("tiff-2pages", "tiff", _saved(_page("L"), "TIFF", save_all=True, append_images=[_page("L")])),
+        Seed("gif-2frames", "gif", _saved(_page("P"), "GIF", save_all=True, append_images=[_page("P")])),
+        Seed("bmp-rgb", "bmp", _saved(_page("RGB"), "BMP")),
+        Seed("bmp-1bit", "bmp", _saved(_page("1"), "BMP")),
+        Seed("webp-lossy", "webp", _saved(_page("RGB"), "WEBP", quality=70)),
+        Seed("webp-lossless", "webp", _saved(_page("RGBA"), "WEBP", lossless=True)),
+        Seed("pdf", "pdf", _saved(_page("RGB"), "PDF", resolution=72.0)),
+    ]
+    return seeds
+
+
+# -- the structure of each format: where its integer fields are -----------------------------
+
+
+@dataclass(frozen=True)
+class Field:
+    offset: int
+    size: int  # bytes; 0 = an ASCII number token of the original length
+    big_endian: bool = True
+
+
+def _png_fields(data: bytes) -> Iterator[Field]:
+    pos = 8
+    while pos + 8 <= len(data):
+        length = struct.unpack_from(">I", data, pos)[0]
+        kind = data[pos + 4 : pos + 8]
+        yield Field(pos, 4)
+        if kind == b"IHDR":
+            yield from (Field(pos + 8, 4), Field(pos + 12, 4), *(Field(pos + 16 + i, 1) for i in range(5)))
+        elif kind in (b"PLTE", b"tRNS", b"pHYs", b"gAMA"):
+            yield from (Field(pos + 8 + i, 1) for i in range(min(length, 8)))
+        pos += 12 + length
+
+
+def _jpeg_fields(data: bytes) -> Iterator[Field]:
+    pos = 2
+    while pos + 4 <= len(data) and data[pos] == 0xFF:
+        marker = data[pos + 1]
+        if marker in (0xD8, 0x01) or 0xD0 <= marker <= 0xD7:
+            pos += 2
+            continue
+        length = struct.unpack_from(">H", data, pos + 2)[0]
+        yield Field(pos + 2, 2)
+        body = pos + 4
+        if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):  # SOFn
+            yield from (Field(body, 1), Field(body + 1, 2), Field(body + 3, 2), Field(body + 5, 1))
+            yield from (Field(body + 6 + i, 1) for i in range(3 * min(data[body + 5] if body + 5 < len(data) else 0, 3)))
+        elif marker in (0xC4, 0xDB, 0xDD):  # DHT, DQT, DRI
+            yield from (Field(body + i, 1) for i in range(min(length - 2, 17)))
+        elif marker == 0xDA:  # SOS: the entropy-coded data follows
+            yield from (Field(body + i, 1) for i in range(min(length - 2, 10)))
+            return
+        pos += 2 + length
+
+
+def _tiff_fields(data: bytes) -> Iterator[Field]:
+    if len(data) < 8:
+        return
+    big = data[:2] == b"MM"
+    order = ">" if big else "<"
+    yield Field(4, 4, big)
+    ifd, seen = struct.unpack_from(order + "I", data, 4)[0], set()
+    while 0 < ifd < len(data) - 2 and ifd not in seen and len(seen) < 4:
+        seen.add(ifd)
+        count = struct.unpack_from(order + "H", data, ifd)[0]
+        yield Field(ifd, 2, big)
+        for i in range(min(count, 40)):
+            entry = ifd + 2 + 12 * i
+            if entry + 12 > len(data):
+                return
+            yield from (Field(entry, 2, big), Field(entry + 2, 2, big), Field(entry + 4, 4, big), Field(entry + 8, 4, big))
+        nxt = ifd + 2 + 12 * count
+        if nxt + 4 > len(data):
+            return
+        yield Field(nxt, 4, big)
+        ifd = struct.unpack_from(order + "I", data, nxt)[0]
+
+
+def _gif_fields(data: bytes) -> Iterator[Field]:
+    yield from (Field(6, 2, False), Field(8, 2, False), Field(10, 1), Field(11, 1))
+    pos = 13 + (3 << ((data[10] & 7) + 1) if len(data) > 10 and data[10] & 0x80 else 0)
+    while pos < len(data):
+        block = data[pos]
+        if block == 0x2C:  # image descriptor
+            yield from (Field(pos + 1 + 2 * i, 2, False) for i in range(4))
+            yield Field(pos + 9, 1)
+            flags = data[pos + 9] if pos + 9 < len(data) else 0
+            pos += 10 + (3 << ((flags & 7) + 1) if flags & 0x80 else 0)
+            yield Field(pos, 1)  # LZW minimum code size
+            pos += 1
+        elif block == 0x21:
+            yield Field(pos + 2, 1)
+            pos += 2
+        else:
+            return
+        while pos < len(data) and data[pos]:  # sub-blocks
+            yield Field(pos, 1)
+            pos += 1 + data[pos]
+        pos += 1
+
+
+def _bmp_fields(data: bytes) -> Iterator[Field]:
+    for offset, size in ((2, 4), (10, 4), (14, 4), (18, 4), (22, 4), (26, 2), (28, 2), (30, 4), (34, 4), (46, 4)):
+        yield Field(offset, size, False)
+
+
+def _webp_fields(data: bytes) -> Iterator[Field]:
+    yield Field(4, 4, False)
+    pos = 12
+    while pos + 8 <= len(data):
+        size = struct.unpack_from("<I", data, pos + 4)[0]
+        yield Field(pos + 4, 4, False)
+        kind = data[pos : pos + 4]
+        if kind == b"VP8 ":
+            yield from (Field(pos + 14, 2, False), Field(pos + 16, 2, False))
+        elif kind == b"VP8L":
+            yield from (Field(pos + 9, 2, False), Field(pos + 11, 2, False))
+        elif kind == b"VP8X":
+            yield from (Field(pos + 8, 1), Field(pos + 12, 2, False), Field(pos + 15, 2, False))
+        pos += 8 + size + (size & 1)
+
+
+def _pdf_fields(data: bytes) -> Iterator[Field]:
+    for match in list(re.finditer(rb"(?<![\w.])\d+(?![\w.])", data[:20000]))[:400]:
+        yield Field(match.start(), 0)
+
+
+FIELDS: dict[str, Callable[[bytes], Iterator[Field]]] = {
+    "png": _png_fields, "jpeg": _jpeg_fields, "tiff": _tiff_fields, "gif": _gif_fields,
+    "bmp": _bmp_fields, "webp": _webp_fields, "pdf": _pdf_fields,
+}
+
+INTERESTING = {
+    1: (0, 1, 2, 7, 8, 0x10, 0x7F, 0x80, 0xFE, 0xFF),
+    2: (0, 1, 2, 0xFF, 0x100, 0x7FFF, 0x8000, 0xFFFE, 0xFFFF, 32767, 32768, 40000),
+    4: (0, 1, 2, 0xFF, 0xFFFF, 0x10000, 40000, 0x7FFFFFFF, 0x80000000, 0xFFFFFFFE, 0xFFFFFFFF),
+}
+PDF_NUMBERS = (b"0", b"1", b"-1", b"2", b"99999", b"2147483647", b"2147483648", b"4294967296",
+               b"99999999999999999999", b"1e308", b"0.0001")
+
+
+def fields_of(seed: Seed) -> list[Field]:
+    try:
+        return [f for f in FIELDS[seed.fmt](seed.data) if f.offset + max(f.size, 1) <= len(seed.data)]
+    except (struct.error, IndexError):
+        return []
+
+
+def fix_png_crcs(data: bytearray) -> None:
+    """Recompute every chunk's CRC that can be located, so a mutation passes the check."""
+    pos = 8
+    while pos + 12 <= len(data):
+        length = struct.unpack_from(">I", data, pos)[0]
+        end = pos + 8 + length
+        if end + 4 > len(data):
+            return
+        struct.pack_into(">I", data, end, zlib.crc32(bytes(data[pos + 4 : end])) & 0xFFFFFFFF)
+        pos = end + 4
+
+
+# -- the cases: Hypothesis draws a seed and its mutations --------------------------------------
+
+
+def case_strategy(seeds: list[Seed]):  # noqa: ANN201 - a Hypothesis strategy
+    from hypothesis import strategies as st
+
+    fields = {seed.name: fields_of(seed) for seed in seeds}
+
+    @st.composite
+    def cases(draw) -> tuple[Seed, bytes]:  # noqa: ANN001
+        seed = draw(st.sampled_from(seeds))
+        data = bytearray(seed.data)
+        for _ in range(draw(st.integers(1, 4))):
+            kind = draw(st.sampled_from(("field", "field", "field", "flip", "cut", "delete", "double")))
+            known = fields[seed.name]
+            if kind == "field" and known:
+                field = draw(st.sampled_from(known))
+                if field.size == 0:  # an ASCII number in a PDF
+                    token = re.match(rb"\d+", bytes(data[field.offset : field.offset + 24]))
+                    if token:
+                        data[field.offset : field.offset + len(token.group())] = draw(st.sampled_from(PDF_NUMBERS))
+                    continue
+                choices = st.sampled_from(INTERESTING[field.size]) | st.integers(0, 256**field.size - 1)
+                value = draw(choices)
+                data[field.offset : field.offset + field.size] = value.to_bytes(
+                    field.size, "big" if field.big_endian else "little"
+                )
+            elif kind == "flip" and data:
+                at = draw(st.integers(0, len(data) - 1))
+                data[at] ^= draw(st.integers(1, 255))
+            elif kind == "cut" and len(data) > 1:
+                del data[draw(st.integers(1, len(data) - 1)) :]
+            elif kind in ("delete", "double") and len(data) > 2:
+                start = draw(st.integers(0, len(data) - 2))
+                end = draw(st.integers(start + 1, min(len(data), start + 64)))
+                if kind == "delete":
+                    del data[start:end]
+                else:
+                    data[end:end] = data[start:end]
+        if seed.fmt == "png" and draw(st.integers(0, 9)) > 1:
+            fix_png_crcs(data)
+        return seed, bytes(data)
+
+    return cases()
+
+
+# -- targets -----------------------------------------------------------------------------------
+
+
+class Finding(Exception):
+    """A case ended in something other than a result or an OcrkitError."""
+
+    def __init__(self, kind: str, detail: str) -> None:
+        super().__init__(f"{kind}: {detail}")
+        self.kind = kind
+
+
+@contextmanager
+def stderr_captured() -> Iterator[io.BytesIO]:
+    """What is written to file descriptor 2 inside the block (Python warnings, logging's
+    last-resort handler, native libraries alike): the worker is single-threaded."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    out = io.BytesIO()
+    with tempfile.TemporaryFile() as sink:
+        os.dup2(sink.fileno(), 2)
+        try:
+            yield out
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+            sink.seek(0)
+            out.write(sink.read())
+
+
+def check_loader(data: bytes) -> None:
+    """load_image and iter_source_pages: a result or one ocrkit error, and nothing on
+    stderr on the way (ocrkit's own DocumentWarning on an animation aside)."""
+    from ocrkit import OcrkitError
+    from ocrkit.documents import DocumentWarning, iter_source_pages
+    from ocrkit.images import load_image
+
+    warnings.simplefilter("always")  # every warning reaches stderr, not the first per place
+    warnings.simplefilter("ignore", DocumentWarning)
+    for read in (lambda: load_image(data, max_pixels=FUZZ_MAX_PIXELS),
+                 lambda: list(iter_source_pages(data, dpi=36, max_pixels=FUZZ_MAX_PIXELS))):
+        with stderr_captured() as err:
+            try:
+                read()
+            except OcrkitError as exc:
+                if "\n" in str(exc):
+                    raise Finding("multiline-error", f"{type(exc).__name__}: {exc!r}") from exc
+            except Exception as exc:  # noqa: BLE001 - exactly what the fuzzer looks for
+                raise Finding("exception", "".join(traceback.format_exception_only(type(exc), exc)).strip()) from exc
+        if err.getvalue().strip():
+            raise Finding("noise", err.getvalue().decode("utf-8", "replace").strip()[:300])
+
+
+class BackendTarget:
+    """One isolated engine; reopened after a crash, killed after *hang_seconds* in a call."""
+
+    def __init__(self, backend: str, hang_seconds: float) -> None:
+        self.backend = backend
+        self.hang_seconds = hang_seconds
+        self.engine = None
+        self._open()
+
+    def _open(self) -> None:
+        import ocrkit
+
+        self.engine = ocrkit.open(self.backend, isolation="process", max_image_pixels=FUZZ_MAX_PIXELS)
+
+    def __call__(self, data: bytes) -> None:
+        import signal
+
+        import ocrkit
+
+        engine = self.engine
+        hung = threading.Event()
+
+        def kill() -> None:
+            hung.set()
+            try:
+                os.kill(engine.pid, signal.SIGKILL)
+            except (OSError, TypeError):
+                pass
+
+        timer = threading.Timer(self.hang_seconds, kill)
+        timer.start()
+        try:
+            engine.recognize(data)
+        except ocrkit.BackendCrashedError as exc:
+            self.close()
+            self._open()
+            kind = "hang" if hung.is_set() else "backend-crash"
+            raise Finding(kind, str(exc).splitlines()[0]) from exc
+        except ocrkit.OcrkitError as exc:
+            if "\n" in str(exc):
+                raise Finding("multiline-error", f"{type(exc).__name__}: {exc!r}") from exc
+        except Exception as exc:  # noqa: BLE001
+            raise Finding("exception", "".join(traceback.format_exception_only(type(exc), exc)).strip()) from exc
+        finally:
+            timer.cancel()
+
+    def close(self) -> None:
+        if self.engine is not None:
+            self.engine.free_resources()
+            self.engine = None
+
+
+# -- the worker: one target, Hypothesis rounds until the time is up --------------------------------
+
+
+def save_finding(out: Path, target: str, kind: str, seed: Seed, data: bytes, detail: str) -> Path:
+    out.mkdir(parents=True, exist_ok=True)
+    digest = hashlib.sha256(data).hexdigest()[:12]
+    path = out / f"{target}-{kind}-{digest}.{EXTENSIONS[seed.fmt]}"
+    path.write_bytes(data)
+    notes = out / "FINDINGS.jsonl"
+    with notes.open("a", encoding="utf-8") as fh:
+        fh.write(json.dumps({"file": path.name, "target": target, "kind": kind, "seed": seed.name,
+                             "detail": detail[:500]}) + "\n")
+    return path
+
+
+def run_worker(target: str, seconds: float, seed_value: int, out: Path, current: Path, hang_seconds: float) -> int:
+    from hypothesis import HealthCheck, Phase, given, settings
+    from hypothesis import seed as hypothesis_seed
+
+    seeds = make_seeds()
+    check: Callable[[bytes], None]
+    backend: BackendTarget | None = None
+    if target == "loader":
+        check = check_loader
+    else:
+        backend = BackendTarget(target, hang_seconds)
+        check = backend
+    deadline = time.monotonic() + seconds
+    stats = {"cases": 0, "findings": 0}
+    last: list[tuple[Finding, Seed, bytes]] = []
+
+    @settings(max_examples=300, deadline=None, database=None, phases=[Phase.generate, Phase.shrink],
+              suppress_health_check=list(HealthCheck), report_multiple_bugs=False)
+    @given(case_strategy(seeds))
+    def prop(case: tuple[Seed, bytes]) -> None:
+        seed, data = case
+        if time.monotonic() > deadline:
+            return
+        current.write_bytes(data)
+        (current.parent / "current.fmt").write_text(seed.fmt)
+        stats["cases"] += 1
+        try:
+            check(data)
+        except Finding as finding:
+            last.append((finding, seed, data))
+            raise
+
+    round_no = 0
+    try:
+        while time.monotonic() < deadline:
+            try:
+                hypothesis_seed(seed_value * 1000 + round_no)(prop)()
+            except Finding:
+                finding, seed, data = last[-1]  # the last failing call is the shrunk one
+                path = save_finding(out, target, finding.kind, seed, data, str(finding))
+                stats["findings"] += 1
+                print(f"[{target}] FINDING {finding} -> {path}", flush=True)
+            round_no += 1
+    finally:
+        if backend is not None:
+            backend.close()
+    print(json.dumps({"target": target, **stats}), flush=True)
+    return 1 if stats["findings"] else 0
+
+
+# -- the driver: a worker per target, restarted after a crash --------------------------------------
+
+
+def run_target(target: str, seconds: float, seed_value: int, out: Path, hang_seconds: float) -> dict[str, int]:
+    totals = {"cases": 0, "findings": 0, "worker_crashes": 0}
+    deadline = time.monotonic() + seconds
+    work = Path(tempfile.mkdtemp(prefix=f"ocrkit-fuzz-{target}-"))
+    try:
+        while (left := deadline - time.monotonic()) > 1:
+            current = work / "current.bin"
+            current.unlink(missing_ok=True)
+            cmd = [sys.executable, __file__, "--worker", target, "--seconds", f"{left:.1f}", "--seed", str(seed_value),
+                   "--out", str(out), "--current", str(current), "--hang-seconds", str(hang_seconds)]
+            done = subprocess.run(cmd, capture_output=True, text=True, timeout=left + 4 * hang_seconds + 120)
+            for line in done.stdout.splitlines():
+                if line.startswith("{"):
+                    stats = json.loads(line)
+                    totals["cases"] += stats["cases"]
+                    totals["findings"] += stats["findings"]
+                elif line.strip():
+                    print(line, flush=True)
+            if done.returncode in (0, 1):
+                break
+            # The worker itself died (a native crash in the loader): keep what it was reading.
+            totals["worker_crashes"] += 1
+            totals["findings"] += 1
+            if current.is_file():
+                fmt = (work / "current.fmt").read_text() if (work / "current.fmt").is_file() else "png"
+                seed = Seed("unknown", fmt, b"")
+                path = save_finding(out, target, f"worker-exit{done.returncode}", seed, current.read_bytes(),
+                                    done.stderr[-500:])
+                print(f"[{target}] FINDING worker died ({done.returncode}) -> {path}", flush=True)
+            seed_value += 1  # do not replay the same sequence into the same crash
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return totals
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--targets", default=",".join(TARGETS), help=f"comma-separated, of {', '.join(TARGETS)}")
+    budget = parser.add_mutually_exclusive_group()
+    budget.add_argument("--minutes", type=float, help="total budget, shared by the targets like the CI budget")
+    budget.add_argument("--seconds", type=float, help="total budget in seconds")
+    parser.add_argument("--seed", type=int, default=0, help="Hypothesis seed (fixed: the same run finds the same)")
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="where findings are written")
+    parser.add_argument("--hang-seconds", type=float, default=60.0, help="a backend call longer than this is a hang")
+    parser.add_argument("--worker", choices=TARGETS, help=argparse.SUPPRESS)
+    parser.add_argument("--current", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.worker:
+        return run_worker(args.worker, args.seconds or 10.0, args.seed, args.out, args.current, args.hang_seconds)
+    targets = [t.strip() for t in args.targets.split(",") if t.strip()]
+    unknown = set(targets) - set(TARGETS)
+    if unknown:
+        parser.error(f"unknown target(s) {', '.join(sorted(unknown))}; use {', '.join(TARGETS)}")
+    share = {t: CI_SECONDS[t] for t in targets}
+    total = args.minutes * 60 if args.minutes else args.seconds if args.seconds else sum(share.values())
+    started = time.monotonic()
+    results = {}
+    for target in targets:
+        seconds = total * share[target] / sum(share.values())
+        results[target] = run_target(target, seconds, args.seed, args.out, args.hang_seconds)
+    found = sum(r["findings"] for r in results.values())
+    summary = ", ".join(f"{t}: {r['cases']} cases, {r['findings']} findings" for t, r in results.items())
+    print(f"fuzz: {summary} in {time.monotonic() - started:.0f} s (seed {args.seed})", flush=True)
+    return 1 if found else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
