@@ -10,7 +10,6 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ocrkit import OcrkitError, get_registry
-from ocrkit.cli.read import parse_options
 
 from ._suite import BACKENDS, BenchConfig, run_benchmarks
 
@@ -71,7 +70,7 @@ def _parse_options(pairs: Sequence[str]) -> dict[str, dict[str, object]]:
         if not sep or backend not in BACKENDS:
             raise OcrkitError(f"--option {pair!r}: expected BACKEND:KEY=VALUE with BACKEND one of {list(BACKENDS)}")
         grouped.setdefault(backend, []).append(rest)
-    return {b: parse_options(p, get_registry().require(b)) for b, p in grouped.items()}
+    return {b: get_registry().require(b).parse_options(p) for b, p in grouped.items()}
 
 
 def _update_docs(doc: Path, table: str) -> None:

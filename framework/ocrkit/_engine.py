@@ -27,8 +27,6 @@ from ._memory import limit_malloc_arenas, release_memory
 from ._records import LAYOUTS, BackendInfo, ModelHandle, ModelRecord
 from ._registry import Registry, get_registry
 from .errors import (
-    ModelExistsError,
-    ModelNotFoundError,
     OcrkitError,
     PluginWarning,
     ResourcesFreedError,
@@ -36,9 +34,9 @@ from .errors import (
 )
 from .images import ImageInput, PageImage, checked_max_pixels, load_image, max_pixels_from_env
 from .results import Page
-from .store import AuditEntry, ModelStore, mark_in_use
+from .store import AuditEntry, ModelStore, PruneResult, mark_in_use, resolve_import_source
 
-__all__ = ["Engine", "resolve_import_source"]
+__all__ = ["Engine"]
 
 _E = TypeVar("_E", bound="_EngineBase")
 
@@ -127,31 +125,6 @@ def _finalize_unfreed(registry: Registry, holder: dict[str, Any], owner_key: Any
         pass
 
 
-def resolve_import_source(
-    registry: Registry, store: ModelStore, backend: str, model: str | ModelRecord | os.PathLike[str]
-) -> ModelRecord:
-    """The record to import for *model*: a record, an existing path, or a discovered name.
-
-    A name picks the best-ranked record found outside the store; a name that only
-    exists in the store is already imported.
-    """
-    if isinstance(model, ModelRecord):
-        return model
-    text = os.fspath(model)
-    if isinstance(model, os.PathLike) or os.sep in text or Path(text).exists():
-        return store.record_for_path(backend, text)
-    found = registry.discover(backend, store.path(backend, create=False))
-    named = [r for r in found if r.name == text]
-    outside = [r for r in named if r.source != "store"]
-    if outside:
-        return outside[0]
-    if named:
-        raise ModelExistsError(f"model {text!r} is already in the {backend} store ({named[0].path})")
-    raise ModelNotFoundError(
-        f"no model {text!r} for backend {backend!r} and no such file", sorted({r.name for r in found})
-    )
-
-
 class _InUseKey:
     """A weak-referenceable token under which an engine's loaded files are marked in use."""
 
@@ -224,15 +197,13 @@ class _EngineBase:
         prefix: str | None = None,
         predicate: Callable[[str], bool] | None = None,
         dry_run: bool = False,
-        skipped: dict[str, str] | None = None,
-    ) -> list[str]:
+    ) -> PruneResult:
         """Remove store models by prefix/predicate (default: those audited OLD).
 
-        Loaded models are skipped (reasons go to *skipped* if given)."""
+        Loaded models are skipped: the result is the list of names removed, with
+        ``.skipped`` mapping each skipped name to the reason."""
         self._check()
-        return self.store.prune(
-            self.backend, prefix=prefix, predicate=predicate, dry_run=dry_run, skipped=skipped
-        )
+        return self.store.prune(self.backend, prefix=prefix, predicate=predicate, dry_run=dry_run)
 
     def audit(self) -> list[AuditEntry]:
         """Name, path, size, sha256 and OLD/CURRENT status of every store model."""

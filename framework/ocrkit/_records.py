@@ -3,13 +3,16 @@ and the handle of a loaded model."""
 
 from __future__ import annotations
 
+import json
 import threading
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
-__all__ = ["OptionSpec", "BackendInfo", "ModelRecord", "ModelHandle", "SOURCE_PRECEDENCE", "LAYOUTS", "MAX_LINE_ASPECT"]
+from .errors import InvalidOptionError
+
+__all__ = ["OptionSpec", "BackendInfo", "ModelRecord", "ModelHandle", "HandleState", "SOURCE_PRECEDENCE", "LAYOUTS", "MAX_LINE_ASPECT"]
 
 #: Layouts every backend must support. ``"page"``: find the text on the page;
 #: ``"line"``: the image is one text line, skip segmentation/detection.
@@ -26,6 +29,36 @@ SOURCE_PRECEDENCE = ("store", "env", "package", "system", "other")
 MAX_LINE_ASPECT = 160.0
 
 
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+
+
+def _convert_one(value: str, type_name: str) -> Any:
+    """*value* as *type_name*; ``ValueError`` when it is not one."""
+    type_name = type_name.strip().replace(" ", "")
+    if type_name == "int":
+        return int(value)
+    if type_name == "float":
+        return float(value)
+    if type_name == "bool":
+        if value.lower() not in _TRUE | _FALSE:
+            raise ValueError(value)
+        return value.lower() in _TRUE
+    if type_name.startswith("list"):
+        return [v for v in value.replace("+", ",").split(",") if v]
+    if type_name.startswith("dict"):
+        if value.lstrip().startswith("{"):
+            parsed = json.loads(value)
+            if not isinstance(parsed, dict):
+                raise ValueError(value)
+            return parsed
+        pairs = [p.partition(":") for p in value.split(",") if p]
+        if any(not sep for _, sep, _ in pairs):
+            raise ValueError(value)
+        return {k: v for k, _, v in pairs}
+    return value
+
+
 @dataclass(frozen=True)
 class OptionSpec:
     """One option a backend accepts in ``ocrkit.open(backend, **options)``."""
@@ -34,6 +67,22 @@ class OptionSpec:
     type: str  # human-readable: "str", "int", "float", "bool", "list[str]", ...
     default: Any = None
     help: str = ""
+
+    def parse(self, value: str) -> Any:
+        """A command-line string (``-o KEY=VALUE``) as a value of the declared type.
+
+        ``int``, ``float``, ``bool`` (1/0, true/false, yes/no, on/off),
+        ``list[...]`` (comma or ``+`` separated), ``dict[...]`` (JSON or
+        ``key:value,key:value``), anything else as the string; ``int|str`` tries
+        each alternative in order. Raises :class:`InvalidOptionError` otherwise.
+        """
+        for alternative in self.type.split("|"):
+            try:
+                return _convert_one(value, alternative)
+            except ValueError:
+                continue
+        hint = " (JSON or key:value,key:value)" if "dict" in self.type else ""
+        raise InvalidOptionError(f"option {self.name}={value!r}: expected a value of type {self.type}{hint}")
 
 
 @dataclass(frozen=True)
@@ -60,6 +109,22 @@ class BackendInfo:
     @property
     def option_names(self) -> frozenset[str]:
         return frozenset(o.name for o in self.options)
+
+    def parse_options(self, pairs: Sequence[str]) -> dict[str, Any]:
+        """``["psm=6", "lang=deu"]`` -> ``{"psm": 6, ...}``, each typed by its :class:`OptionSpec`.
+
+        ``-`` in keys becomes ``_``. Undeclared keys are passed on as strings: the
+        engine rejects them with the list of accepted options.
+        """
+        specs = {o.name: o for o in self.options}
+        options: dict[str, Any] = {}
+        for pair in pairs:
+            key, sep, value = pair.partition("=")
+            key = key.strip().replace("-", "_")
+            if not sep or not key:
+                raise InvalidOptionError(f"backend option {pair!r} must look like KEY=VALUE")
+            options[key] = specs.get(key, OptionSpec(key, "str")).parse(value)
+        return options
 
 
 @dataclass(frozen=True)
@@ -103,13 +168,23 @@ class ModelRecord:
         }
 
 
+@runtime_checkable
+class HandleState(Protocol):
+    """What a backend keeps in :attr:`ModelHandle.state`: anything it needs to
+    recognise, plus ``free()``, which releases all of it (native memory, threads,
+    files) and may be called more than once. A plugin's ``ocrkit_free_model``
+    takes the state off the handle and calls ``free()`` on it."""
+
+    def free(self) -> None: ...
+
+
 @dataclass(eq=False)
 class ModelHandle:
     """A loaded model, returned by ``ocrkit_load_model`` and owned by one backend.
 
-    ``state`` is the backend's private object (a pool of APIs, inference sessions);
-    the core never looks inside. Recognition and freeing are routed to the plugin
-    that describes ``backend``, and only to it.
+    ``state`` is the backend's private object (a pool of APIs, inference sessions),
+    by convention a :class:`HandleState`; the core never looks inside. Recognition
+    and freeing are routed to the plugin that describes ``backend``, and only to it.
     """
 
     backend: str

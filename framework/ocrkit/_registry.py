@@ -106,7 +106,6 @@ class Registry:
         self._broken: dict[str, BackendStatus] = {}
         self._backends: dict[str, BackendStatus] | None = None
         self._distributions: dict[str, str] = {}
-        self.discovery_errors: list[DiscoveryError] = []
         if autoload:
             self.load_entrypoints()
 
@@ -350,7 +349,6 @@ class Registry:
                         f"{self._where(impl.plugin_name, 'ocrkit_discover_models')} failed for {backend!r}: "
                         f"{failure.reason}"
                     ) from exc
-                self.discovery_errors.append(failure)
                 warnings.warn(
                     f"{self._where(impl.plugin_name, 'ocrkit_discover_models')} failed for {backend!r}: "
                     f"{failure.reason}; its models are skipped",

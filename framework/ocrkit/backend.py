@@ -7,22 +7,24 @@ from __future__ import annotations
 
 from ._memory import limit_malloc_arenas, open_files, release_memory, rss_bytes
 from ._parallel import default_workers, parallel_map
-from ._records import LAYOUTS, MAX_LINE_ASPECT, SOURCE_PRECEDENCE, BackendInfo, ModelHandle, ModelRecord, OptionSpec
+from ._records import LAYOUTS, MAX_LINE_ASPECT, SOURCE_PRECEDENCE, BackendInfo, HandleState, ModelHandle, ModelRecord, OptionSpec
 from ._registry import ENTRY_POINT_GROUP
 from ._staging import StagedEntry, staged_entry
 from ._versions import distribution_files, installed_version
 from .errors import (
     BackendUnavailableError,
     BadImageError,
+    ImageTooLargeError,
     InvalidOptionError,
     ModelCorruptError,
     ModelNotFoundError,
     OcrkitError,
+    ResourcesFreedError,
 )
 from .hookspecs import hookimpl
 from .images import PageImage
 from .results import Block, Line, Page, Word, union_bbox
-from .store import plain_name_problem, sha256_of
+from .store import ModelStore, plain_name_problem, sha256_of
 
 __all__ = [
     "hookimpl",
@@ -30,6 +32,7 @@ __all__ = [
     "OptionSpec",
     "ModelRecord",
     "ModelHandle",
+    "HandleState",
     "PageImage",
     "Page",
     "Block",
@@ -52,6 +55,9 @@ __all__ = [
     "InvalidOptionError",
     "ModelCorruptError",
     "ModelNotFoundError",
+    "ImageTooLargeError",
+    "ResourcesFreedError",
+    "ModelStore",
     "release_memory",
     "limit_malloc_arenas",
     "rss_bytes",

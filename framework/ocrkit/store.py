@@ -18,7 +18,7 @@ import weakref
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path, PureWindowsPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ._records import ModelRecord
 from ._staging import staged_entry
@@ -28,11 +28,16 @@ from .errors import (
     ModelInUseError,
     ModelNotFoundError,
     OcrkitError,
+    UnknownBackendError,
 )
 
+if TYPE_CHECKING:  # the functions that also ask discovery are handed the registry
+    from ._registry import Registry
+
 __all__ = [
-    "ModelStore", "AuditEntry", "Importer", "NotRegularFileError", "default_home", "in_use_paths", "mark_in_use",
+    "ModelStore", "AuditEntry", "PruneResult", "Importer", "NotRegularFileError", "default_home", "in_use_paths", "mark_in_use",
     "plain_name_problem", "sha256_of",
+    "resolve_import_source", "store_backends", "owning_backend", "backend_for_path", "backend_with_model",
 ]
 
 #: A backend's ``ocrkit_import_model``: copy *record* into *dest_dir*, return the new
@@ -122,6 +127,18 @@ def _files_of(directory: Path) -> list[Path]:
     for top, _dirs, files in os.walk(directory, onerror=_raise):
         found += [Path(top, name) for name in files]
     return sorted(found)
+
+
+class PruneResult(list[str]):
+    """What a prune removed (the list of names) and what it kept: ``skipped`` maps a
+    name to why (in use, a symlink out of the store...)."""
+
+    def __init__(self, removed: Iterable[str] = (), skipped: dict[str, str] | None = None) -> None:
+        super().__init__(removed)
+        self.skipped: dict[str, str] = dict(skipped or {})
+
+    def __repr__(self) -> str:
+        return f"PruneResult({list(self)!r}, skipped={self.skipped!r})"
 
 
 def sha256_of(path: Path, chunk: int = 1 << 20) -> str:
@@ -313,14 +330,13 @@ class ModelStore:
         prefix: str | None = None,
         predicate: Callable[[str], bool] | None = None,
         dry_run: bool = False,
-        skipped: dict[str, str] | None = None,
-    ) -> list[str]:
+    ) -> PruneResult:
         """Remove models whose name starts with *prefix* and/or satisfies *predicate*.
 
         With neither, prunes what :meth:`audit` marks OLD. Models in use and
-        symlinks leading out of the store are skipped, never removed (pass a dict
-        as *skipped* to learn which, with the reason). Returns the names removed
-        (or, with *dry_run*, that would be).
+        symlinks leading out of the store are skipped, never removed. Returns the
+        names removed (or, with *dry_run*, that would be), as a list whose
+        ``skipped`` maps each skipped name to the reason.
         """
         if prefix is not None and not (isinstance(prefix, str) and prefix.strip()):
             raise OcrkitError(
@@ -334,7 +350,7 @@ class ModelStore:
                 n for n in self.list_local(backend)
                 if (prefix is None or n.startswith(prefix)) and (predicate is None or predicate(n))
             ]
-        skipped = {} if skipped is None else skipped
+        skipped: dict[str, str] = {}
         chosen: list[str] = []
         for name in selected:
             try:
@@ -346,7 +362,7 @@ class ModelStore:
                 skipped[name] = str(exc)
                 continue
             chosen.append(name)
-        return chosen
+        return PruneResult(chosen, skipped)
 
     # -- import -----------------------------------------------------------------------
 
@@ -450,3 +466,97 @@ class ModelStore:
                 f"model {name!r} ({path}) is loaded by a live engine; call free_resources() "
                 "on that engine first"
             )
+
+
+# -- finding models: the store together with discovery ----------------------------------
+
+
+def store_backends(registry: Registry, store: ModelStore, backend: str | None) -> list[str]:
+    """The backends a store command works on.
+
+    ``--backend`` given: that one, if a plugin provides it or the store has a
+    directory for it (models of an uninstalled plugin can still be managed).
+    Otherwise every registered backend and every directory in the store.
+    """
+    on_disk = sorted(p.name for p in store.root.iterdir() if p.is_dir() and not p.name.startswith(".")) \
+        if store.root.is_dir() else []
+    known = registry.backend_names()
+    if backend is not None:
+        if backend in known or backend in on_disk:
+            return [backend]
+        raise UnknownBackendError(backend, known + on_disk)
+    return sorted(set(known) | set(on_disk))
+
+
+def owning_backend(registry: Registry, store: ModelStore, name: str, backend: str | None) -> str:
+    """The backend whose store holds *name*; ambiguous or missing names are errors."""
+    candidates = store_backends(registry, store, backend)
+    holders = []
+    for b in candidates:
+        try:
+            store.resolve(b, name)
+        except ModelNotFoundError:
+            continue
+        holders.append(b)
+    if len(holders) == 1:
+        return holders[0]
+    if not holders:
+        available = sorted({n for b in candidates for n in store.list_local(b)})
+        where = f"the {backend} store" if backend else "the model store"
+        raise ModelNotFoundError(f"no model {name!r} in {where} ({store.root})", available)
+    raise OcrkitError(f"model {name!r} exists for several backends ({', '.join(holders)}); choose one with --backend")
+
+
+def backend_for_path(registry: Registry, path: Path) -> str:
+    """Guess the backend of a model file from its format (``.traineddata`` -> tesseract)."""
+    suffixes = {p.suffix.lstrip(".") for p in ([path] if path.is_file() else path.rglob("*")) if p.is_file()}
+    owners = sorted(
+        s.name for s in registry.statuses()
+        if s.info is not None and s.status != "broken" and suffixes & set(s.info.model_formats)
+    )
+    if len(owners) == 1:
+        return owners[0]
+    found = ", ".join(sorted(suffixes)) or "none"
+    raise OcrkitError(
+        f"cannot tell which backend {path} is for (file formats: {found}; "
+        f"candidates: {', '.join(owners) or 'none'}); pass --backend"
+    )
+
+
+def backend_with_model(registry: Registry, store: ModelStore, name: str, backend: str | None) -> str:
+    """The backend that has a model called *name* outside the store (``""``: none of several)."""
+    backends = [backend] if backend else registry.backend_names()
+    holders = [
+        b for b in backends
+        if any(r.name == name and r.source != "store" for r in registry.discover(b, store.path(b, create=False), errors=[]))
+    ]
+    if len(holders) == 1:
+        return holders[0]
+    if holders:
+        raise OcrkitError(f"model {name!r} exists for several backends ({', '.join(holders)}); choose one with --backend")
+    return backends[0] if len(backends) == 1 else ""
+
+
+def resolve_import_source(
+    registry: Registry, store: ModelStore, backend: str, model: str | ModelRecord | os.PathLike[str]
+) -> ModelRecord:
+    """The record to import for *model*: a record, an existing path, or a discovered name.
+
+    A name picks the best-ranked record found outside the store; a name that only
+    exists in the store is already imported.
+    """
+    if isinstance(model, ModelRecord):
+        return model
+    text = os.fspath(model)
+    if isinstance(model, os.PathLike) or os.sep in text or Path(text).exists():
+        return store.record_for_path(backend, text)
+    found = registry.discover(backend, store.path(backend, create=False))
+    named = [r for r in found if r.name == text]
+    outside = [r for r in named if r.source != "store"]
+    if outside:
+        return outside[0]
+    if named:
+        raise ModelExistsError(f"model {text!r} is already in the {backend} store ({named[0].path})")
+    raise ModelNotFoundError(
+        f"no model {text!r} for backend {backend!r} and no such file", sorted({r.name for r in found})
+    )

@@ -130,7 +130,7 @@ class Pipeline:
                 if part is not None:
                     part.flush_denormals = flush
         except BaseException:
-            self.close()
+            self.free()
             raise
         rec_spec = model_set.rec
         self.word_gap = rec_spec.word_gap if settings.word_gap is None else settings.word_gap
@@ -187,8 +187,9 @@ class Pipeline:
     def closed(self) -> bool:
         return self.recognizer is None
 
-    def close(self) -> None:
-        """Drop every session (their memory goes with them). Idempotent."""
+    def free(self) -> None:
+        """Drop every session (their memory goes with them). Idempotent
+        (the :class:`ocrkit.backend.HandleState` convention)."""
         with self._close_lock:
             for name in ("detector", "classifier", "recognizer"):
                 part = getattr(self, name, None)

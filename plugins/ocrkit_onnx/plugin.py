@@ -73,9 +73,9 @@ def ocrkit_recognize(handle: ModelHandle, images: Sequence[PageImage], layout: s
 def ocrkit_free_model(handle: ModelHandle) -> bool | None:
     if handle.backend != BACKEND:
         return None
-    pipeline = handle.state
-    if pipeline is not None:
-        pipeline.close()
+    state, handle.state = handle.state, None
+    if state is not None:
+        state.free()
     return True
 
 

@@ -19,22 +19,22 @@ import numpy as np
 from ocrkit.backend import (
     MAX_LINE_ASPECT,
     BackendUnavailableError,
+    ImageTooLargeError,
     ModelCorruptError,
     ModelHandle,
     ModelNotFoundError,
     ModelRecord,
+    ModelStore,
     OcrkitError,
     Page,
     PageImage,
     parallel_map,
 )
-from ocrkit.errors import ImageTooLargeError, ResourcesFreedError
-from ocrkit.store import ModelStore
 
 from ._discovery import BACKEND
 from ._leptonica import route_messages_to_logging
 from ._options import LEGACY_OEMS, ONE_LINE_PSMS, OSD_PSMS, TesseractOptionError, TesseractOptions, parse_options
-from ._pool import ApiPool
+from ._pool import ApiPool, freed_error
 from ._probe import CACHE_NAME, verify_loadable
 from ._results import page_from_api
 from ._staging import TessdataDir, tessdata_for
@@ -83,7 +83,7 @@ class TesseractModel:
     def recognize(self, images: Sequence[PageImage], layout: str) -> list[Page]:
         psm = self.options.psm_for(layout)
         if self.pool.closed:
-            raise ResourcesFreedError("this tesseract model was freed; open a new engine with ocrkit.open()")
+            raise freed_error()
         # Instances the batch will need are built here, on the caller's thread, not in
         # the short-lived batch workers (see ApiPool.prefill: memory comes back on free).
         self.pool.prefill(len(images))

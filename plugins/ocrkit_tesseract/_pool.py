@@ -14,9 +14,14 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from ocrkit.errors import ResourcesFreedError
+from ocrkit.backend import ResourcesFreedError
 
-__all__ = ["ApiPool"]
+__all__ = ["ApiPool", "freed_error"]
+
+
+def freed_error() -> ResourcesFreedError:
+    """What every call on a freed tesseract model raises."""
+    return ResourcesFreedError("this tesseract model was freed; open a new engine with ocrkit.open()")
 
 
 class ApiPool:
@@ -46,7 +51,7 @@ class ApiPool:
         return self._closed
 
     def _freed(self) -> ResourcesFreedError:
-        return ResourcesFreedError("this tesseract model was freed; open a new engine with ocrkit.open()")
+        return freed_error()
 
     def prefill(self, count: int) -> None:
         """Make sure *count* instances (at most ``size``) exist, building the missing

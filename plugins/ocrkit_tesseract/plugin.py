@@ -11,10 +11,10 @@ from pathlib import Path
 from typing import Any
 
 from ocrkit.backend import BackendInfo, ModelHandle, ModelRecord, Page, PageImage, hookimpl, installed_version
-from ocrkit.errors import ResourcesFreedError
 
 from ._discovery import BACKEND, find_models
 from ._options import OPTION_SPECS
+from ._pool import freed_error
 from ._traineddata import read_traineddata
 
 
@@ -55,7 +55,7 @@ def ocrkit_recognize(handle: ModelHandle, images: Sequence[PageImage], layout: s
     if handle.backend != BACKEND:
         return None
     if handle.state is None:
-        raise ResourcesFreedError("this tesseract model was freed; open a new engine with ocrkit.open()")
+        raise freed_error()
     return handle.state.recognize(images, layout)
 
 

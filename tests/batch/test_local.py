@@ -11,6 +11,7 @@ import sys
 import time
 from pathlib import Path
 
+import psutil
 import pytest
 from filelock import FileLock
 
@@ -94,16 +95,18 @@ def test_sigint_mid_run_then_resume(tmp_path: Path) -> None:
         (src / f"{i:02d}-{name}").write_bytes((DATA / name).read_bytes())
     out = tmp_path / "out"
     cmd = [*OCRKIT, "batch", str(src), "--out", str(out), "-f", "text,json", "--jobs", "2"]
-    proc = subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(cmd, stderr=subprocess.PIPE, text=True, start_new_session=True)
     journal = out / ocrkit.batch.JOURNAL_NAME
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and proc.poll() is None:
         if journal.is_file() and len(journal.read_text().splitlines()) >= 2:
             break
         time.sleep(0.02)
-    proc.send_signal(signal.SIGINT)
+    workers = psutil.Process(proc.pid).children(recursive=True)
+    os.killpg(proc.pid, signal.SIGINT)  # as Ctrl-C in a terminal: the whole process group
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
+    assert workers and not [w for w in workers if w.is_running() and w.status() != psutil.STATUS_ZOMBIE]
     assert "interrupted" in err and "run the same command again" in err
     assert not [p for p in out.rglob(".*.tmp") if p.is_dir()]  # nothing half-written left behind
     done_first = [json.loads(line)["name"] for line in journal.read_text().splitlines()]
@@ -222,3 +225,23 @@ def test_progress_lines_when_not_a_terminal(tmp_path: Path, monkeypatch: pytest.
     assert "ocrkit batch: 2/2 files, 2 pages" in err and "\r" not in err
     assert main(["batch", str(DATA / "line_hello.png"), "--out", str(tmp_path / "q"), "-j", "1", "-q"]) == 0
     assert capsys.readouterr().err == ""
+
+
+def test_progress_bar_on_a_terminal() -> None:
+    import io
+
+    from ocrkit.cli.batch import _Reporter
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    stream = Terminal()
+    reporter = _Reporter(stream, quiet=False)
+    for done in range(4):
+        reporter.progress(Progress(3, done, 0, 0, done * 2, 1.0 + done))
+    reporter.failed(FileResult(source="/x/b.pdf", name="b.pdf", status="failed", error_class="DocumentError", error="bad"))
+    reporter.close()
+    shown = stream.getvalue()
+    assert "3/3" in shown and "file" in shown and "6 pages" in shown and "\r" in shown
+    assert "ocrkit: failed: b.pdf: DocumentError: bad\n" in shown

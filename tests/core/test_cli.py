@@ -371,16 +371,18 @@ def test_option_values_are_typed_by_the_backend_declaration(
     from ocrkit.cli.read import parse_options
 
     info = BackendInfo(name="t", version="0", options=tuple(OptionSpec(k, t) for k, t in types.items()))
-    assert parse_options(pairs, info) == expected
+    assert info.parse_options(pairs) == expected
+    assert parse_options(pairs, info) == expected  # the CLI's name for it
 
 
 def test_bad_option_values_are_clear() -> None:
     from ocrkit import OcrkitError
     from ocrkit.backend import BackendInfo, OptionSpec
-    from ocrkit.cli.read import parse_options
 
     info = BackendInfo(name="t", version="0", options=(OptionSpec("n", "int"), OptionSpec("d", "dict[str,str]")))
     with pytest.raises(OcrkitError, match="expected a value of type int"):
-        parse_options(["n=three"], info)
+        info.parse_options(["n=three"])
     with pytest.raises(OcrkitError, match="key:value"):
-        parse_options(["d=nonsense"], info)
+        info.parse_options(["d=nonsense"])
+    with pytest.raises(OcrkitError, match="expected a value of type int"):
+        info.options[0].parse("3.5")

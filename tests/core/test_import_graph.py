@@ -128,3 +128,14 @@ def test_the_checker_sees_a_cycle() -> None:
     assert find_cycle({"a": {"b"}, "b": set(), "c": {"a", "b"}}) is None
     tree = ast.parse("import x\ndef f():\n    import y\nif TYPE_CHECKING:\n    import z\n")
     assert [(n.names[0].name, top) for n, top in _imports(tree)] == [("x", True), ("y", False)]
+
+
+@pytest.mark.parametrize("package", ["ocrkit_tesseract", "ocrkit_onnx"])
+def test_plugins_use_only_the_public_plugin_api(package: str) -> None:
+    """A built-in backend is a plugin like any other: its face of ocrkit is ``ocrkit.backend``."""
+    used = set()
+    for module, path in _modules(package).items():
+        for node, _ in _imports(ast.parse(path.read_text(encoding="utf-8"))):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""]
+            used |= {(module, n) for n in names if not getattr(node, "level", 0) and n.split(".")[0] == "ocrkit"}
+    assert used and {n for _, n in used} == {"ocrkit.backend"}, sorted(used)

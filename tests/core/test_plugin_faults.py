@@ -251,3 +251,36 @@ def test_the_measurement_command_prints_no_runpy_warning() -> None:
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0 and "usage: python -m ocrkit.testing" in proc.stdout
     assert "RuntimeWarning" not in proc.stderr, proc.stderr
+
+
+def test_free_raising_under_isolation_warns_the_same(as_default, tmp_path: Path,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    registry = _registry_with("free-raises")
+    engine = ocrkit.open("free-raises", registry=registry, isolation="process")
+    page = engine.recognize(LINE_IMAGE)
+    with pytest.warns(PluginWarning, match=r"'free-raises-plugin'.*ocrkit_free_model failed: RuntimeError"):
+        engine.free_resources()
+    assert engine.freed and page.text == "hello"
+
+    as_default(registry)
+    out_file = tmp_path / "out.txt"
+    code, _, err = _cli(capsys, "read", str(LINE_IMAGE), "-b", "free-raises", "--isolation", "process",
+                        "-O", str(out_file))
+    assert code == 0 and out_file.read_text() == "hello\n"
+    assert err.startswith("ocrkit: warning: ") and "ocrkit_free_model failed" in err and "Traceback" not in err
+
+
+def test_a_directory_set_is_imported_under_its_record_name(tmp_path: Path, ocrkit_home: Path) -> None:
+    folder = tmp_path / "pkg" / "models"
+    folder.mkdir(parents=True)
+    (folder / "weights.bin").write_bytes(b"w" * 10)
+    plugin = faulty.DirectorySet()
+    plugin.folder = folder
+    registry = Registry(autoload=False)
+    registry.register(plugin, name="directory-set-plugin")
+    with ocrkit.open("directory-set", "myset", registry=registry, lazy=True) as engine:
+        made = engine.import_model("myset")
+        assert made.name == "myset" and (made / "weights.bin").is_file()
+        assert engine.list_local() == ["myset"]
+    with ocrkit.open("directory-set", "myset", registry=registry) as engine:
+        assert engine.loaded_models[0].source == "store"

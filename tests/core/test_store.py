@@ -103,8 +103,9 @@ def test_symlink_leading_out_of_the_store_is_refused(store: ModelStore, outside:
     for name in ("old_link.traineddata", "old_dirlink"):
         with pytest.raises(InvalidModelNameError, match="outside the store"):
             store.remove("tesseract", name)
-    skipped: dict[str, str] = {}
-    assert store.prune("tesseract", prefix="old_", skipped=skipped) == []
+    result = store.prune("tesseract", prefix="old_")
+    skipped = result.skipped
+    assert result == []
     assert set(skipped) == {"old_link.traineddata", "old_dirlink"}
     assert all("outside the store" in r for r in skipped.values())
     assert store.prune("tesseract") == [], "OLD-by-default prune skips them as well"
@@ -197,8 +198,9 @@ def test_loaded_model_cannot_be_removed_or_pruned(fake_registry: Registry, fake_
         engine.remove_model("default.fake")
     with pytest.raises(ModelInUseError):
         ModelStore().remove("fake", "default.fake")  # any store object in the process
-    skipped: dict[str, str] = {}
-    assert engine.prune(predicate=lambda n: True, skipped=skipped) == ["old_spare.fake"]
+    result = engine.prune(predicate=lambda n: True)
+    skipped = result.skipped
+    assert result == ["old_spare.fake"]
     assert "loaded by a live engine" in skipped["default.fake"]
     assert [e.in_use for e in engine.audit()] == [True]
     engine.free_resources()

@@ -9,7 +9,9 @@ slow per page, so each run happens once (module fixtures) and several tests read
 
 from __future__ import annotations
 
+import importlib
 import os
+import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -129,13 +131,23 @@ def _own_reading(run: Run, page: int) -> ocrkit.Page:
     return _READINGS[run.output, page]
 
 
+def _example_plugin_registry() -> ocrkit.Registry:
+    """A registry with only the example plugin (it is not installed in this process,
+    and the process-wide registry must not learn about it: other tests check that)."""
+    sys.path.insert(0, str(EXAMPLE_PLUGIN_SRC))
+    try:
+        module = importlib.import_module("ocrkit_tesseract_cli")
+    finally:
+        sys.path.remove(str(EXAMPLE_PLUGIN_SRC))
+    registry = ocrkit.Registry(autoload=False)
+    registry.register(module, name="ocrkit_tesseract_cli")
+    return registry
+
+
 def _read(run: Run, page: int) -> ocrkit.Page:
     image = textlayer.render(run.output, page, CHECK_DPI)
-    if run.env:
-        os.environ.update(run.env)  # the example plugin lives on PYTHONPATH only in the child
-        sys.path.insert(0, str(EXAMPLE_PLUGIN_SRC))
-        ocrkit.get_registry().load_entrypoints()
-    with ocrkit.open(run.backend, run.model) as engine:
+    registry = _example_plugin_registry() if run.env else None
+    with ocrkit.open(run.backend, run.model, registry=registry) as engine:
         return engine.recognize(image)
 
 
@@ -269,3 +281,45 @@ def test_generate_hocr_is_read_back_by_ocrmypdfs_hocr_parser(tmp_path: Path) -> 
     assert [(w.bbox.left, w.bbox.top, w.bbox.right, w.bbox.bottom) for w in words] == [w.bbox for w in expected.words]
     assert (tmp_path / "page.txt").read_text(encoding="utf-8") == expected.text
     assert len(ENGINES) == 0
+
+
+# -- ocrkit read --format pdf: OCRmyPDF's Python API with the ocrkit engine -------------------------------
+
+
+def _ocrkit(*args: str | os.PathLike[str]) -> subprocess.CompletedProcess:
+    return subprocess.run([str(Path(sys.executable).with_name("ocrkit")), *map(str, args)], capture_output=True,
+                          text=True, timeout=300)
+
+
+@pytest.mark.parametrize("backend", ["tesseract", "onnx"])
+def test_ocrkit_read_writes_a_searchable_pdf_from_an_image(backend: str, tmp_path: Path) -> None:
+    out = tmp_path / "page.pdf"
+    done = _ocrkit("read", DATA / "page_simple.png", "--format", "pdf", "-O", out, "-b", backend)
+    assert done.returncode == 0, done.stderr
+    assert textlayer.page_count(out) == 1
+    run = Run(backend, out, [0], 0)
+    words = textlayer.text_words(out, 0, CHECK_DPI)
+    reading = _own_reading(run, 0)
+    assert textlayer.bag_f1([w.text for w in words], [w.text for w in reading.words]) >= 0.95
+    assert textlayer.placed_fraction(words, [(w.text, w.bbox) for w in reading.words]) >= 0.95
+
+
+def test_ocrkit_read_writes_a_searchable_pdf_from_a_pdf(built_pdf: Path, tmp_path: Path, truth: dict[str, str]) -> None:
+    out = tmp_path / "built.pdf"
+    done = _ocrkit("read", built_pdf, "--format", "pdf", "-O", out, "--pages", "2", "-m", "deu")
+    assert done.returncode == 0, done.stderr
+    assert textlayer.page_count(out) == 2
+    assert textlayer.text_words(out, 0, 72) == []  # --pages 2 only
+    german = [w.text for w in textlayer.text_words(out, 1, 72)]
+    assert textlayer.bag_f1(german, truth["german.png"].split()) >= 0.9
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--format", "pdf", "a.png", "b.png", "-O", "x.pdf"], "--format pdf writes one searchable PDF"),
+    (["--format", "pdf", "-b", "nosuch", str(DATA / "page_simple.png"), "-O", "x.pdf"], "unknown OCR backend 'nosuch'"),
+])
+def test_ocrkit_read_pdf_errors_are_one_line(args: list[str], message: str, tmp_path: Path) -> None:
+    done = _ocrkit("read", *args)
+    assert done.returncode == 1
+    assert done.stderr.startswith("ocrkit: error: ") and message in done.stderr
+    assert "Traceback" not in done.stderr

@@ -225,3 +225,22 @@ class PackDiscoveryRaises:
     @hookimpl
     def ocrkit_discover_models(self, backend: str, store_dir: Path) -> list[ModelRecord]:
         raise KeyError("pack data missing")
+
+
+class DirectorySet(Tiny):
+    """A backend whose model is a directory set called ``myset`` in a folder ``models``
+    (no import hook of its own: the core's default import copies it)."""
+
+    fault = "directory-set"
+    folder: Path | None = None
+
+    @hookimpl
+    def ocrkit_discover_models(self, backend, store_dir):  # type: ignore[override]
+        if backend != self.fault:
+            return []
+        found = [ModelRecord(name=p.name, backend=backend, path=p, source="store",
+                             files=tuple(sorted(p.iterdir())))
+                 for p in sorted(store_dir.iterdir())] if store_dir.is_dir() else []
+        assert self.folder is not None
+        return found + [ModelRecord(name="myset", backend=backend, path=self.folder, source="package",
+                                    files=tuple(sorted(self.folder.iterdir())))]

@@ -226,11 +226,14 @@ class Channel:
             raise
         return fut.result()
 
-    def shutdown(self, timeout: float = SHUTDOWN_TIMEOUT) -> None:
-        """Ask the child to free and exit; kill it if it does not within *timeout*."""
+    def shutdown(self, timeout: float = SHUTDOWN_TIMEOUT) -> list[str]:
+        """Ask the child to free and exit; kill it if it does not within *timeout*.
+
+        :return: the plugin warnings the child's free raised (re-issued by the caller)."""
+        freeing_warnings: list[str] = []
         with self._lock:
             if self._closing:
-                return
+                return freeing_warnings
             self._closing = True
             alive = self._dead is None
         try:
@@ -241,7 +244,7 @@ class Channel:
                 try:
                     with self._send_lock:
                         self.conn.send((-1, "free", ()))
-                    fut.result(timeout=timeout)
+                    freeing_warnings = list(fut.result(timeout=timeout) or ())
                 except Exception:
                     pass  # a crash while freeing still ends with the process gone
             try:
@@ -257,3 +260,4 @@ class Channel:
             if threading.current_thread() is not self._reader:
                 self._reader.join(timeout=5)
             self._stderr_thread.join(timeout=5)
+        return freeing_warnings

@@ -17,6 +17,7 @@ import signal
 import sys
 import threading
 import traceback
+import warnings
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from multiprocessing.connection import Connection
@@ -25,7 +26,7 @@ from typing import Any
 from .. import _registry
 from .._engine import Engine
 from .._registry import Registry
-from ..errors import OcrkitError
+from ..errors import OcrkitError, PluginWarning
 from ._wire import ChildSpec, encode_error, read_probe, register_plugins, unpack_images
 
 __all__ = ["main"]
@@ -116,8 +117,12 @@ def _serve(conn: Connection, spec: ChildSpec) -> None:
                 break  # the caller went away without freeing: free and leave
             if op == "free":
                 pool.shutdown(wait=True)
-                engine.free_resources()
-                server.reply(req_id, True, None)
+                # A plugin whose free fails warns (the engine is freed anyway): the
+                # caller re-issues those warnings, so isolation reports what in-process does.
+                with warnings.catch_warnings(record=True) as caught:
+                    warnings.simplefilter("always", PluginWarning)
+                    engine.free_resources()
+                server.reply(req_id, True, [str(w.message) for w in caught if issubclass(w.category, PluginWarning)])
                 return
             pool.submit(server.handle, req_id, op, args)
     finally:

@@ -26,6 +26,7 @@ from typing import Any, overload
 from .._engine import _EngineBase, _InUseKey, _Lifecycle
 from .._records import ModelHandle, ModelRecord
 from .._registry import Registry
+from ..errors import PluginWarning
 from ..images import ImageInput
 from ..results import Page
 from ..store import ModelStore, mark_in_use
@@ -33,6 +34,12 @@ from ._channel import Channel
 from ._wire import ChildSpec, ImagePacker, plugin_specs, probe_memfd, shared_memory_supported
 
 __all__ = ["ProcessEngine"]
+
+
+def _reissue(freeing_warnings: Sequence[str]) -> None:
+    """The child's plugin warnings from freeing, as the caller's own."""
+    for message in freeing_warnings:
+        warnings.warn(message, PluginWarning, stacklevel=3)
 
 
 def _finalize_unfreed(channel: Channel, holder: dict[str, Any], owner_key: Any, desc: str) -> None:
@@ -45,7 +52,7 @@ def _finalize_unfreed(channel: Channel, holder: dict[str, Any], owner_key: Any, 
         stacklevel=2,
     )
     try:
-        channel.shutdown(timeout=5.0)
+        _reissue(channel.shutdown(timeout=5.0))
     except Exception:  # pragma: no cover - finalizers must not raise
         pass
     finally:
@@ -194,7 +201,7 @@ class ProcessEngine(_EngineBase):
         self._finalizer.detach()
         self._holder["freed"] = True
         try:
-            self._channel.shutdown()
+            _reissue(self._channel.shutdown())
         finally:
             mark_in_use(self._in_use_key, ())
 

@@ -11,13 +11,14 @@ import warnings
 from collections.abc import Sequence
 from typing import NoReturn
 
+from .. import __version__
 from ..errors import OcrkitError
 
 __all__ = ["main", "build_parser"]
 
 #: Command modules, in ``--help`` order. Importing them must stay cheap: no
 #: backend library is imported until a command runs.
-COMMAND_MODULES = ("read", "batch", "backends", "models", "eval")
+COMMAND_MODULES = ("read", "batch", "backends", "models", "eval", "serve")
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -33,8 +34,6 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from .. import __version__
-
     parser = _Parser(
         prog="ocrkit",
         description="One OCR API over many engines: read images, manage models, list backends.",
@@ -42,13 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"ocrkit {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(f"{__name__}.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{__name__}.{name}":
-                raise
-            continue  # a command group not written yet
-        module.add_parser(subparsers)
+        importlib.import_module(f"{__name__}.{name}").add_parser(subparsers)
     return parser
 
 

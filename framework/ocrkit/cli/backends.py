@@ -11,7 +11,7 @@ from .._registry import BackendStatus, DiscoveryError, Registry, get_registry
 from ..store import ModelStore
 from ._util import print_json, print_table
 
-__all__ = ["add_parser", "run"]
+__all__ = ["add_parser", "run", "backend_rows"]
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -24,6 +24,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("-v", "--verbose", action="store_true", help="also show capabilities, options and models")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=run)
+
+
+def backend_rows(registry: Registry, store: ModelStore, verbose: bool = False) -> list[dict[str, Any]]:
+    """What ``ocrkit backends --json`` prints (and ``GET /v1/backends`` answers)."""
+    return [_row(s, registry, store, verbose) for s in registry.statuses()]
 
 
 def _row(status: BackendStatus, registry: Registry, store: ModelStore, verbose: bool) -> dict[str, Any]:
@@ -59,9 +64,7 @@ def _row(status: BackendStatus, registry: Registry, store: ModelStore, verbose: 
 
 
 def run(args: argparse.Namespace) -> int:
-    registry = get_registry()
-    store = ModelStore()
-    rows = [_row(s, registry, store, args.verbose) for s in registry.statuses()]
+    rows = backend_rows(get_registry(), ModelStore(), args.verbose)
     if args.json:
         print_json(rows)
         return 0

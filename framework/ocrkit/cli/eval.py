@@ -49,10 +49,9 @@ def run(args: argparse.Namespace) -> int:
     from .._registry import get_registry
     from .._progress import Progress
     from ..eval import evaluate, load_dataset
-    from .read import parse_options
 
     dataset = load_dataset(args.dataset, args.limit)
-    options = parse_options(args.options, get_registry().require(args.backend))
+    options = get_registry().require(args.backend).parse_options(args.options)
     # default: a bar on a terminal, nothing in a log; --progress: plain lines in a log too
     if args.progress is None:
         mode = "bar" if sys.stderr.isatty() else "quiet"

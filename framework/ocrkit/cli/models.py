@@ -14,15 +14,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .._engine import resolve_import_source
 from .._progress import format_bytes
 from .._records import ModelRecord
-from .._registry import DiscoveryError, Registry, get_registry
-from ..errors import ModelNotFoundError, OcrkitError
-from ..store import ModelStore
-from ._util import print_json, print_table, store_backends
+from .._registry import DiscoveryError, get_registry
+from ..errors import ModelNotFoundError
+from ..store import ModelStore, backend_for_path, backend_with_model, owning_backend, resolve_import_source, store_backends
+from ._util import print_json, print_table
 
-__all__ = ["add_parser"]
+__all__ = ["add_parser", "model_rows"]
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -74,6 +73,18 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 # -- list / path / audit --------------------------------------------------------------
 
 
+def model_rows(
+    registry: Registry, store: ModelStore, backend: str | None = None, errors: list[DiscoveryError] | None = None
+) -> list[dict[str, Any]]:
+    """What ``ocrkit models list --json`` prints (and ``GET /v1/models`` answers): every
+    model discovery finds, of one backend or all; an unknown backend raises listing the known."""
+    rows: list[dict[str, Any]] = []
+    for name in [backend] if backend else registry.backend_names():
+        registry.backend(name)  # unknown -> error listing the known ones
+        rows += [r.to_dict() for r in registry.discover(name, store.path(name, create=False), errors=errors)]
+    return rows
+
+
 def _list(args: argparse.Namespace) -> int:
     registry, store = get_registry(), ModelStore()
     rows: list[dict[str, Any]] = []
@@ -88,11 +99,8 @@ def _list(args: argparse.Namespace) -> int:
         else:
             print_table(("BACKEND", "NAME", "PATH"), ((r["backend"], r["name"], r["path"]) for r in rows))
         return 0
-    backends = [args.backend] if args.backend else registry.backend_names()
     errors: list[DiscoveryError] = []
-    for backend in backends:
-        registry.backend(backend)  # unknown -> error listing the known ones
-        rows += [r.to_dict() for r in registry.discover(backend, store.path(backend, create=False), errors=errors)]
+    rows = model_rows(registry, store, args.backend, errors)
     if args.json:
         print_json(rows)
     elif not rows:
@@ -142,30 +150,11 @@ def _audit(args: argparse.Namespace) -> int:
 # -- rm / prune ---------------------------------------------------------------------------
 
 
-def _owning_backend(registry: Registry, store: ModelStore, name: str, backend: str | None) -> str:
-    """The backend whose store holds *name*; ambiguous or missing names are errors."""
-    candidates = store_backends(registry, store, backend)
-    holders = []
-    for b in candidates:
-        try:
-            store.resolve(b, name)
-        except ModelNotFoundError:
-            continue
-        holders.append(b)
-    if len(holders) == 1:
-        return holders[0]
-    if not holders:
-        available = sorted({n for b in candidates for n in store.list_local(b)})
-        where = f"the {backend} store" if backend else "the model store"
-        raise ModelNotFoundError(f"no model {name!r} in {where} ({store.root})", available)
-    raise OcrkitError(f"model {name!r} exists for several backends ({', '.join(holders)}); choose one with --backend")
-
-
 def _rm(args: argparse.Namespace) -> int:
     registry, store = get_registry(), ModelStore()
     removed: list[dict[str, str]] = []
     for name in args.names:
-        backend = _owning_backend(registry, store, name, args.backend)
+        backend = owning_backend(registry, store, name, args.backend)
         if args.dry_run:
             path = store.resolve(backend, name)
             store.check_not_in_use(name, path)
@@ -184,11 +173,10 @@ def _prune(args: argparse.Namespace) -> int:
     removed: list[dict[str, str]] = []
     skipped: list[dict[str, str]] = []
     for backend in store_backends(registry, store, args.backend):
-        reasons: dict[str, str] = {}
         directory = store.path(backend, create=False).resolve()
-        for name in store.prune(backend, prefix=args.prefix, dry_run=args.dry_run, skipped=reasons):
-            removed.append({"backend": backend, "name": name, "path": str(directory / name)})
-        skipped += [{"backend": backend, "name": n, "reason": r} for n, r in reasons.items()]
+        result = store.prune(backend, prefix=args.prefix, dry_run=args.dry_run)
+        removed += [{"backend": backend, "name": name, "path": str(directory / name)} for name in result]
+        skipped += [{"backend": backend, "name": n, "reason": r} for n, r in result.skipped.items()]
     if args.json:
         print_json({"dry_run": args.dry_run, "removed": removed, "skipped": skipped})
         return 0
@@ -204,44 +192,14 @@ def _prune(args: argparse.Namespace) -> int:
 # -- import ----------------------------------------------------------------------------------
 
 
-def _backend_for_path(registry: Registry, path: Path) -> str:
-    """Guess the backend of a model file from its format (``.traineddata`` -> tesseract)."""
-    suffixes = {p.suffix.lstrip(".") for p in ([path] if path.is_file() else path.rglob("*")) if p.is_file()}
-    owners = sorted(
-        s.name for s in registry.statuses()
-        if s.info is not None and s.status != "broken" and suffixes & set(s.info.model_formats)
-    )
-    if len(owners) == 1:
-        return owners[0]
-    found = ", ".join(sorted(suffixes)) or "none"
-    raise OcrkitError(
-        f"cannot tell which backend {path} is for (file formats: {found}; "
-        f"candidates: {', '.join(owners) or 'none'}); pass --backend"
-    )
-
-
-def _find_named(registry: Registry, store: ModelStore, name: str, backend: str | None) -> str:
-    """The backend that has a model called *name* outside the store."""
-    backends = [backend] if backend else registry.backend_names()
-    holders = [
-        b for b in backends
-        if any(r.name == name and r.source != "store" for r in registry.discover(b, store.path(b, create=False), errors=[]))
-    ]
-    if len(holders) == 1:
-        return holders[0]
-    if holders:
-        raise OcrkitError(f"model {name!r} exists for several backends ({', '.join(holders)}); choose one with --backend")
-    return backends[0] if len(backends) == 1 else ""
-
-
 def _import(args: argparse.Namespace) -> int:
     registry, store = get_registry(), ModelStore()
     source = args.source
     is_path = os.sep in source or Path(source).exists()
     if is_path:
-        backend = args.backend or _backend_for_path(registry, Path(source).expanduser())
+        backend = args.backend or backend_for_path(registry, Path(source).expanduser())
     else:
-        backend = _find_named(registry, store, source, args.backend)
+        backend = backend_with_model(registry, store, source, args.backend)
         if not backend:
             raise ModelNotFoundError(f"no model {source!r} found outside the store for any backend and no such file")
     registry.backend(backend)

@@ -1,5 +1,5 @@
 """``ocrkit read FILE...``: recognise images, multi-page TIFFs and PDFs and print (or
-write) them as text, JSON, hOCR, ALTO or TSV.
+write) them as text, JSON, hOCR, ALTO or TSV, or as a searchable PDF (through OCRmyPDF).
 
 A file or page that fails (not a usable image, not a valid PDF, refused by the
 backend) gets one error line naming it and the others are still read; the exit
@@ -9,7 +9,6 @@ code is then 1. ``-`` reads image or PDF bytes from stdin.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import warnings
 from collections.abc import Iterator, Sequence
@@ -22,7 +21,7 @@ from .._records import BackendInfo
 from .._registry import get_registry
 from ..documents import DEFAULT_DPI, DocumentWarning, PageError, parse_pages, read_sources
 from ..documents._sources import check_dpi
-from ..errors import OcrkitError
+from ..errors import BackendUnavailableError, OcrkitError
 from ..results import Page
 
 __all__ = ["add_parser", "parse_options"]
@@ -31,6 +30,9 @@ DEFAULT_BACKEND = "tesseract"
 #: Pages decoded and recognised together (a batch lets a backend use every core);
 #: bounded so that reading thousands of pages does not hold them all in memory.
 BATCH = 8
+#: A searchable PDF (the image plus an invisible text layer), written by OCRmyPDF
+#: with the ocrkit engine: one PDF implementation, not a renderer of our own.
+PDF_FORMAT = "pdf"
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -45,9 +47,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--model", "-m", help="model name, e.g. a tesseract language such as eng or deu+eng (default: the backend's)")
     p.add_argument("--layout", default="page", metavar="page|line",
                    help="page: find the text on the page (default); line: each image is one text line")
-    p.add_argument("--format", "-f", choices=formats.FORMATS, default="text",
-                   help="output format: text, json, hocr (hOCR 1.2), alto (ALTO 4.4), tsv (tesseract's columns); "
-                   "default: text")
+    p.add_argument("--format", "-f", choices=(*formats.FORMATS, PDF_FORMAT), default="text",
+                   help="output format: text, json, hocr (hOCR 1.2), alto (ALTO 4.4), tsv (tesseract's columns), "
+                   "pdf (searchable PDF via OCRmyPDF; one FILE and -O); default: text")
     p.add_argument("--pages", metavar="LIST", help="pages to read from each document, 1-based: 1-3,7 or 5- (default: all)")
     p.add_argument("--dpi", type=float, default=DEFAULT_DPI,
                    help=f"resolution PDF pages are rendered at (default: {DEFAULT_DPI:g}); lowered, with a warning, "
@@ -62,61 +64,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-_TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"0", "false", "no", "off"}
-
-
-def _convert_one(value: str, type_name: str) -> Any:
-    """*value* as *type_name*; ``ValueError`` when it is not one."""
-    type_name = type_name.strip().replace(" ", "")
-    if type_name == "int":
-        return int(value)
-    if type_name == "float":
-        return float(value)
-    if type_name == "bool":
-        if value.lower() not in _TRUE | _FALSE:
-            raise ValueError(value)
-        return value.lower() in _TRUE
-    if type_name.startswith("list"):
-        return [v for v in value.replace("+", ",").split(",") if v]
-    if type_name.startswith("dict"):
-        if value.lstrip().startswith("{"):
-            parsed = json.loads(value)
-            if not isinstance(parsed, dict):
-                raise ValueError(value)
-            return parsed
-        pairs = [p.partition(":") for p in value.split(",") if p]
-        if any(not sep for _, sep, _ in pairs):
-            raise ValueError(value)
-        return {k: v for k, _, v in pairs}
-    return value
-
-
-def _convert(key: str, value: str, type_name: str) -> Any:
-    """Convert by the declared type; ``int|str`` tries each alternative in order."""
-    for alternative in type_name.split("|"):
-        try:
-            return _convert_one(value, alternative)
-        except ValueError:
-            continue
-    hint = " (JSON or key:value,key:value)" if "dict" in type_name else ""
-    raise OcrkitError(f"option {key}={value!r}: expected a value of type {type_name}{hint}")
-
-
 def parse_options(pairs: Sequence[str], info: BackendInfo) -> dict[str, Any]:
-    """``["psm=6", "lang=deu"]`` -> ``{"psm": 6, ...}``, typed by the backend's :class:`OptionSpec` s.
-
-    Unknown keys are passed on: the engine rejects them with the list of accepted options.
-    """
-    types = {o.name: o.type for o in info.options}
-    options: dict[str, Any] = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        key = key.strip().replace("-", "_")
-        if not sep or not key:
-            raise OcrkitError(f"backend option {pair!r} must look like KEY=VALUE")
-        options[key] = _convert(key, value, types.get(key, "str"))
-    return options
+    """The same as ``info.parse_options(pairs)`` (:meth:`BackendInfo.parse_options`)."""
+    return info.parse_options(pairs)
 
 
 def _sources(files: Sequence[str]) -> Iterator[tuple[str, Any]]:
@@ -152,11 +102,29 @@ def _warnings_as_lines() -> Iterator[None]:
         yield
 
 
+def _write_pdf(args: argparse.Namespace) -> int:
+    """``--format pdf``: OCRmyPDF's searchable PDF of one FILE, through its Python API."""
+    if not args.output or len(args.files) != 1 or args.files[0] == "-":
+        raise OcrkitError("--format pdf writes one searchable PDF: give one FILE (not -) and -O OUT.pdf")
+    if args.password:
+        raise OcrkitError("--format pdf cannot open encrypted PDFs (OCRmyPDF does not); decrypt the file first")
+    try:
+        from ..integrations.ocrmypdf import write_searchable_pdf
+    except ImportError as exc:
+        raise BackendUnavailableError(
+            f'--format pdf needs OCRmyPDF 17 (Python >= 3.11): pip install "ocrkit[ocrmypdf]" ({exc})') from exc
+    write_searchable_pdf(args.files[0], args.output, backend=args.backend, model=args.model, options=args.options,
+                         isolation=args.isolation, pages=args.pages, dpi=check_dpi(args.dpi))
+    return 0
+
+
 def run(args: argparse.Namespace) -> int:
     import ocrkit
 
+    if args.format == PDF_FORMAT:
+        return _write_pdf(args)
     info = get_registry().require(args.backend)
-    options = parse_options(args.options, info)
+    options = info.parse_options(args.options)
     pages_spec = parse_pages(args.pages)
     dpi = check_dpi(args.dpi)
     results: list[Page] = []

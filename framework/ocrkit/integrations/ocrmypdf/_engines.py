@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from ..._engine import open as open_engine
+from ... import open as open_engine
 from ._settings import EngineConfig
 
 __all__ = ["EngineCache", "ENGINES", "FreeingExecutor"]

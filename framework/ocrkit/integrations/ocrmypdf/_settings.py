@@ -16,9 +16,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
-from ..._records import BackendInfo, ModelRecord
-from ..._registry import get_registry
-from ...cli.read import parse_options
+from ... import BackendInfo, ModelRecord, get_registry
 from ...errors import ModelNotFoundError, OcrkitError, UnknownOptionError
 from ...store import ModelStore
 
@@ -138,7 +136,7 @@ def _resolve(backend: str, model: str | None, pairs: tuple[str, ...], isolation:
     info = registry.require(backend)
     if isolation not in ISOLATIONS:
         raise OcrkitError(f"unknown isolation {isolation!r}; use one of: {', '.join(ISOLATIONS)}")
-    options = parse_options(pairs, info)
+    options = info.parse_options(pairs)
     unknown = set(options) - info.option_names
     if unknown:
         raise UnknownOptionError(backend, unknown, info.option_names)
