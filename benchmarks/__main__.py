@@ -51,6 +51,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--memory-images", type=int, default=5,
                    help="images per reader in the separate peak-memory pass of interleaved runs (0: skip)")
     p.add_argument("--no-parallel", dest="parallel", action="store_false", help="skip the parallel check")
+    p.add_argument("--no-int8", dest="int8", action="store_false",
+                   help="do not make int8 sets (ocrkit models quantize) nor read them beside fp32")
+    p.add_argument("--per-call-lines", type=int, default=64,
+                   help="lines read one per call by ocrkit onnx fp32/int8 and RapidOCR (default 64; 0: skip)")
     p.add_argument("--parallel-limit", type=int, default=None,
                    help="images in the parallel batch per dataset (default: 128 lines or 12 pages, at most --limit)")
     p.add_argument("--out", type=Path, default=Path("docs") / "benchmarks",
@@ -110,6 +114,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parallel=args.parallel,
         parallel_limit=args.parallel_limit,
         options=options,
+        int8=args.int8,
+        per_call_lines=args.per_call_lines,
     )
     try:
         results = run_benchmarks(config)

@@ -56,7 +56,7 @@ def _group_table(groups: Sequence[GroupResult]) -> list[str]:
         "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for g in groups:
-        case = " (case-insens.)" if g.ignore_case else ""
+        case = (" (case-insens.)" if g.ignore_case else "") + (f", {g.mode}" if g.mode else "")
         for r in g.readers:
             if r.report is None:
                 out.append(f"| {g.dataset} | {g.backend} | {r.label} | — | skipped: {r.skipped} | | | | | | | | | |")
@@ -67,7 +67,7 @@ def _group_table(groups: Sequence[GroupResult]) -> list[str]:
             child = rep.extra.get("child_peak_rss_bytes")
             if child:
                 mem = f"{_mib(child)} (child)"
-            name = f"**{r.label}**" if r.role == "ocrkit" else r.label
+            name = f"**{r.label}**" if r.role.startswith("ocrkit") else r.label
             out.append(
                 f"| {g.dataset}{case} | {g.backend} | {name} | {rep.count} | {rep.cer:.2%} | {rep.wer:.2%} "
                 f"| {rep.bow_f1:.3f} | {rep.throughput:.2f} | {ratio} | {_ms(rep.latency_median_s)} "
@@ -80,6 +80,54 @@ def _group_table(groups: Sequence[GroupResult]) -> list[str]:
                     f"| {g.dataset}{case} | {g.backend} | {label}, {calls} calls | | | | | {ips:.2f} "
                     f"| {ratio:.2f}x | | | | | |"
                 )
+    return out
+
+
+def _int8_table(groups: Sequence[GroupResult]) -> list[str]:
+    """Each int8 reader beside fp32 and RapidOCR in the same group (same images, same turns)."""
+    out = [
+        "| dataset | reader | images | CER | BoW F1 | ÷ RapidOCR | ÷ ocrkit fp32 | CER − fp32 | BoW F1 − fp32 "
+        "| pipeline ÷ session.run |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for g in groups:
+        base = g.ocrkit
+        for r in g.readers:
+            if r.report is None or base is None or r.role not in ("ocrkit", "ocrkit-int8"):
+                continue
+            rep, ref = r.report, base.report
+            assert ref is not None
+            vs_rapid = g.ratio_between(r.label, "RapidOCR")
+            over = g.over_session_run(r.label)
+            name = g.dataset + (f", {g.mode}" if g.mode else "")
+            out.append(
+                f"| {name} | {r.label} | {rep.count} | {rep.cer:.2%} | {rep.bow_f1:.3f} "
+                f"| {'n/a' if vs_rapid is None else f'{vs_rapid:.2f}x'} | {rep.throughput / ref.throughput:.2f}x "
+                f"| {100 * (rep.cer - ref.cer):+.2f} | {rep.bow_f1 - ref.bow_f1:+.3f} "
+                f"| {'' if over is None else f'{over:.2f}x'} |"
+            )
+    return out
+
+
+def _quantize_table(results: BenchResults) -> list[str]:
+    out = [
+        "| int8 set | calibration | wall s | CPU s | peak RSS MiB | check: held-out lines (chars differ / word agreement) "
+        "| check: held-out pages (word agreement / boxes) |",
+        "|---|---|---:|---:|---:|---|---|",
+    ]
+    for s in results.int8_sets:
+        if s.error:
+            out.append(f"| {s.name} | {s.calibration} | failed: {s.error} | | | | |")
+            continue
+        c = s.derived.get("check") or {}
+        boxes = c.get("box_match_vs_fp32")
+        pages = (f"{c.get('held_out_pages')}: {c['page_bow_f1_vs_fp32']:.3f} / {boxes:.1%}"
+                 if c.get("held_out_pages") and boxes is not None else "")
+        out.append(
+            f"| {s.name} | {s.calibration} | {s.wall_s:.0f} | {s.cpu_s:.0f} | {s.peak_rss_bytes / 2**20:.0f} "
+            f"| {c.get('held_out_lines', 0)}: {c.get('line_cer_vs_fp32', 0):.2%} / {c.get('line_bow_f1_vs_fp32', 0):.3f} "
+            f"| {pages} |"
+        )
     return out
 
 
@@ -123,6 +171,11 @@ def to_markdown(results: BenchResults, command: str = "") -> str:
         lines.append(f"| {t.name} | {t.goal} | {t.measured} | {verdict} |")
     lines += ["", "### Side by side (same images, same order, one process)", ""]
     lines += _group_table(results.groups)
+    if results.int8_sets:
+        lines += ["", "### int8 sets beside fp32 (rows of the table above)", ""]
+        lines += _int8_table([g for g in results.groups if g.backend == "onnx"])
+        lines += ["", "### `ocrkit models quantize` (the command, in a child process)", ""]
+        lines += _quantize_table(results)
     if results.parallel:
         lines += ["", "### Parallel: a batch of many images", ""]
         lines += _parallel_table(results.parallel)
@@ -136,6 +189,7 @@ def to_json(results: BenchResults) -> str:
             "dataset": g.dataset,
             "granularity": g.granularity,
             "backend": g.backend,
+            "mode": g.mode,
             "ignore_case": g.ignore_case,
             "session_run_s": g.session_run_s,
             "session_busy_s": g.session_busy_s,
@@ -176,11 +230,16 @@ def to_json(results: BenchResults) -> str:
         "targets": [t.__dict__ | {"verdict": t.verdict} for t in results.targets],
         "groups": [group(g) for g in results.groups],
         "parallel": [parallel(p) for p in results.parallel],
+        "int8_sets": [
+            {"label": s.label, "name": s.name, "calibration": s.calibration, "wall_s": s.wall_s, "cpu_s": s.cpu_s,
+             "peak_rss_bytes": s.peak_rss_bytes, "derived": s.derived, "error": s.error}
+            for s in results.int8_sets
+        ],
     }
     return json.dumps(doc, indent=2, ensure_ascii=False)
 
 
-_COLOURS = {"ocrkit": "#1f77b4", "anchor": "#ff7f0e", "floor": "#7f7f7f"}
+_COLOURS = {"ocrkit": "#1f77b4", "ocrkit-int8": "#2ca02c", "anchor": "#ff7f0e", "floor": "#7f7f7f"}
 
 
 def write_chart(results: BenchResults, path: Path) -> Path:
@@ -197,7 +256,8 @@ def write_chart(results: BenchResults, path: Path) -> Path:
     for g in results.groups:
         rows = chart_rows(g)
         if rows:
-            panels.append((f"{g.backend} on {g.dataset} ({g.granularity}s)", rows))
+            mode = f", {g.mode}" if g.mode else ""
+            panels.append((f"{g.backend} on {g.dataset} ({g.granularity}s{mode})", rows))
     by_dataset: dict[str, list[tuple[str, str, float, float | None]]] = {}
     for p in results.parallel:  # one panel per dataset: lines and pages have very different scales
         if p.ratio is None:

@@ -78,9 +78,12 @@ class OcrkitReader(BenchReader, EngineReader):
         *,
         batch_size: int = 1,
         time_sessions: bool = False,
+        label: str | None = None,
+        role: str = "ocrkit",
     ) -> None:
         EngineReader.__init__(self, backend, model, options)
-        self.label = f"ocrkit {backend}"
+        self.label = label or f"ocrkit {backend}"
+        self.role = role
         self.batch_size = batch_size
         self.requires = ()
         self._timer = SessionRunTimer(armed=False) if time_sessions else None

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import os
 import platform
+import shutil
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -18,6 +20,7 @@ from ocrkit import OcrkitError, get_registry
 from ocrkit.backend import default_workers, installed_version
 from ocrkit.eval import Dataset, EvalReport, load_dataset, run_reader
 
+from ._int8 import DEFAULT_LABEL, SCANS_LABEL, Int8Set, held_out, make_int8_sets
 from ._interleave import run_interleaved
 from ._readers import (
     BenchReader,
@@ -69,6 +72,8 @@ class BenchConfig:
     parallel_limit: int | None = None
     ignore_case: bool | None = None  # None: per dataset (CASE_INSENSITIVE_DATASETS)
     options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # backend -> ocrkit.open options
+    int8: bool = True  # make int8 sets with `ocrkit models quantize` and read them beside fp32 (onnx)
+    per_call_lines: int = 64  # lines read one per call (0: skip that group)
     log: Callable[[str], None] = lambda msg: print(msg, file=sys.stderr, flush=True)
 
 
@@ -94,9 +99,25 @@ class GroupResult:
     ignore_case: bool
     readers: list[ReaderResult] = field(default_factory=list)
 
+    #: What the group measures ("" = the usual; "one line per call").
+    mode: str = ""
+
     @property
     def ocrkit(self) -> ReaderResult | None:
         return next((r for r in self.readers if r.role == "ocrkit" and r.report), None)
+
+    def ratio_between(self, label: str, other: str) -> float | None:
+        """*label*'s throughput / *other*'s in this run."""
+        mine, theirs = self.reader(label), self.reader(other)
+        if mine is None or theirs is None or theirs.throughput <= 0:
+            return None
+        return mine.throughput / theirs.throughput
+
+    def over_session_run(self, label: str) -> float | None:
+        """*label*'s recognition (wall) time / the wall time its session.run calls took."""
+        result = self.reader(label)
+        busy_s = result.report.extra.get("session_busy_s") if result else None  # type: ignore[union-attr]
+        return result.report.recognition_s / busy_s if busy_s else None  # type: ignore[union-attr]
 
     def reader(self, label: str) -> ReaderResult | None:
         return next((r for r in self.readers if r.label == label and r.report), None)
@@ -183,6 +204,7 @@ class BenchResults:
     machine: dict[str, Any]
     groups: list[GroupResult] = field(default_factory=list)
     parallel: list[ParallelResult] = field(default_factory=list)
+    int8_sets: list[Int8Set] = field(default_factory=list)
     targets: list[Target] = field(default_factory=list)
     started: str = ""
     seconds: float = 0.0
@@ -255,15 +277,22 @@ def rapidocr_params(options: Mapping[str, Any] | None = None) -> dict[str, Any]:
     return params
 
 
-def _readers(backend: str, granularity: str, tessdata: Path | None, config: BenchConfig) -> list[BenchReader]:
-    batch = config.line_batch if granularity == "line" and backend == "onnx" else 1
+def _readers(backend: str, granularity: str, tessdata: Path | None, config: BenchConfig,
+             int8_sets: Sequence[Int8Set] = (), batch: int | None = None) -> list[BenchReader]:
+    if batch is None:
+        batch = config.line_batch if granularity == "line" and backend == "onnx" else 1
     options = dict(config.options.get(backend, {}))
     own = OcrkitReader(backend, options=options, batch_size=batch, time_sessions=backend == "onnx")
     if backend == "tesseract":
         assert tessdata is not None
         lang = str(options.get("lang", "eng"))
         return [own, TesserocrReader(tessdata, lang), PytesseractReader(tessdata, lang), TesseractCliReader(tessdata, lang)]
-    return [own, RapidOcrReader(rapidocr_params(options))]
+    int8 = [
+        OcrkitReader(backend, model=s.name, options={**options, "store": str(s.home)}, batch_size=batch,
+                     time_sessions=True, label=s.label, role="ocrkit-int8")
+        for s in int8_sets if s.error is None
+    ]
+    return [own, *int8, RapidOcrReader(rapidocr_params(options))]
 
 
 def _keep_best(result: ReaderResult, report: EvalReport, label: str, role: str) -> None:
@@ -272,9 +301,11 @@ def _keep_best(result: ReaderResult, report: EvalReport, label: str, role: str) 
         result.report = report
 
 
-def _run_group(dataset: Dataset, backend: str, ignore_case: bool, tessdata: Path | None, config: BenchConfig) -> GroupResult:
-    group = GroupResult(dataset.name, dataset.granularity, backend, ignore_case)
-    readers = _readers(backend, dataset.granularity, tessdata, config)
+def _run_group(dataset: Dataset, backend: str, ignore_case: bool, tessdata: Path | None, config: BenchConfig,
+               int8_sets: Sequence[Int8Set] = (), mode: str = "") -> GroupResult:
+    group = GroupResult(dataset.name, dataset.granularity, backend, ignore_case, mode=mode)
+    batch = 1 if mode else None
+    readers = _readers(backend, dataset.granularity, tessdata, config, int8_sets, batch)
     results = {r.label: ReaderResult(r.label, r.role) for r in readers}
     group.readers = list(results.values())
     for reader in readers:
@@ -289,7 +320,7 @@ def _run_group(dataset: Dataset, backend: str, ignore_case: bool, tessdata: Path
         shift = round_no % len(live)
         order = live[shift:] + live[:shift]
         if config.interleave:
-            chunk = config.chunk or (config.line_batch if dataset.granularity == "line" else 1)
+            chunk = 1 if mode else config.chunk or (config.line_batch if dataset.granularity == "line" else 1)
             config.log(f"  {dataset.name}: {', '.join(r.label for r in order)} interleaved by {chunk} "
                        f"(round {round_no + 1}/{config.rounds}) ...")
             outcomes = run_interleaved(
@@ -315,7 +346,7 @@ def _run_group(dataset: Dataset, backend: str, ignore_case: bool, tessdata: Path
             _keep_best(result, outcome, reader.label, reader.role)
             config.log(f"    {reader.label:18} {outcome.throughput:8.2f} img/s   CER {outcome.cer:.2%}   "
                        f"BoW F1 {outcome.bow_f1:.3f}")
-    if config.interleave and config.memory_images:
+    if config.interleave and config.memory_images and not mode:
         _memory_pass(dataset, readers, results, ignore_case, config)
     return group
 
@@ -419,8 +450,9 @@ def evaluate_targets(results: BenchResults) -> list[Target]:
     """The issue's targets, judged on this run's figures."""
     targets: list[Target] = []
 
-    def group(backend: str, granularity: str) -> GroupResult | None:
-        return next((g for g in results.groups if g.backend == backend and g.granularity == granularity), None)
+    def group(backend: str, granularity: str, mode: str = "") -> GroupResult | None:
+        return next((g for g in results.groups
+                     if g.backend == backend and g.granularity == granularity and g.mode == mode), None)
 
     def add_ratio(name: str, g: GroupResult | None, label: str, goal: float, accuracy: str | None = None) -> None:
         ratio = g.ratio(label) if g else None
@@ -454,6 +486,7 @@ def evaluate_targets(results: BenchResults) -> list[Target]:
                 None if over is None else over <= 1.15,
             )
         )
+    targets += _int8_targets(results, onnx_pages, onnx_lines, group("onnx", "line", "one line per call"))
     tess_lines, tess_pages = group("tesseract", "line"), group("tesseract", "page")
     for g in (tess_lines, tess_pages):
         if g is not None:
@@ -471,6 +504,60 @@ def evaluate_targets(results: BenchResults) -> list[Target]:
             )
         )
     return targets
+
+
+#: Quantize command limits (the issue): peak RSS and wall time on this machine.
+QUANTIZE_MAX_RSS = 4 * 2**30
+QUANTIZE_MAX_S = 600.0
+
+
+def _int8_targets(results: BenchResults, pages: GroupResult | None, lines: GroupResult | None,
+                  per_call: GroupResult | None) -> list[Target]:
+    """Issue 17's targets: int8 beside fp32 and RapidOCR, the one-line call, the command."""
+    out: list[Target] = []
+
+    def ratio(g: GroupResult | None, label: str) -> float | None:
+        return g.ratio_between(label, "RapidOCR") if g else None
+
+    def accuracy(g: GroupResult, label: str) -> tuple[Any, Any] | None:
+        mine, base = g.reader(label), g.ocrkit
+        return (mine.report, base.report) if mine and base else None  # type: ignore[return-value]
+
+    for label in (DEFAULT_LABEL, SCANS_LABEL):
+        suffix = "" if label == DEFAULT_LABEL else ", scan-calibrated"
+        if lines is not None and lines.reader(label):
+            r = ratio(lines, label)
+            mine, base = accuracy(lines, label)  # type: ignore[misc]
+            ok = mine.cer <= base.cer + 0.001
+            out.append(Target(f"ONNX int8 lines (batched) vs RapidOCR{suffix} ({lines.dataset})",
+                              ">= 2.5x, CER <= fp32 + 0.10 points",
+                              f"{_fmt_ratio(r)}; CER {mine.cer:.2%} vs fp32 {base.cer:.2%}",
+                              None if r is None else bool(r >= 2.5 and ok)))
+        if pages is not None and pages.reader(label):
+            r = ratio(pages, label)
+            mine, base = accuracy(pages, label)  # type: ignore[misc]
+            ok = mine.bow_f1 >= base.bow_f1 - 0.005
+            out.append(Target(f"ONNX int8 pages vs RapidOCR{suffix} ({pages.dataset})",
+                              ">= 3.0x, BoW F1 >= fp32 - 0.005",
+                              f"{_fmt_ratio(r)}; BoW F1 {mine.bow_f1:.3f} vs fp32 {base.bow_f1:.3f}",
+                              None if r is None else bool(r >= 3.0 and ok)))
+    for g in (pages, lines):
+        over = g.over_session_run(DEFAULT_LABEL) if g else None
+        if g is not None and g.reader(DEFAULT_LABEL):
+            out.append(Target(f"ONNX int8 pipeline / session.run ({g.dataset})", "<= 1.10x", _fmt_ratio(over),
+                              None if over is None else over <= 1.10))
+    if per_call is not None:
+        for precision, label, goal in (("fp32", "ocrkit onnx", 1.3), ("int8", DEFAULT_LABEL, 2.5)):
+            r = ratio(per_call, label)
+            count = per_call.reader(label).report.count if per_call.reader(label) else 0  # type: ignore[union-attr]
+            out.append(Target(f"One line per call, ocrkit onnx {precision} vs RapidOCR ({per_call.dataset}, "
+                              f"{count} lines)", f">= {goal}x", _fmt_ratio(r), None if r is None else r >= goal))
+    for s in results.int8_sets:
+        met = None if s.error else (s.peak_rss_bytes <= QUANTIZE_MAX_RSS and s.wall_s <= QUANTIZE_MAX_S)
+        measured = s.error or (f"{s.peak_rss_bytes / 2**20:.0f} MiB, {s.wall_s:.0f} s wall "
+                               f"({s.cpu_s:.0f} s CPU)")
+        out.append(Target(f"ocrkit models quantize -> {s.name}", "<= 4 GiB peak RSS, <= 10 min", measured, met))
+    return out
 
 
 def _machine() -> dict[str, Any]:
@@ -506,18 +593,43 @@ def run_benchmarks(config: BenchConfig) -> BenchResults:
         started=time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(started)),
     )
     tessdata = _tessdata_dir() if "tesseract" in config.backends else None
-    datasets = [load_dataset(path, config.limit) for path in config.datasets]
-    for dataset in datasets:
+    full = [load_dataset(path) for path in config.datasets]
+    int8_home = None
+    if config.int8 and "onnx" in config.backends:
+        int8_home = Path(tempfile.mkdtemp(prefix="ocrkit-bench-int8-"))
+        config.log("[int8] making the int8 sets with `ocrkit models quantize`")
+        results.int8_sets = make_int8_sets(int8_home, full, config.log)
+    try:
+        _run_datasets(results, full, tessdata, config)
+    finally:
+        if int8_home is not None:
+            shutil.rmtree(int8_home, ignore_errors=True)
+    results.targets = evaluate_targets(results)
+    results.seconds = time.time() - started
+    return results
+
+
+def _run_datasets(results: BenchResults, full: Sequence[Dataset], tessdata: Path | None, config: BenchConfig) -> None:
+    """Every backend group on every dataset (onnx on the held-out part when int8 sets
+    were calibrated on the rest), the one-line-per-call group, then the parallel check."""
+    datasets = [d.head(config.limit) for d in full]
+    for dataset, whole in zip(datasets, full):
         ignore_case = config.ignore_case
         if ignore_case is None:
             ignore_case = dataset.name in CASE_INSENSITIVE_DATASETS
         for backend in config.backends:
             config.log(f"[{dataset.name}] {backend} and its anchors")
-            results.groups.append(_run_group(dataset, backend, ignore_case, tessdata, config))
+            if backend == "onnx" and results.int8_sets:
+                part = held_out(whole).head(config.limit)
+                results.groups.append(_run_group(part, backend, ignore_case, tessdata, config, results.int8_sets))
+                if dataset.granularity == "line" and config.per_call_lines:
+                    config.log(f"[{dataset.name}] onnx, one line per call")
+                    calls = part.head(config.per_call_lines)
+                    results.groups.append(_run_group(calls, backend, ignore_case, tessdata, config,
+                                                     results.int8_sets[:1], mode="one line per call"))
+            else:
+                results.groups.append(_run_group(dataset, backend, ignore_case, tessdata, config))
     if config.parallel:
         for dataset in datasets:
             for backend in config.backends:
                 results.parallel.append(_run_parallel(dataset, backend, config))
-    results.targets = evaluate_targets(results)
-    results.seconds = time.time() - started
-    return results

@@ -14,12 +14,12 @@ from typing import Any
 from ocrkit_onnx._pipeline import Pipeline
 
 kept: list[Any] = []
-_close = Pipeline.close
+_free = Pipeline.free
 
 
-def _leaky_close(self: Pipeline) -> None:
+def _leaky_free(self: Pipeline) -> None:
     kept.extend(part.session for part in (self.detector, self.classifier, self.recognizer) if part is not None)
-    _close(self)
+    _free(self)
 
 
-Pipeline.close = _leaky_close  # type: ignore[method-assign]
+Pipeline.free = _leaky_free  # type: ignore[method-assign]

@@ -15,6 +15,7 @@ from ._records import BackendInfo, ModelRecord
 from ._registry import Registry, get_registry
 from .errors import (
     BackendCrashedError,
+    BackendTimeoutError,
     BackendUnavailableError,
     BadImageError,
     ChecksumMismatchError,
@@ -65,6 +66,7 @@ __all__ = [
     "UnknownBackendError",
     "BackendUnavailableError",
     "BackendCrashedError",
+    "BackendTimeoutError",
     "UnknownOptionError",
     "InvalidOptionError",
     "PluginError",

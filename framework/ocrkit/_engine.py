@@ -76,8 +76,12 @@ class _Lifecycle:
                 if self._active == 0:
                     self._cond.notify_all()
 
-    def close(self) -> bool:
-        """Refuse new calls, wait for running ones; True if this call did the closing."""
+    def close(self, timeout: float | None = None, on_timeout: Callable[[], None] | None = None) -> bool:
+        """Refuse new calls, wait for running ones; True if this call did the closing.
+
+        With *timeout*, calls still running after that many seconds get *on_timeout*
+        (which must make them end: the isolated engine kills its child), then the wait
+        goes on until they have."""
         if getattr(self._depth, "n", 0):
             raise OcrkitError(
                 f"free_resources() was called on {self._what} from inside one of its own calls; "
@@ -87,6 +91,9 @@ class _Lifecycle:
             if self._closed:
                 return False
             self._closed = True
+            if timeout is not None and not self._cond.wait_for(lambda: not self._active, timeout):
+                if on_timeout is not None:
+                    on_timeout()
             while self._active:
                 self._cond.wait()
             return True

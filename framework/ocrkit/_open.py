@@ -27,6 +27,7 @@ def open(  # noqa: A001 - mirrors builtins.open on purpose: ocrkit.open("tessera
     lazy: bool = False,
     max_image_pixels: int | None = None,
     isolation: str = "none",
+    call_timeout: float | None = None,
     **options: Any,
 ) -> Engine | ProcessEngine:
     """Open an OCR engine on *backend* (``"tesseract"``, ``"onnx"``, a plugin's name).
@@ -38,13 +39,22 @@ def open(  # noqa: A001 - mirrors builtins.open on purpose: ocrkit.open("tessera
     the model on first use (model management alone needs none).
     *max_image_pixels* bounds every input image (default: ``OCRKIT_MAX_IMAGE_PIXELS``
     or 150 MP). ``isolation="process"`` runs the backend in a child process behind
-    the same API. Use as a context manager, or call ``free_resources()``.
+    the same API; there every call has a deadline, *call_timeout* seconds (default
+    300, per image for recognition), past which the child is killed and the call
+    raises :class:`BackendTimeoutError`. Use as a context manager, or call
+    ``free_resources()``.
     """
     engine_class = ISOLATIONS.get(isolation)
     if engine_class is None:
         raise InvalidOptionError(f"unknown isolation {isolation!r}; use one of {sorted(ISOLATIONS)}")
     if isinstance(store, (str, Path)):
         store = ModelStore(store)
+    if engine_class is ProcessEngine:
+        options["call_timeout"] = call_timeout
+    elif call_timeout is not None:
+        raise InvalidOptionError(
+            "call_timeout needs isolation='process': a call in this process cannot be stopped safely"
+        )
     return engine_class(
         backend, model, registry=registry, store=store, lazy=lazy, max_image_pixels=max_image_pixels, **options
     )

@@ -429,6 +429,24 @@ class Registry:
             raise PluginError(f"{where} returned {type(answer).__name__}, not a pathlib.Path or None")
         return answer
 
+    def quantize_model(
+        self, record: ModelRecord, dest_dir: Path, name: str | None = None, calibration: Path | None = None,
+        progress: Callable[[str], None] | None = None,
+    ) -> Path:
+        """The owner's int8 model made from *record* in *dest_dir*; a backend that
+        cannot quantise raises :class:`BackendUnavailableError`."""
+        made, where = self._owner_call(
+            "ocrkit_quantize_model", record.backend,
+            record=record, dest_dir=dest_dir, name=name, calibration=calibration, progress=progress,
+        )
+        if made is None:
+            raise BackendUnavailableError(
+                f"backend {record.backend!r} cannot quantise models (it does not implement ocrkit_quantize_model)"
+            )
+        if not isinstance(made, Path):
+            raise PluginError(f"{where} returned {type(made).__name__}, not a pathlib.Path or None")
+        return made
+
 
 _default: Registry | None = None
 _default_lock = threading.Lock()

@@ -14,6 +14,7 @@ __all__ = [
     "UnknownBackendError",
     "BackendUnavailableError",
     "BackendCrashedError",
+    "BackendTimeoutError",
     "UnknownOptionError",
     "InvalidOptionError",
     "PluginError",
@@ -63,6 +64,11 @@ class BackendUnavailableError(OcrkitError, ImportError):
 
 class BackendCrashedError(OcrkitError, RuntimeError):
     """An isolated backend process died (native crash, killed); the caller survives."""
+
+
+class BackendTimeoutError(BackendCrashedError):
+    """An isolated backend call ran past its deadline (``call_timeout``): the child was
+    killed, as for a crash; the caller survives."""
 
 
 class UnknownOptionError(OcrkitError, TypeError):

@@ -13,6 +13,7 @@ ocrkit_load_model         firstresult     every plugin until one returns a handl
 ocrkit_recognize          firstresult     the plugin that owns the handle, only
 ocrkit_free_model         firstresult     the plugin that owns the handle, only
 ocrkit_import_model       firstresult     the plugin that describes the record's backend
+ocrkit_quantize_model     firstresult     the plugin that describes the record's backend
 ========================  ==============  ==========================================
 
 Threads: describe and discover are called from whichever thread opens an engine
@@ -28,7 +29,7 @@ import time: ``import ocrkit`` and ``ocrkit backends`` stay fast and load no mod
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -147,4 +148,33 @@ def ocrkit_import_model(record: ModelRecord, dest_dir: Path) -> Path | None:
     ``ocrkit models import`` and ``Engine.import_model()``. Must write atomically
     (to a temporary name in *dest_dir*, then rename) so a failed import leaves
     nothing half-copied in the store.
+    """
+
+
+@hookspec(firstresult=True)
+def ocrkit_quantize_model(
+    record: ModelRecord,
+    dest_dir: Path,
+    name: str | None,
+    calibration: Path | None,
+    progress: Callable[[str], None] | None,
+) -> Path | None:
+    """Make a quantised (int8) model from a discovered one, in the store.
+
+    :param record: a record from ``ocrkit_discover_models`` (store or not).
+    :param dest_dir: the backend's store directory (exists).
+    :param name: the new entry's name, or ``None`` for the backend's default
+        (the onnx backend: ``<record.name>-int8``).
+    :param calibration: a folder of the user's own images to calibrate on, or
+        ``None`` for the backend's default calibration (no download).
+    :param progress: called with a short line at each stage (may be ``None``).
+    :return: the path of the new store entry, or ``None`` when this backend
+        cannot quantise (the core then says so).
+
+    Routed only to the plugin that describes ``record.backend``. Called by
+    ``ocrkit models quantize``. Must check the new model against *record* before
+    publishing it (raising an ``OcrkitError`` that says by how much it missed),
+    write atomically, and describe the derivation in the new record's
+    ``extra["derived"]`` (``{"from": NAME, "precision": "int8", ...}``) so
+    ``ocrkit models list`` and ``audit`` can show it.
     """

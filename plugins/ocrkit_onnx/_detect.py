@@ -119,12 +119,15 @@ class Detector:
         self.std = std
         self.bgr = bgr
 
-    def probability_map(self, image: np.ndarray, params: DetParams) -> np.ndarray:
-        """The (rh, rw) text probability map for *image* (H, W) or (H, W, 3)."""
+    def tensor(self, image: np.ndarray, params: DetParams) -> np.ndarray:
+        """The model input for *image*: resized under the limits, normalised, 1 x 3 x rh x rw."""
         h, w = image.shape[:2]
         rh, rw = detect_resize_shape(h, w, params)
-        resized = resize(image, rw, rh)
-        blob = normalised_blob(resized[None], self.mean, self.std, self.bgr)
+        return normalised_blob(resize(image, rw, rh)[None], self.mean, self.std, self.bgr)
+
+    def probability_map(self, image: np.ndarray, params: DetParams) -> np.ndarray:
+        """The (rh, rw) text probability map for *image* (H, W) or (H, W, 3)."""
+        blob = self.tensor(image, params)
         out = run_model(self.session, self.output_name, {self.input_name: blob}, "detection", self.flush_denormals)
         return out.reshape(out.shape[-2], out.shape[-1])
 

@@ -4,8 +4,9 @@ Nothing here imports onnxruntime or OpenCV."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
 from ocrkit.backend import ModelRecord, OcrkitError
 
@@ -51,8 +52,23 @@ def record_for(model_set: ModelSet) -> ModelRecord:
             "angle_classifier": model_set.cls is not None,
             "languages": languages_of(model_set.language),
             "manifest": model_set.to_manifest(),
+            "precision": model_set.precision,
+            **({"derived": derivation(model_set.quantization)} if model_set.quantization else {}),
         },
     )
+
+
+def derivation(quantization: Mapping[str, Any]) -> dict[str, Any]:
+    """What ``ocrkit models list/audit`` show of an int8 set's making (the hook's
+    ``extra["derived"]`` convention): its fp32 set, the check, where it was made."""
+    source = quantization.get("from") or {}
+    return {
+        "from": source.get("name") if isinstance(source, Mapping) else None,
+        "precision": quantization.get("precision"),
+        "check": quantization.get("check"),
+        "calibration": quantization.get("calibration"),
+        "made_on": quantization.get("made_on"),
+    }
 
 
 def _broken_record(set_dir: Path, error: Exception) -> ModelRecord:

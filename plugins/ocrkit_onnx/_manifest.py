@@ -103,6 +103,13 @@ class ModelSet:
     color_order: str = "BGR"
     source: str = "other"
     manifest_path: Path | None = None
+    #: How an int8 set was made from its fp32 set (``ocrkit models quantize``); None: not derived.
+    quantization: Mapping[str, Any] | None = None
+
+    @property
+    def precision(self) -> str:
+        """``"int8"`` for a quantised set, else ``"fp32"``."""
+        return str(self.quantization.get("precision", "int8")) if self.quantization else "fp32"
 
     def path_of(self, name: str) -> Path:
         return self.root / name
@@ -177,6 +184,8 @@ class ModelSet:
                 "std": list(self.rec.std),
             },
         }
+        if self.quantization is not None:
+            manifest["quantization"] = dict(self.quantization)
         if sha256:
             manifest["sha256"] = dict(sha256)
         return manifest
@@ -330,6 +339,10 @@ def parse_manifest(data: Any, root: Path, where: str, *, source: str = "store",
         raise _fail(where, f"color_order must be 'BGR' or 'RGB', got {color!r}")
     set_name = name or data.get("name") or root.name
     language = data.get("language")
+    quantization = data.get("quantization")
+    if quantization is not None and (not isinstance(quantization, Mapping)
+                                     or not isinstance(quantization.get("precision"), str)):
+        raise _fail(where, 'quantization must be an object with a "precision" (written by ocrkit models quantize)')
     return ModelSet(
         name=str(set_name),
         root=root,
@@ -343,6 +356,7 @@ def parse_manifest(data: Any, root: Path, where: str, *, source: str = "store",
         color_order=color,
         source=source,
         manifest_path=manifest_path,
+        quantization=dict(quantization) if quantization is not None else None,
     )
 
 

@@ -23,7 +23,8 @@ OPTIONS: tuple[OptionSpec, ...] = (
                "(or full onnxruntime names); CPU is always added as the fallback"),
     OptionSpec("intra_op_threads", "int", 0,
                "threads inside one model call (0 = automatic: the detector uses every core; the "
-               "classifier and recogniser one each, their batches spread over `workers` threads)"),
+               "classifier and recogniser one each, their batches spread over `workers` threads; a call "
+               "with fewer lines than workers reads them on a second recogniser session using every core)"),
     OptionSpec("inter_op_threads", "int", 1, "threads running independent graph nodes (rarely useful)"),
     OptionSpec("flush_denormals", "bool", True,
                "compute with denormal floats flushed to zero (the detector runs ~3x faster on x86); "

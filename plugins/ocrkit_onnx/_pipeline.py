@@ -19,6 +19,7 @@ import numpy as np
 from ocrkit.backend import ModelCorruptError, OcrkitError, Page, PageImage, limit_malloc_arenas, parallel_map
 
 from ._classify import AngleClassifier
+from ._cpu import warn_if_unverified
 from ._detect import Detector, DetParams
 from ._imageops import crop_quad
 from ._layout import RecognisedLine, assemble_blocks, build_line
@@ -98,8 +99,11 @@ class Pipeline:
         det_threads = settings.intra_op_threads or self.cores
         line_threads = settings.intra_op_threads or 1
         flush = settings.flush_denormals
-        det_options = make_session_options(det_threads, settings.inter_op_threads, flush)
-        line_options = make_session_options(line_threads, settings.inter_op_threads, flush)
+        int8 = model_set.precision == "int8"
+        if int8:
+            warn_if_unverified(model_set.name, model_set.quantization)
+        det_options = make_session_options(det_threads, settings.inter_op_threads, flush, int8)
+        line_options = make_session_options(line_threads, settings.inter_op_threads, flush, int8)
         bgr = model_set.color_order == "BGR"
         det_spec = model_set.det
         self.det_params = DetParams(
@@ -114,6 +118,11 @@ class Pipeline:
         self.detector: Detector | None = None
         self.classifier: AngleClassifier | None = None
         self.recognizer: Recognizer | None = None
+        # A call with fewer lines than workers would leave cores idle with one-thread
+        # sessions: it runs on a second recogniser session whose calls use every core.
+        self.wide_recognizer: Recognizer | None = None
+        self._in_flight = 0
+        self._in_flight_lock = threading.Lock()
         try:
             det = load_session(model_set.det_path, det_options, self.providers, "detection")
             self.detector = Detector(det, det_spec.mean, det_spec.std, bgr)
@@ -126,7 +135,10 @@ class Pipeline:
             chars = _characters(model_set, rec)
             self.recognizer = Recognizer(rec, model_set.rec, chars, bgr)
             self._check_recognizer(rec, len(chars))
-            for part in (self.detector, self.classifier, self.recognizer):
+            if self._wants_wide(settings):
+                wide = load_session(model_set.rec_path, det_options, self.providers, "recognition")
+                self.wide_recognizer = Recognizer(wide, model_set.rec, chars, bgr)
+            for part in (self.detector, self.classifier, self.recognizer, self.wide_recognizer):
                 if part is not None:
                     part.flush_denormals = flush
         except BaseException:
@@ -137,6 +149,12 @@ class Pipeline:
         self.space_threshold = (
             rec_spec.space_threshold if settings.space_threshold is None else settings.space_threshold
         )
+
+    def _wants_wide(self, settings: Settings) -> bool:
+        """A whole-machine recogniser session pays off only where lines otherwise run
+        one thread each: CPU only, automatic threads, several workers and cores."""
+        return (self.providers == ["CPUExecutionProvider"] and not settings.intra_op_threads
+                and self.workers > 1 and self.cores > 1)
 
     # -- load-time checks: a wrong file in a slot fails at open, not mid-recognition ----
 
@@ -191,7 +209,7 @@ class Pipeline:
         """Drop every session (their memory goes with them). Idempotent
         (the :class:`ocrkit.backend.HandleState` convention)."""
         with self._close_lock:
-            for name in ("detector", "classifier", "recognizer"):
+            for name in ("detector", "classifier", "recognizer", "wide_recognizer"):
                 part = getattr(self, name, None)
                 if part is not None:
                     part.session = None
@@ -208,6 +226,15 @@ class Pipeline:
     def recognize(self, images: Sequence[PageImage], layout: str) -> list[Page]:
         """One Page per image: each page spreads its lines over ``workers`` threads;
         a list of pages also detects the next page while the current one is read."""
+        with self._in_flight_lock:
+            self._in_flight += 1
+        try:
+            return self._recognize(images, layout)
+        finally:
+            with self._in_flight_lock:
+                self._in_flight -= 1
+
+    def _recognize(self, images: Sequence[PageImage], layout: str) -> list[Page]:
         if layout == "line":
             return self._lines(images)
         if len(images) == 1 or self.workers <= 1:
@@ -253,6 +280,16 @@ class Pipeline:
                 out[i] = result
         return out
 
+    def _read_lines(self, crops: Sequence[np.ndarray], workers: int, wide_ok: bool = True) -> list[LineText]:
+        """Text of every crop: spread over *workers* one-thread sessions, or, when
+        there are fewer crops than workers and no other call is running, on the
+        calling thread with the session that uses every core."""
+        _, _, rec = self._parts()
+        wide = self.wide_recognizer
+        if wide is not None and wide_ok and len(crops) < workers and self._in_flight <= 1:
+            return self._reader(wide)(list(crops))
+        return self._spread(self._reader(rec), crops, workers)
+
     def _reader(self, rec: Recognizer) -> Callable[[list[np.ndarray]], list[LineText]]:
         batch = self.rec_batch_size
         min_width = self.settings.rec_min_width
@@ -260,7 +297,8 @@ class Pipeline:
 
     def _page(self, image: PageImage, layout: str, workers: int, quads: Sequence[np.ndarray] | None = None) -> Page:
         """One page; *quads* when its text detection already ran (see ``_page_stream``)."""
-        _, cls, rec = self._parts()
+        _, cls, _ = self._parts()
+        streaming = quads is not None  # the next page's detection is running alongside
         pixels = image.array
         height, width = pixels.shape[:2]
         if quads is None:
@@ -282,7 +320,7 @@ class Pipeline:
 
             flipped = self._spread(lambda cs: cls.upside_down(cs, batch, self.settings.cls_thresh), crops, workers)
             crops = [cv2.rotate(c, cv2.ROTATE_180) if f else c for c, f in zip(crops, flipped)]
-        texts = self._spread(self._reader(rec), crops, workers)
+        texts = self._read_lines(crops, workers, wide_ok=not streaming)
         lines = []
         turned = upright = 0
         for quad, matrix, crop, flip, text in zip(quads, matrices, crops, flipped, texts):
@@ -298,8 +336,7 @@ class Pipeline:
 
     def _lines(self, images: Sequence[PageImage]) -> list[Page]:
         """Recognition only: every image is one text line, batched across images."""
-        _, _, rec = self._parts()
-        texts = self._spread(self._reader(rec), [img.array for img in images], self.workers)
+        texts = self._read_lines([img.array for img in images], self.workers)
         pages = []
         for image, text in zip(images, texts):
             h, w = image.height, image.width

@@ -64,6 +64,27 @@ class Recognizer:
         width = max(width, min_width, 8)
         return (width + 7) // 8 * 8
 
+    def tensor(
+        self, crops: Sequence[np.ndarray], ratios: np.ndarray, min_width: int
+    ) -> tuple[np.ndarray, list[int]]:
+        """The model input for *crops* (their width/height *ratios* already capped):
+        resized to the model height, normalised, zero-padded on the right to the
+        widest, rounded up to 8 pixels and at least *min_width*; and each crop's width."""
+        height = self.height
+        width = self.batch_width(float(ratios.max()), min_width)
+        blob = np.zeros((len(crops), 3, height, width), dtype=np.float32)
+        widths = []
+        for row, crop in enumerate(crops):
+            rw = max(1, min(width, int(math.ceil(height * ratios[row]))))
+            widths.append(rw)
+            fill_normalised(blob[row, :, :, :rw], resize(crop, rw, height), self.spec.mean, self.spec.std, self.bgr)
+        return blob, widths
+
+    @staticmethod
+    def ratios(crops: Sequence[np.ndarray]) -> np.ndarray:
+        """Width/height of each crop, capped at :data:`MAX_RATIO` (wider crops are squeezed)."""
+        return np.array([min(MAX_RATIO, c.shape[1] / max(1, c.shape[0])) for c in crops], dtype=np.float64)
+
     def _batches(self, order: np.ndarray, ratios: np.ndarray, batch_size: int, min_width: int) -> list[np.ndarray]:
         """Consecutive runs of the width-sorted crops: at most *batch_size* crops and at
         most :data:`MAX_BATCH_WIDTH` padded pixels per call (activation memory grows with
@@ -93,20 +114,13 @@ class Recognizer:
         if not crops:
             return []
         min_w = self.spec.min_width if min_width is None else min_width
-        height = self.height
         # a crop wider than MAX_RATIO heights is squeezed: memory stays bounded for absurd inputs
-        ratios = np.array([min(MAX_RATIO, c.shape[1] / max(1, c.shape[0])) for c in crops], dtype=np.float64)
+        ratios = self.ratios(crops)
         order = np.argsort(ratios, kind="stable")
         results: list[LineText | None] = [None] * len(crops)
         for batch in self._batches(order, ratios, batch_size, min_w):
-            width = self.batch_width(float(ratios[batch].max()), min_w)
-            blob = np.zeros((len(batch), 3, height, width), dtype=np.float32)
-            widths = []
-            for row, index in enumerate(batch):
-                rw = max(1, min(width, int(math.ceil(height * ratios[index]))))
-                widths.append(rw)
-                resized = resize(crops[index], rw, height)
-                fill_normalised(blob[row, :, :, :rw], resized, self.spec.mean, self.spec.std, self.bgr)
+            blob, widths = self.tensor([crops[i] for i in batch], ratios[batch], min_w)
+            width = blob.shape[3]
             out = run_model(
                 self.session, self.output_name, {self.input_name: blob}, "recognition", self.flush_denormals
             )

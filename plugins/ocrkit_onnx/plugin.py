@@ -7,7 +7,7 @@ inside the hooks that need them (load and recognise), never at import time.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +15,7 @@ from ocrkit.backend import BackendInfo, ModelHandle, ModelRecord, Page, PageImag
 
 from ._discovery import BACKEND, discover_sets
 from ._import import import_set
+from ._int8set import quantize_set
 from ._selection import select_set, set_from_record
 from ._options import OPTIONS, parse_options
 
@@ -84,3 +85,13 @@ def ocrkit_import_model(record: ModelRecord, dest_dir: Path) -> Path | None:
     if record.backend != BACKEND:
         return None
     return import_set(record, dest_dir)
+
+
+@hookimpl
+def ocrkit_quantize_model(
+    record: ModelRecord, dest_dir: Path, name: str | None, calibration: Path | None,
+    progress: Callable[[str], None] | None,
+) -> Path | None:
+    if record.backend != BACKEND:
+        return None
+    return quantize_set(set_from_record(record), dest_dir, name=name, calibrate=calibration, progress=progress).path

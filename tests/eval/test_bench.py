@@ -39,7 +39,8 @@ def test_benchmark_command_smoke(tiny_lines: Path, tmp_path: Path, truth: dict[s
     out = tmp_path / "bench"
     proc = subprocess.run(
         [sys.executable, "-m", "benchmarks", "--dataset", str(tiny_lines), "--dataset", str(page),
-         "--limit", "2", "--warmup", "0", "--memory-images", "1", "--out", str(out)],
+         "--limit", "2", "--warmup", "0", "--memory-images", "1", "--out", str(out),
+         "--no-int8"],  # making int8 sets is a minute of quantising: tests/onnx/test_int8.py covers it
         capture_output=True, text=True, timeout=120, cwd=REPO,  # as docs/benchmarks.md runs it
     )
     assert proc.returncode == 0, proc.stderr[-3000:]

@@ -205,19 +205,26 @@ class _SpaceDroppingSession:
         return getattr(self.session, name)
 
 
+def _drop_spaces(ocr: ocrkit.Engine) -> None:
+    """Both recogniser sessions (the one-thread one and the whole-machine one a
+    single line runs on) behave like a recogniser that drops spaces."""
+    pipeline = ocr.handle.state
+    for rec in (pipeline.recognizer, pipeline.wide_recognizer):
+        if rec is not None:
+            rec.session = _SpaceDroppingSession(rec.session)
+
+
 @pytest.mark.parametrize("name", LINES)
 def test_spaces_a_recogniser_drops_are_recovered_from_the_time_steps(
     ocrkit_home: Path, truth: dict[str, str], name: str
 ) -> None:
     with ocrkit.open("onnx", use_angle_cls=False) as ocr:
-        rec = ocr.handle.state.recognizer
-        rec.session = _SpaceDroppingSession(rec.session)
+        _drop_spaces(ocr)
         page = ocr.recognize(DATA / name, layout="line")
         assert page.text == truth[name]
         assert [w.text for w in page.words] == truth[name].split()
     with ocrkit.open("onnx", use_angle_cls=False, space_threshold=0) as ocr:
-        rec = ocr.handle.state.recognizer
-        rec.session = _SpaceDroppingSession(rec.session)
+        _drop_spaces(ocr)
         glued = ocr.recognize(DATA / name, layout="line").text
         assert glued == truth[name].replace(" ", "")
 

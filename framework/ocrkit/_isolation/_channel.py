@@ -11,13 +11,16 @@ with pickled messages (:mod:`ocrkit._isolation._wire`).
 from __future__ import annotations
 
 import collections
+import concurrent.futures
 import itertools
+import math
 import pickle
 import signal
 import socket
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future
 from multiprocessing.connection import Connection
@@ -26,13 +29,16 @@ from pathlib import Path
 from typing import Any
 
 from .._records import ModelRecord
-from ..errors import BackendCrashedError, OcrkitError
+from ..errors import BackendCrashedError, BackendTimeoutError, OcrkitError
 from ._wire import ChildSpec, ErrorPayload, decode_error
 
-__all__ = ["Channel", "SHUTDOWN_TIMEOUT"]
+__all__ = ["Channel", "SHUTDOWN_TIMEOUT", "DEFAULT_CALL_TIMEOUT"]
 
 #: How long ``free_resources()`` waits for the child to free and exit before killing it.
 SHUTDOWN_TIMEOUT = 30.0
+#: Default deadline of one call to the child, in seconds (per image for recognition):
+#: far beyond any sane page, short of "forever" for a child stuck in native code.
+DEFAULT_CALL_TIMEOUT = 300.0
 #: How many of the child's last stderr lines are kept, and how many a crash report quotes.
 STDERR_TAIL_LINES = 400
 CRASH_REPORT_LINES = 12
@@ -74,6 +80,7 @@ class Channel:
         self._pending: dict[int, tuple[Future[Any], str]] = {}
         self._ids = itertools.count(1)
         self._dead: str | None = None
+        self._killed_for: str | None = None  # why we killed the child, if we did
         self._closing = False
         self._stderr_tail: collections.deque[str] = collections.deque(maxlen=STDERR_TAIL_LINES)
         self.loaded: list[ModelRecord] | None = None
@@ -114,7 +121,8 @@ class Channel:
 
     @property
     def dead(self) -> str | None:
-        return self._dead
+        """Why the child is gone (or being killed); ``None`` while it serves."""
+        return self._dead or self._killed_for
 
     # -- background threads -------------------------------------------------------
 
@@ -166,20 +174,30 @@ class Channel:
         with self._lock:
             closing = self._closing
             doing = sorted({what for _, what in self._pending.values()})
+            killed_for = self._killed_for
+        opening = not self._init_future.done()
         try:
             returncode: int | None = self.proc.wait(timeout=5)
         except subprocess.TimeoutExpired:
             returncode = None
         if closing and not doing:
             return
+        if killed_for is not None:
+            self._fail_all(BackendTimeoutError(killed_for))
+            return
         self._stderr_thread.join(timeout=2)  # so the report quotes the crash output
         what = f" while {' and '.join(doing)}" if doing else ""
         tail = "\n".join(f"    {line}" for line in _crash_excerpt(list(self._stderr_tail)))
+        if opening:  # the caller never got an engine: there is nothing to free
+            advice = "ocrkit.open() failed and there is nothing to free; see the backend's output, fix the cause, open again"
+        else:
+            advice = (
+                f"This engine cannot be used any more: call free_resources() (or leave its with-block) "
+                f"and open a new one with ocrkit.open({self.backend!r}, ..., isolation='process')"
+            )
         message = (
             f"the {self.backend!r} backend process (pid {self.proc.pid}) {_describe_exit(returncode)}{what}. "
-            f"This engine cannot be used any more: call free_resources() (or leave its with-block) "
-            f"and open a new one with ocrkit.open({self.backend!r}, ..., isolation='process'); "
-            f"your process and other engines are unaffected."
+            f"{advice}; your process and other engines are unaffected."
         )
         if tail:
             message += f"\nlast output of the backend process:\n{tail}"
@@ -197,18 +215,49 @@ class Channel:
     # -- requests -------------------------------------------------------------------
 
     def crashed_error(self) -> BackendCrashedError:
+        if self._killed_for is not None:
+            return BackendTimeoutError(self._killed_for)
         return BackendCrashedError(self._dead or f"the {self.backend!r} backend process is gone")
 
-    def start(self, spec: ChildSpec) -> dict[str, Any]:
+    def kill(self, reason: str) -> None:
+        """End the child now (SIGKILL: a stopped or looping child cannot ignore it);
+        every pending and later call raises :class:`BackendTimeoutError` with *reason*."""
+        with self._lock:
+            if self._dead is not None or self._killed_for is not None:
+                return
+            self._killed_for = reason
+        try:
+            self.proc.kill()
+        except OSError:  # pragma: no cover - already reaped
+            pass
+
+    def _wait(self, fut: Future[Any], what: str, timeout: float | None) -> Any:
+        """The reply, or the child killed once *timeout* seconds pass without one."""
+        try:
+            return fut.result(timeout=None if timeout is None or math.isinf(timeout) else timeout)
+        except concurrent.futures.TimeoutError:
+            advice = (
+                "ocrkit.open() failed and there is nothing to free" if fut is self._init_future
+                else "This engine cannot be used any more: free it and open a new one"
+            )
+            reason = (
+                f"the {self.backend!r} backend process (pid {self.proc.pid}) did not finish {what} within "
+                f"{timeout:g} s (call_timeout), so it was killed. {advice}; pass a larger call_timeout= to "
+                f"ocrkit.open() for inputs that need longer"
+            )
+            self.kill(reason)
+            raise BackendTimeoutError(reason) from None
+
+    def start(self, spec: ChildSpec, timeout: float | None = None) -> dict[str, Any]:
         """Send the spec and wait for the engine in the child to open."""
         try:
             with self._send_lock:
                 self.conn.send(spec)
         except (OSError, EOFError):
             pass  # the reader reports how the child died
-        return self._init_future.result()
+        return self._wait(self._init_future, "opening the engine", timeout)
 
-    def request(self, op: str, *args: Any, what: str | None = None) -> Any:
+    def request(self, op: str, *args: Any, what: str | None = None, timeout: float | None = None) -> Any:
         fut: Future[Any] = Future()
         with self._lock:
             if self._dead is not None:
@@ -224,10 +273,10 @@ class Channel:
             with self._lock:
                 self._pending.pop(req_id, None)
             raise
-        return fut.result()
+        return self._wait(fut, what or op.replace("_", " "), timeout)
 
     def shutdown(self, timeout: float = SHUTDOWN_TIMEOUT) -> list[str]:
-        """Ask the child to free and exit; kill it if it does not within *timeout*.
+        """Ask the child to free and exit; kill it if it has not within *timeout* in all.
 
         :return: the plugin warnings the child's free raised (re-issued by the caller)."""
         freeing_warnings: list[str] = []
@@ -235,7 +284,8 @@ class Channel:
             if self._closing:
                 return freeing_warnings
             self._closing = True
-            alive = self._dead is None
+            alive = self._dead is None and self._killed_for is None
+        deadline = time.monotonic() + timeout
         try:
             if alive and self.proc.poll() is None:
                 fut: Future[Any] = Future()
@@ -244,11 +294,11 @@ class Channel:
                 try:
                     with self._send_lock:
                         self.conn.send((-1, "free", ()))
-                    freeing_warnings = list(fut.result(timeout=timeout) or ())
+                    freeing_warnings = list(fut.result(timeout=max(0.0, deadline - time.monotonic())) or ())
                 except Exception:
-                    pass  # a crash while freeing still ends with the process gone
+                    pass  # a crash while freeing, or no answer in time, still ends with the process gone
             try:
-                self.proc.wait(timeout=timeout)
+                self.proc.wait(timeout=max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()

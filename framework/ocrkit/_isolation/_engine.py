@@ -16,6 +16,7 @@ one, and notices the child's death at once.
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 import warnings
@@ -26,14 +27,33 @@ from typing import Any, overload
 from .._engine import _EngineBase, _InUseKey, _Lifecycle
 from .._records import ModelHandle, ModelRecord
 from .._registry import Registry
-from ..errors import PluginWarning
-from ..images import ImageInput
+from ..errors import InvalidOptionError, PluginWarning
+from ..images import ImageInput, PageImage
 from ..results import Page
 from ..store import ModelStore, mark_in_use
-from ._channel import Channel
+from ._channel import DEFAULT_CALL_TIMEOUT, SHUTDOWN_TIMEOUT, Channel
 from ._wire import ChildSpec, ImagePacker, plugin_specs, probe_memfd, shared_memory_supported
 
-__all__ = ["ProcessEngine"]
+__all__ = ["ProcessEngine", "checked_call_timeout"]
+
+
+def checked_call_timeout(value: object) -> float:
+    """*value* as a call deadline in seconds: a positive number (``math.inf``: none)."""
+    if value is None:
+        return DEFAULT_CALL_TIMEOUT
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value) or value <= 0:
+        raise InvalidOptionError(f"call_timeout must be a positive number of seconds (math.inf: none), got {value!r}")
+    return float(value)
+
+
+def _what(images: Sequence[PageImage]) -> str:
+    """``recognizing scan.png, page.tif and 6 more images``: the files by name (a crash
+    report says which input it was), else the count."""
+    names = [img.source for img in images if img.path is not None and img.source]
+    if not names:
+        return f"recognizing {len(images)} image{'s' if len(images) != 1 else ''}"
+    rest = len(images) - min(len(names), 3)
+    return "recognizing " + ", ".join(names[:3]) + (f" and {rest} more image{'s' if rest != 1 else ''}" if rest else "")
 
 
 def _reissue(freeing_warnings: Sequence[str]) -> None:
@@ -66,6 +86,13 @@ class ProcessEngine(_EngineBase):
     ``ocrkit.open(backend, isolation="process")``. If the child dies (native
     crash, killed), calls raise :class:`BackendCrashedError`: free this engine and
     open a new one. ``free_resources()`` ends the child process.
+
+    Every call has a deadline, *call_timeout* seconds (default
+    :data:`~ocrkit._isolation._channel.DEFAULT_CALL_TIMEOUT`, per image for
+    recognition): past it the child is killed and the call raises
+    :class:`BackendTimeoutError` (opening and loading get at least the default).
+    ``free_resources()`` waits at most *call_timeout*
+    for calls in flight, then kills the child, so it returns even if the child hangs.
     """
 
     isolation = "process"
@@ -79,9 +106,11 @@ class ProcessEngine(_EngineBase):
         store: ModelStore | None = None,
         lazy: bool = False,
         max_image_pixels: int | None = None,
+        call_timeout: float | None = None,
         **options: Any,
     ) -> None:
         # Refuse what we can here, without starting a process for it.
+        self.call_timeout = checked_call_timeout(call_timeout)
         self._configure(backend, model, registry, store, max_image_pixels, options)
         registry = self._registry
         desc = f"ocrkit engine {backend!r} (process)"
@@ -107,7 +136,7 @@ class ProcessEngine(_EngineBase):
             self._channel = Channel(spec, desc)
             self._channel.on_loaded = lambda models: mark_in_use(key, [f for m in models for f in m.all_files()])
             try:
-                hello = self._channel.start(spec)
+                hello = self._channel.start(spec, timeout=max(self.call_timeout, DEFAULT_CALL_TIMEOUT))
             except BaseException:
                 self._channel.shutdown(timeout=5.0)
                 mark_in_use(key, ())
@@ -132,13 +161,16 @@ class ProcessEngine(_EngineBase):
 
     def _request(self, op: str, *args: Any, what: str | None = None) -> Any:
         with self._life.call():
-            return self._channel.request(op, *args, what=what)
+            return self._channel.request(op, *args, what=what, timeout=self.call_timeout)
 
     # -- loading -----------------------------------------------------------------------
 
     def load(self) -> ModelHandle:
         """Load the model in the child now (``ocrkit.open`` does unless ``lazy=True``)."""
-        models = self._request("load", what="loading the model")
+        with self._life.call():  # loading may take long: never a shorter deadline than the default
+            models = self._channel.request(
+                "load", what="loading the model", timeout=max(self.call_timeout, DEFAULT_CALL_TIMEOUT)
+            )
         return self._handle_view(models)
 
     @property
@@ -186,22 +218,29 @@ class ProcessEngine(_EngineBase):
         images, batch = self._inputs(image, layout)
         if not images:
             return []
-        what = f"recognizing {len(images)} image{'s' if len(images) != 1 else ''}"
         with self._life.call(), ImagePacker(images, self._shared_memory) as packed:
-            pages: list[Page] = self._channel.request("recognize", packed, layout, what=what)
+            pages: list[Page] = self._channel.request(
+                "recognize", packed, layout, what=_what(images), timeout=self.call_timeout * len(images)
+            )
         return pages if batch else pages[0]
 
     # -- freeing -------------------------------------------------------------------------
 
     def free_resources(self) -> None:
         """Free the model and end the child process. Idempotent, thread-safe; waits for
-        calls in flight. Afterwards every other method raises ``ResourcesFreedError``."""
-        if not self._life.close():
+        calls in flight, at most ``call_timeout`` seconds (then the child is killed and
+        they raise :class:`BackendTimeoutError`). Afterwards every other method raises
+        ``ResourcesFreedError``."""
+        reason = (
+            f"the {self.backend!r} backend process was killed: a call was still running {self.call_timeout:g} s "
+            "(call_timeout) after free_resources() was called"
+        )
+        if not self._life.close(self.call_timeout, lambda: self._channel.kill(reason)):
             return
         self._finalizer.detach()
         self._holder["freed"] = True
         try:
-            _reissue(self._channel.shutdown())
+            _reissue(self._channel.shutdown(timeout=min(SHUTDOWN_TIMEOUT, self.call_timeout)))
         finally:
             mark_in_use(self._in_use_key, ())
 

@@ -1,4 +1,4 @@
-"""``ocrkit models list|path|audit|rm|prune|import``: the model store from the shell.
+"""``ocrkit models list|path|audit|rm|prune|import|quantize``: the model store from the shell.
 
 Store commands never touch anything outside ``$OCRKIT_HOME/<backend>``: names
 with separators or ``..``, absolute paths and symlinks leading out are refused.
@@ -61,6 +61,14 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     c.add_argument("source", metavar="NAME_OR_PATH", help="a model name from `models list`, or a path")
     c.add_argument("--force", action="store_true", help="replace an entry of the same name")
 
+    c = command("quantize", "make an int8 copy of a model in the store (checked against the original first)",
+                _quantize, backend_help="the backend the model is for (default: the one that has it)")
+    c.add_argument("source", metavar="SET", help="a model name from `models list` (e.g. ppocrv6-small)")
+    c.add_argument("--calibrate", metavar="DIR", type=Path,
+                   help="calibrate on your own pages or text-line images in DIR (default: a built-in calibration "
+                        "that needs no download)")
+    c.add_argument("--name", help="the new store entry's name (default: SET-int8)")
+
     try:
         pull = importlib.import_module(f"{__package__}.models_pull")
     except ModuleNotFoundError as exc:
@@ -108,7 +116,8 @@ def _list(args: argparse.Namespace) -> int:
     else:
         print_table(
             ("BACKEND", "NAME", "SOURCE", "SIZE", "PATH"),
-            ((r["backend"], r["name"], r["source"], format_bytes(r["size"]), r["path"]) for r in rows),
+            ((r["backend"], r["name"], r["source"], format_bytes(r["size"]),
+              r["path"] + (f"  ({d})" if (d := _derivation(r)) else "")) for r in rows),
         )
     for e in errors:
         print(f"ocrkit: warning: plugin {e.plugin!r} failed to discover {e.backend} models: {e.reason}",
@@ -127,11 +136,16 @@ def _path(args: argparse.Namespace) -> int:
 
 def _audit(args: argparse.Namespace) -> int:
     registry, store = get_registry(), ModelStore()
-    entries = [
-        (backend, e) for backend in store_backends(registry, store, args.backend) for e in store.audit(backend)
-    ]
+    backends = store_backends(registry, store, args.backend)
+    entries = [(backend, e) for backend in backends for e in store.audit(backend)]
+    derived = {
+        (b, Path(r.path).resolve()): _derivation(r.to_dict())
+        for b in backends for r in registry.discover(b, store.path(b, create=False), errors=[])
+        if r.source == "store"
+    }
     if args.json:
-        print_json([{"backend": b, **e.to_dict()} for b, e in entries])
+        print_json([{"backend": b, **e.to_dict(), "derived_from": derived.get((b, e.path.resolve())) or None}
+                    for b, e in entries])
         return 0
     if not entries:
         print(f"no models in the store ({store.root})")
@@ -140,7 +154,8 @@ def _audit(args: argparse.Namespace) -> int:
         ("STATUS", "BACKEND", "SIZE", "SHA256", "PATH"),
         (
             (e.status, b, format_bytes(e.size), e.sha256[:16] or "-",
-             str(e.path) + (f"  ({e.reason})" if e.reason else ""))
+             str(e.path) + (f"  ({note})" if (note := "; ".join(
+                 filter(None, [derived.get((b, e.path.resolve()), ""), e.reason]))) else ""))
             for b, e in entries
         ),
     )
@@ -217,4 +232,61 @@ def _import(args: argparse.Namespace) -> int:
         print_json({"dry_run": False, "backend": backend, "name": record.name, "from": str(record.path), "to": [str(made)]})
     else:
         print(f"Imported {record.path} -> {made}")
+    return 0
+
+
+# -- quantize --------------------------------------------------------------------------------
+
+
+def _derivation(record: dict[str, Any]) -> str:
+    """``int8 of NAME`` for a record (as ``to_dict``) its backend describes as derived, else ``""``."""
+    derived = record.get("extra", {}).get("derived")
+    if not isinstance(derived, dict) or not derived.get("from"):
+        return ""
+    return f"{derived.get('precision', 'derived')} of {derived['from']}"
+
+
+def _check_lines(derived: dict[str, Any]) -> list[str]:
+    """The accuracy check's figures, as the backend recorded them, one line per part."""
+    check = derived.get("check") or {}
+    out = []
+    if check.get("held_out_lines"):
+        out.append(f"  {check['held_out_lines']} held-out lines: {check['line_cer_vs_fp32']:.2%} of characters "
+                   f"read differently, word agreement {check['line_bow_f1_vs_fp32']:.3f}")
+    if check.get("held_out_pages"):
+        boxes = check.get("box_match_vs_fp32")
+        out.append(f"  {check['held_out_pages']} held-out pages: word agreement {check['page_bow_f1_vs_fp32']:.3f}"
+                   + (f", {boxes:.1%} of line boxes found again" if boxes is not None else ""))
+    return out
+
+
+def _quantize(args: argparse.Namespace) -> int:
+    registry, store = get_registry(), ModelStore()
+    backends = [args.backend] if args.backend else registry.backend_names()
+    found = [
+        r for b in backends for r in registry.discover(b, store.path(b, create=False), errors=[])
+        if r.name == args.source and "error" not in r.extra
+    ]
+    if not found:
+        known = sorted({r.name for b in backends for r in registry.discover(b, store.path(b, create=False), errors=[])})
+        raise ModelNotFoundError(f"no model {args.source!r} to quantise", known)
+    if len({r.backend for r in found}) > 1:
+        raise OcrkitError(f"model {args.source!r} exists for several backends "
+                          f"({', '.join(sorted({r.backend for r in found}))}); choose one with --backend")
+    record = found[0]  # discovery lists the store's copy first
+    quiet = args.json
+    made = registry.quantize_model(
+        record, store.path(record.backend), name=args.name, calibration=args.calibrate,
+        progress=None if quiet else (lambda line: print(f"ocrkit: {line}", file=sys.stderr, flush=True)),
+    )
+    new = next((r for r in registry.discover(record.backend, store.path(record.backend, create=False), errors=[])
+                if Path(r.path) == made), None)
+    derived = new.extra.get("derived", {}) if new is not None else {}
+    if args.json:
+        print_json({"backend": record.backend, "name": made.name, "from": record.name, "path": str(made),
+                    "derived": derived})
+        return 0
+    print(f"Made {made.name} ({_derivation(new.to_dict()) if new else 'int8'}) -> {made}")
+    for line in _check_lines(derived):
+        print(line)
     return 0
