@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from fakeocr import FakeBackend, write_model
+from tests.fakeocr import FakeBackend, write_model
 from ocrkit import Registry
 
 TESTS = Path(__file__).parent

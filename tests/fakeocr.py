@@ -11,7 +11,7 @@ results are deterministic and checkable.
 One plugin, two ways to register it:
 
 - ``registry.register(fakeocr)``: the module (its hooks are the methods of
-  :data:`BACKEND`); ``plugins = ("fakeocr",)`` in the conformance kit;
+  :data:`BACKEND`); ``plugins = ("tests.fakeocr",)`` in the conformance kit;
 - ``registry.register(FakeBackend())``: a fresh instance whose counters a test
   reads (``loaded``, ``freed``, ``recognize_calls``, ``active_at_free``) and whose
   ``gate`` / ``on_recognize`` it sets. It pickles as its configuration, so a

@@ -16,7 +16,7 @@ from ocrkit import Engine, Page, Registry
 from ocrkit._records import ModelHandle
 from ocrkit.images import PageImage
 
-from fakeocr import FakeBackend, write_model
+from tests.fakeocr import FakeBackend, write_model
 
 TESTS = Path(__file__).resolve().parent.parent
 LINE_IMAGE = TESTS / "data" / "line_hello.png"

@@ -15,7 +15,7 @@ from ocrkit import Registry, _registry
 from ocrkit.cli import main
 
 from .conftest import LINE_IMAGE, TESTS
-from fakeocr import write_model
+from tests.fakeocr import write_model
 
 REPO = TESTS.parent
 HEAVY = ("onnxruntime", "cv2", "tesserocr")

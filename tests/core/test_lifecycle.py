@@ -21,7 +21,7 @@ from ocrkit import Engine, ModelInUseError, OcrkitError, Registry, ResourcesFree
 from ocrkit.backend import open_files
 
 from .conftest import LINE_IMAGE, BackendCase
-from fakeocr import FakeBackend
+from tests.fakeocr import FakeBackend
 
 #: Every public way to use an engine, each called on a freed engine.
 AFTER_FREE_CALLS: dict[str, Callable[[Engine, BackendCase], Any]] = {

@@ -12,7 +12,7 @@ DATA = Path(__file__).parent.parent / "data"
 
 class TestFakeBackendConformance(BackendConformance):
     backend = "fake"
-    plugins = ("fakeocr",)
+    plugins = ("tests.fakeocr",)
     sample_image = DATA / "line_hello.png"
     expected_text = "line 566x80"
     layout = "line"

@@ -20,7 +20,7 @@ import psutil
 import pytest
 from PIL import Image
 
-import fakeocr
+from tests import fakeocr
 import ocrkit
 from ocrkit import Engine, ModelStore, Registry
 from ocrkit._isolation import ProcessEngine

@@ -75,7 +75,7 @@ def test_release_check_fails_on_a_planted_leak(tmp_path: Path) -> None:
     measures +0.5 and +2.3 MB, docs/resource-release.md). That check must fail on a real
     leak: with every session kept alive after free (tests/planted_leaks.py) it does."""
     report = measure_release(
-        "onnx", DATA / "line_hello.png", store=tmp_path, layout="line", plugins=("planted_leaks",),
+        "onnx", DATA / "line_hello.png", store=tmp_path, layout="line", plugins=("tests.planted_leaks",),
         cycles=2, warmup=1, threads=1, env={"OCRKIT_HOME": str(tmp_path)},
     )
     assert report.texts_consistent
