@@ -50,6 +50,8 @@ def backends() -> list[str]:
 
 __all__ = [
     "open",
+    "documents",
+    "formats",
     "backends",
     "Engine",
     "Registry",

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Union
 import numpy as np
 
 from ._decoder_noise import decoder_messages_to_log
-from .errors import BadImageError, ImageTooLargeError, InvalidOptionError, OcrkitError
+from .errors import BadImageError, DocumentWarning, ImageTooLargeError, InvalidOptionError, OcrkitError
 
 if TYPE_CHECKING:
     from PIL import Image as PILImage
@@ -237,12 +237,33 @@ def _open_header(data: io.BytesIO | Path) -> PILImage.Image:
         return Image.open(data)
 
 
+#: Formats whose extra frames are pages of a document (read them all with
+#: ``engine.read_document``); other multi-frame images are animations or icon sizes.
+PAGED_FORMATS = frozenset({"TIFF"})
+
+
+def _warn_extra_frames(img: PILImage.Image, what: str) -> None:
+    """Say so when only the first of several pages or animation frames is read."""
+    frames = frame_count(img)
+    if frames <= 1:
+        return
+    if img.format in PAGED_FORMATS:
+        message = (f"{what} has {frames} pages; only the first is read here: use engine.read_document() "
+                   "or `ocrkit read` for every page")
+    elif getattr(img, "is_animated", False):
+        message = f"{what} has {frames} frames (an animation); only the first is read"
+    else:
+        return
+    warnings.warn(message, DocumentWarning, stacklevel=5)
+
+
 def _open_encoded(data: io.BytesIO | Path, what: str, max_pixels: int) -> tuple[np.ndarray, float | None]:
     from PIL import Image, UnidentifiedImageError
 
     _align_pillow_guard(max_pixels)
     try:
         with _open_header(data) as img:  # reads the header only: the size is known before decoding
+            _warn_extra_frames(img, what)
             img.seek(0)
             return _from_pil(img, max_pixels, what)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:

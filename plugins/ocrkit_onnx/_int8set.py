@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
@@ -22,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from ocrkit.backend import OcrkitError, plain_name_problem
+from ocrkit.backend import OcrkitError, plain_name_problem, sha256_of, staged_entry
 
 from ._calibration import Calibration, default_calibration, directory_calibration
 from ._cpu import cpu_features
@@ -96,16 +95,6 @@ def _cropper(pipeline: Any) -> Callable[[np.ndarray], list[np.ndarray]]:
         return [crop_quad(page, quad)[0] for quad in quads]
 
     return crop_lines
-
-
-def _sha256(path: Path) -> str:
-    import hashlib
-
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _iou(a: Sequence[float], b: Sequence[float]) -> float:
@@ -211,7 +200,6 @@ def quantize_set(
     tolerance: Tolerance = Tolerance(),
     threads: int = 0,
     progress: Progress | None = None,
-    publish: Callable[[Path, Path], Path] | None = None,
 ) -> QuantizeResult:
     """Make ``dest_dir/<name>`` (default ``<source>-int8``): an int8 copy of *source*
     calibrated on *calibrate* (a folder of pages or line images) or on the default
@@ -219,8 +207,9 @@ def quantize_set(
     images), checked against *source* on the held-out part.
 
     Raises :class:`QuantizationCheckError` (nothing published) when the int8 set
-    reads outside *tolerance*. *publish(staged_dir, final_dir)* moves the checked
-    set into place atomically.
+    reads outside *tolerance*. The set is built in a hidden staging directory
+    beside its final place and renamed into place only once checked
+    (``ocrkit.backend.staged_entry``).
     """
     import json
 
@@ -255,12 +244,13 @@ def quantize_set(
             for page in cal.pages:
                 yield det.tensor(page, fp32.det_params)
 
-        dest_dir.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".quantize-{name}-", suffix=".tmp", dir=dest_dir))
-        try:
-            staged = staging / name
+        final = dest_dir / name
+        if final.exists() or final.is_symlink():
+            raise OcrkitError(f"{final} already exists; remove it first (ocrkit models rm) or choose another --name")
+        with staged_entry(final) as entry:
+            staged = entry.path
             staged.mkdir()
-            work = staging / "work"
+            work = staged.parent / "work"  # inside the hidden staging directory, deleted with it
             work.mkdir()
             rec_file = f"{Path(source.rec.file).stem}.int8.onnx"
             det_file = f"{Path(source.det.file).stem}.int8.onnx"
@@ -279,7 +269,7 @@ def quantize_set(
                     "name": source.name,
                     "source": source.source,
                     "path": str(source.root),
-                    "sha256": {p.name: _sha256(p) for p in source.model_files()},
+                    "sha256": {p.name: sha256_of(p) for p in source.model_files()},
                 },
                 "recipe": {"rec": REC_RECIPE.to_dict(), "det": DET_RECIPE.to_dict(), "cls": "copied (fp32)"},
                 "calibration": cal.summary(),
@@ -304,12 +294,10 @@ def quantize_set(
                 )
             manifest["quantization"]["check"] = check
             manifest["quantization"]["seconds"] = round(time.perf_counter() - started, 1)
-            manifest["sha256"] = {p.name: _sha256(p) for p in sorted(staged.iterdir()) if p.name != MANIFEST_NAME}
+            manifest["sha256"] = {p.name: sha256_of(p) for p in sorted(staged.iterdir()) if p.name != MANIFEST_NAME}
             (staged / MANIFEST_NAME).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
             read_manifest(staged)  # what is published parses
-            final = (publish or _rename_into_place)(staged, dest_dir / name)
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
+            entry.commit()
     finally:
         fp32.free()
     return QuantizeResult(
@@ -339,10 +327,3 @@ def quantize(
     model_set = set_from_record(select_set(source, discover_sets(store_dir)))
     return quantize_set(model_set, store_dir, name=name, calibrate=Path(calibrate) if calibrate else None,
                         tolerance=tolerance, lines=lines, pages=pages, progress=progress)
-
-
-def _rename_into_place(staged: Path, final: Path) -> Path:
-    if final.exists():
-        raise OcrkitError(f"{final} already exists; remove it first (ocrkit models rm) or choose another --name")
-    os.rename(staged, final)
-    return final

@@ -138,3 +138,15 @@ def test_bad_frame_is_collected_and_the_others_kept(three_page_tiff: Path) -> No
 def test_arguments_are_checked_at_the_call(kwargs: dict) -> None:
     with pytest.raises(ocrkit.InvalidOptionError):
         iter_source_pages(io.BytesIO(), **kwargs)
+
+
+def test_loading_a_paged_tiff_as_one_image_warns(three_page_tiff: Path) -> None:
+    """recognize() takes one image: a multi-page TIFF given to it says that the rest is left out."""
+    from ocrkit.images import load_image
+
+    with pytest.warns(DocumentWarning, match="has 3 pages; only the first is read here: use engine.read_document"):
+        image = load_image(three_page_tiff)
+    assert image.width == Image.open(DATA / "page_simple.png").width
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert len(list(iter_source_pages(three_page_tiff))) == 3  # read as a document: no warning

@@ -81,7 +81,7 @@ def _wait_engines_freed(c, count: int, timeout: float = 30.0) -> None:
 def test_idle_free_gives_memory_back_and_sigterm_finishes_the_request(tmp_path: Path) -> None:
     """RSS after the idle free is within 10 MB of RSS before that engine loaded (the backend's
     library already imported: that part is code, not the engine); then SIGTERM mid-request."""
-    server = start_server(tmp_path, "--idle-free", "1")
+    server = start_server(tmp_path, "--idle-free", "1", "--preload", "fake")
     try:
         with server.client() as c:
             page = (Path(__file__).parent.parent / "data" / "page_simple.png").read_bytes()
@@ -91,7 +91,8 @@ def test_idle_free_gives_memory_back_and_sigterm_finishes_the_request(tmp_path: 
             assert c.post("/v1/read", content=page).text == want
             loaded = _rss(server)
             _wait_engines_freed(c, 2)
-            assert not c.get("/readyz").json()["engines"]
+            engines = c.get("/readyz").json()["engines"]  # the preloaded one is kept open
+            assert [(e["backend"], e["preloaded"]) for e in engines] == [("fake", True)]
             after = _rss(server)
             assert after <= before + 10 * 2**20, (before, loaded, after)
 

@@ -19,7 +19,7 @@ from typing import Any
 from .. import formats
 from .._records import BackendInfo
 from .._registry import get_registry
-from ..documents import DEFAULT_DPI, DocumentWarning, PageError, parse_pages, read_sources
+from ..documents import DEFAULT_BATCH, DEFAULT_DPI, DocumentWarning, PageError, parse_pages, read_sources
 from ..documents._sources import check_dpi
 from ..errors import BackendUnavailableError, OcrkitError
 from ..results import Page
@@ -27,9 +27,9 @@ from ..results import Page
 __all__ = ["add_parser", "parse_options"]
 
 DEFAULT_BACKEND = "tesseract"
-#: Pages decoded and recognised together (a batch lets a backend use every core);
-#: bounded so that reading thousands of pages does not hold them all in memory.
-BATCH = 8
+#: Pages decoded and recognised together (a batch lets a backend use every core); the
+#: next batch renders meanwhile, so about twice this many pages are in memory at most.
+BATCH = DEFAULT_BATCH
 #: A searchable PDF (the image plus an invisible text layer), written by OCRmyPDF
 #: with the ocrkit engine: one PDF implementation, not a renderer of our own.
 PDF_FORMAT = "pdf"

@@ -28,6 +28,8 @@ PDFIUM_LOCK = threading.RLock()
 MIN_FALLBACK_DPI = 50.0
 #: PDFium's error code for a missing or wrong password (FPDF_ERR_PASSWORD).
 _ERR_PASSWORD = 4
+#: Pages rendered between two reopenings of a document (see ``PdfSource._refresh``).
+REOPEN_EVERY = 16
 _PDF_MAGIC = b"%PDF-"
 
 
@@ -63,11 +65,19 @@ class PdfSource:
     """One open PDF (a path or bytes); close it, or use it as a context manager."""
 
     def __init__(self, data: Path | bytes, what: str, password: str | None) -> None:
-        pdfium = _pdfium()
         self.what = what
+        self._source = (str(data) if isinstance(data, Path) else data, password)
+        self._rendered = 0
+        self._doc = self._open()
+        self.page_count = len(self._doc)
+
+    def _open(self) -> Any:
+        pdfium = _pdfium()
+        data, password = self._source
+        what = self.what
         with PDFIUM_LOCK:
             try:
-                self._doc = pdfium.PdfDocument(str(data) if isinstance(data, Path) else data, password=password)
+                return pdfium.PdfDocument(data, password=password)
             except pdfium.PdfiumError as exc:
                 if getattr(exc, "err_code", None) == _ERR_PASSWORD:
                     if password is None:
@@ -76,7 +86,17 @@ class PdfSource:
                         ) from None
                     raise EncryptedDocumentError(f"the password given for {what} is wrong; check it and try again") from None
                 raise DocumentError(f"{what} is not a valid PDF ({exc}); check that the file is complete") from None
-            self.page_count = len(self._doc)
+
+    def _refresh(self) -> None:
+        """Reopen every :data:`REOPEN_EVERY` pages: PDFium caches decoded images and fonts
+        per document until it is closed, which would grow with a long document."""
+        self._rendered += 1
+        if self._rendered % REOPEN_EVERY:
+            return
+        self.close()
+        self._doc = self._open()
+        if len(self._doc) != self.page_count:
+            raise DocumentError(f"{self.what} changed while it was being read; read it again")
 
     def close(self) -> None:
         with PDFIUM_LOCK:
@@ -91,6 +111,7 @@ class PdfSource:
     def render(self, number: int, dpi: float, max_pixels: int) -> tuple[np.ndarray, float]:
         """Page *number* (1-based) as RGB pixels and the DPI it was rendered at."""
         pdfium = _pdfium()
+        self._refresh()
         where = f"{self.what} page {number}"
         with PDFIUM_LOCK:
             try:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import io
 import math
 import os
-import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,9 +14,10 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import BadImageError, DocumentWarning, InvalidOptionError, OcrkitError
+from ..errors import BadImageError, InvalidOptionError, OcrkitError
 from .._decoder_noise import decoder_messages_to_log
 from ..images import (
+    PAGED_FORMATS,
     PageImage,
     _align_pillow_guard,
     _from_pil,
@@ -34,9 +34,6 @@ __all__ = ["SourcePage", "iter_source_pages", "source_name", "check_dpi", "check
 
 DEFAULT_DPI = 300.0
 ERROR_MODES = ("raise", "collect")
-#: Formats whose extra frames are pages of a document; other multi-frame images
-#: (animated GIF, APNG, WebP) are one picture, read as their first frame with a warning.
-_PAGED_FORMATS = {"TIFF", "MPO"}
 
 
 @dataclass
@@ -171,13 +168,9 @@ def _image_pages(
     except Exception:  # not an image Pillow knows: load_image gives the precise error
         opened = None
     frames = frame_count(opened) if opened is not None else 1
-    if opened is None or frames <= 1 or opened.format not in _PAGED_FORMATS:
+    if opened is None or frames <= 1 or opened.format not in PAGED_FORMATS:
         if opened is not None:
             opened.close()
-        if frames > 1:
-            warnings.warn(
-                f"{what} has {frames} frames (an animation); only the first is read", DocumentWarning, stacklevel=3
-            )
         selection.numbers(1, what)
         image = load_image(data, limit)
         yield SourcePage(1, image, image.dpi, name, 1)
@@ -190,7 +183,7 @@ def _pil_pages(
     img: Any, name: str, what: str, selection: PageSelection, limit: int, collect: bool
 ) -> Iterator[SourcePage | PageError]:
     frames = frame_count(img) if hasattr(img, "n_frames") else 1
-    if frames > 1 and getattr(img, "format", None) in _PAGED_FORMATS:
+    if frames > 1 and getattr(img, "format", None) in PAGED_FORMATS:
         yield from _frames(img, name, what, selection, limit, collect)
         return
     selection.numbers(1, what)

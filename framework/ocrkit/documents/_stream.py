@@ -9,6 +9,7 @@ import threading
 from collections.abc import Iterable, Iterator
 from typing import Any, Protocol
 
+from .._memory import release_memory
 from ..errors import OcrkitError, ResourcesFreedError
 from ..results import Page
 from ._document import Document, PageError
@@ -129,6 +130,10 @@ def _read(
                     break
                 chunk.append(item)
             yield from _recognize(engine, chunk, layout, collect)
+            chunk.clear()
+            # The pages just recognised are freed; hand their memory back to the OS so a
+            # long document's freed page buffers do not pile up in the allocator.
+            release_memory()
     finally:
         prefetch.close()
 
