@@ -1,5 +1,6 @@
 """Fixtures shared by every test package: an isolated model store, the test
-images, and the optional shared datasets (skipped cleanly when absent)."""
+images, the optional shared datasets (skipped cleanly when absent), and the one
+fake backend (tests/fakeocr.py) in a registry of its own."""
 
 from __future__ import annotations
 
@@ -8,6 +9,9 @@ import os
 from pathlib import Path
 
 import pytest
+
+from tests.fakeocr import FakeBackend, write_model
+from ocrkit import Registry
 
 TESTS = Path(__file__).parent
 DATA = TESTS / "data"
@@ -22,6 +26,28 @@ def ocrkit_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     home.mkdir()
     monkeypatch.setenv("OCRKIT_HOME", str(home))
     return home
+
+
+@pytest.fixture
+def fake() -> FakeBackend:
+    """A fresh fake backend: its counters, gate and hooks are this test's."""
+    return FakeBackend()
+
+
+@pytest.fixture
+def fake_registry(fake: FakeBackend, fake_store: Path) -> Registry:
+    """A registry holding only *fake* (no entry points) and its store with ``default.fake``;
+    isolation="process" re-creates it in the child (it pickles as its configuration)."""
+    registry = Registry(autoload=False)
+    registry.register(fake, name="fake-plugin")
+    return registry
+
+
+@pytest.fixture
+def fake_store(ocrkit_home: Path) -> Path:
+    """The fake backend's store directory with one valid model, ``default.fake``."""
+    write_model(ocrkit_home / "fake")
+    return ocrkit_home / "fake"
 
 
 @pytest.fixture(scope="session")

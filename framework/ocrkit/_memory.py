@@ -3,6 +3,8 @@
 Freeing a native model returns its memory to the allocator, not always to the
 operating system: glibc keeps freed heap in its arenas. ``release_memory`` asks
 the allocator to give it back, so that "freed" is visible in resident memory.
+The probes (resident size, open files) come from ``psutil``, a core dependency:
+the service and batch runs report them too.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ import os
 import sys
 from functools import lru_cache
 from pathlib import Path
+
+import psutil
 
 __all__ = ["release_memory", "rss_bytes", "open_files", "limit_malloc_arenas"]
 
@@ -75,33 +79,10 @@ def limit_malloc_arenas() -> bool:
 
 
 def rss_bytes() -> int:
-    """Resident set size of this process in bytes (0 where it cannot be read)."""
-    try:
-        with open("/proc/self/statm", "rb") as fh:
-            pages = int(fh.read().split()[1])
-        return pages * os.sysconf("SC_PAGE_SIZE")
-    except (OSError, ValueError, IndexError):
-        try:
-            import resource
-
-            return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss) * 1024
-        except Exception:  # pragma: no cover
-            return 0
+    """Resident set size of this process in bytes."""
+    return int(psutil.Process().memory_info().rss)
 
 
 def open_files() -> list[Path]:
-    """Paths of regular files this process holds open (Linux: /proc/self/fd)."""
-    out: list[Path] = []
-    fd_dir = Path("/proc/self/fd")
-    try:
-        entries = list(fd_dir.iterdir())
-    except OSError:
-        return out
-    for entry in entries:
-        try:
-            target = os.readlink(entry)
-        except OSError:
-            continue
-        if target.startswith("/") and not target.startswith(("/dev/", "/proc/")):
-            out.append(Path(target))
-    return out
+    """Paths of the regular files this process holds open (not shared memory under /dev)."""
+    return [Path(f.path) for f in psutil.Process().open_files() if not f.path.startswith(("/dev/", "/proc/"))]

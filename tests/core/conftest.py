@@ -1,5 +1,5 @@
-"""Fixtures for the core tests: the fake backend, a spying registry, and the
-backend cases the lifecycle tests run on (the fake one and every real backend)."""
+"""Fixtures for the core tests: a spying registry, and the fake backend case the
+lifecycle tests run on."""
 
 from __future__ import annotations
 
@@ -16,11 +16,10 @@ from ocrkit import Engine, Page, Registry
 from ocrkit._records import ModelHandle
 from ocrkit.images import PageImage
 
-from .fake_backend import FakeBackend, write_model
+from tests.fakeocr import FakeBackend, write_model
 
 TESTS = Path(__file__).resolve().parent.parent
 LINE_IMAGE = TESTS / "data" / "line_hello.png"
-REAL_BACKENDS = ("tesseract", "onnx")
 
 
 class SpyRegistry(Registry):
@@ -72,54 +71,18 @@ class BackendCase:
         return ocrkit.open(self.name, registry=self.registry, **kwargs)
 
 
-@pytest.fixture
-def fake() -> FakeBackend:
-    return FakeBackend()
-
-
-@pytest.fixture
-def fake_registry(fake: FakeBackend) -> Registry:
-    registry = Registry(autoload=False)
-    registry.register(fake, name="fake-plugin")
-    return registry
-
-
-@pytest.fixture
-def fake_store(ocrkit_home: Path) -> Path:
-    """The fake backend's store directory with one valid model, ``default.fake``."""
-    write_model(ocrkit_home / "fake")
-    return ocrkit_home / "fake"
-
-
 def _check_fake(page: Page) -> None:
     assert page.text == "page 566x80"
     assert (page.width, page.height) == (566, 80)
 
 
-def _check_real(page: Page) -> None:
-    assert (page.width, page.height) == (566, 80)
-    assert "world" in page.text.lower(), f"unexpected text {page.text!r}"
-    assert page.lines and all(0.0 <= ln.confidence <= 1.0 for ln in page.lines)
-
-
-def _real_case(name: str) -> BackendCase:
-    """A case for a real backend, or a skip saying why it cannot run yet."""
-    registry = SpyRegistry(autoload=True)
-    try:
-        status = registry.backend(name)
-    except ocrkit.OcrkitError as exc:
-        pytest.skip(f"backend {name!r} is not registered here: {exc}")
-    if status.status != "ok":
-        pytest.skip(f"backend {name!r} is {status.status} here: {status.reason}")
-    return BackendCase(name, registry, LINE_IMAGE, _check_real)
-
-
-@pytest.fixture(params=("fake", *REAL_BACKENDS))
-def backend_case(request: pytest.FixtureRequest, ocrkit_home: Path) -> BackendCase:
-    """The fake backend and every real one (skipped with the reason while unusable)."""
-    if request.param == "fake":
-        registry = SpyRegistry(autoload=False)
-        registry.register(FakeBackend(), name="fake-plugin")
-        write_model(ocrkit_home / "fake")
-        return BackendCase("fake", registry, LINE_IMAGE, _check_fake)
-    return _real_case(request.param)
+@pytest.fixture
+def backend_case(ocrkit_home: Path) -> BackendCase:
+    """The fake backend behind a spying registry. The engine's lifecycle is the core's,
+    the same for every backend; the real backends' side of it is checked by the
+    conformance kit (tests/lifecycle/test_conformance_builtin.py) and their own freeing
+    tests (tests/onnx/test_lifecycle.py, tests/tesseract/test_freeing.py)."""
+    registry = SpyRegistry(autoload=False)
+    registry.register(FakeBackend(), name="fake-plugin")
+    write_model(ocrkit_home / "fake")
+    return BackendCase("fake", registry, LINE_IMAGE, _check_fake)

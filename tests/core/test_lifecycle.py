@@ -1,4 +1,5 @@
-"""The lifecycle contract, on the fake backend AND every real backend.
+"""The engine's lifecycle contract, on the fake backend behind a spying registry
+(the real backends: the conformance kit, tests/lifecycle/test_conformance_builtin.py).
 
 open -> (recognise ...) -> free_resources() -> every call raises ResourcesFreedError.
 Freeing is idempotent, thread-safe, waits for calls in flight, and happens on
@@ -20,7 +21,7 @@ from ocrkit import Engine, ModelInUseError, OcrkitError, Registry, ResourcesFree
 from ocrkit.backend import open_files
 
 from .conftest import LINE_IMAGE, BackendCase
-from .fake_backend import FakeBackend
+from tests.fakeocr import FakeBackend
 
 #: Every public way to use an engine, each called on a freed engine.
 AFTER_FREE_CALLS: dict[str, Callable[[Engine, BackendCase], Any]] = {

@@ -22,7 +22,7 @@ from ocrkit import (
 from ocrkit.backend import BackendInfo, ModelRecord, hookimpl
 
 from .conftest import LINE_IMAGE
-from .fake_backend import FakeBackend, write_model
+from tests.fakeocr import FakeBackend, write_model
 
 
 def test_unknown_backend_lists_the_known_ones(fake_registry: Registry) -> None:

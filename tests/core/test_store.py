@@ -21,7 +21,7 @@ from ocrkit import (
 from ocrkit.backend import ModelRecord
 from ocrkit.store import default_home
 
-from .fake_backend import write_model
+from tests.fakeocr import write_model
 
 
 @pytest.fixture

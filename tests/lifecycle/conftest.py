@@ -1,36 +1,19 @@
-"""Lifecycle tests: the fake backend in its own registry, a check that a real backend
-really recognises, and the background jobs started when collection ends."""
+"""Lifecycle tests: a check that a real backend is usable here, and the kit's release
+measurements started when collection ends."""
 
 from __future__ import annotations
 
 import pytest
 
-import fakeocr
 import ocrkit
-import thirdparty_job
-from ocrkit import Registry
 from ocrkit.testing import prestart_release_measurements
 
+
 def pytest_collection_finish(session: pytest.Session) -> None:
-    """Start the long background jobs now, so they overlap with the whole run: the kit's
-    release measurements (a fresh interpreter and 100 cycles per backend) and the
-    install-and-test of the example plugin."""
+    """Start the kit's release measurements (a fresh interpreter and 100 cycles per
+    backend) now, so they overlap with the whole run (not under pytest-xdist: there
+    each class starts its own when it begins)."""
     prestart_release_measurements(session)
-    if any(getattr(getattr(item, "module", None), "__name__", "") == "test_third_party_plugin" for item in session.items):
-        thirdparty_job.start()
-
-
-def pytest_sessionfinish(session: pytest.Session) -> None:
-    thirdparty_job.cleanup()
-
-
-@pytest.fixture
-def fake_registry() -> Registry:
-    """A registry holding only the fake backend (registered from an importable module,
-    so process-isolated engines re-create it in their child)."""
-    registry = Registry(autoload=False)
-    registry.register(fakeocr, name="fake")
-    return registry
 
 
 def require_backend(name: str) -> None:

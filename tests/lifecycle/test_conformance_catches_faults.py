@@ -18,7 +18,7 @@ def run_kit(fault: str, select: str) -> tuple[set[str], set[str], str]:
     env = dict(os.environ, OCRKIT_FAKE_FAULT=fault)
     proc = subprocess.run(
         [sys.executable, "-m", "pytest", str(HERE / "test_conformance_fake.py"), "-q", "-rfEp",
-         "-p", "no:cacheprovider", "-k", select],
+         "-p", "no:cacheprovider", "-n", "0", "-k", select],
         capture_output=True, text=True, timeout=300, env=env, cwd=HERE,
     )
     failed = set(re.findall(r"^FAILED \S+::(test_\w+)", proc.stdout, re.M))

@@ -12,8 +12,9 @@ DATA = Path(__file__).parent.parent / "data"
 
 class TestFakeBackendConformance(BackendConformance):
     backend = "fake"
-    plugins = ("fakeocr",)
+    plugins = ("tests.fakeocr",)
     sample_image = DATA / "line_hello.png"
-    expected_text = "fake L 566x80 crc 8a879f82"
+    expected_text = "line 566x80"
     layout = "line"
     options = {"ballast_mb": 24}
+    min_loaded_mb = 20.0  # the 24 MB ballast

@@ -20,7 +20,7 @@ import psutil
 import pytest
 from PIL import Image
 
-import fakeocr
+from tests import fakeocr
 import ocrkit
 from ocrkit import Engine, ModelStore, Registry
 from ocrkit._isolation import ProcessEngine
@@ -62,7 +62,7 @@ def test_results_equal_in_process(fake_registry, ocrkit_home, data_dir):
     assert all(p.meta.pop("pid") == isolated.pid for p in got)
     assert all(p.meta.pop("pid") == os.getpid() for p in expected)
     assert [p.to_dict() for p in got] == [p.to_dict() for p in expected]
-    assert single.text == expected[0].text and single.meta["layout"] == "line"
+    assert single.text == fakeocr.expected_text(566, 80, "line") and single.meta["layout"] == "line"
     assert got[0].lines[0].words[0].confidence == expected[0].lines[0].words[0].confidence
 
 
@@ -83,23 +83,22 @@ def test_large_image_crosses_through_shared_memory(fake_registry, ocrkit_home):
         assert engine._shared_memory, "memfd shared memory should be usable on Linux"
         fds_before = len(os.listdir("/proc/self/fd"))
         page = engine.recognize(big)
-        assert page.text == fakeocr.expected_text(big)
+        assert page.meta["crc"] == fakeocr.checksum(big) and page.text == fakeocr.expected_text(4000, 3000)
         assert len(os.listdir("/proc/self/fd")) == fds_before, "image memfds must be closed after the call"
 
 
 def test_model_info_and_store_methods(fake_registry, ocrkit_home):
     store_dir = ocrkit_home / "fake"
-    store_dir.mkdir()
     (store_dir / "mine.fake").write_bytes(b"fake model mine\n")
     (store_dir / "old_mine.fake").write_bytes(b"fake model old\n")
     with _open(fake_registry, model="mine") as engine:
         assert engine.get_local_path() == str(store_dir)
-        assert engine.list_local() == ["mine.fake", "old_mine.fake"]
-        assert [m.name for m in engine.list_models()] == ["mine", "old_mine", "default"]
+        assert engine.list_local() == ["default.fake", "mine.fake", "old_mine.fake"]
+        assert [m.name for m in engine.list_models()] == ["default", "mine", "old_mine"]
         assert [m.name for m in engine.loaded_models] == ["mine"]
         assert engine.handle.name == "mine" and engine.handle.state is None
         audit = {e.name: e.status for e in engine.audit()}
-        assert audit == {"mine.fake": "CURRENT", "old_mine.fake": "OLD"}
+        assert audit == {"default.fake": "CURRENT", "mine.fake": "CURRENT", "old_mine.fake": "OLD"}
         # loaded in the child, so in use here too
         with pytest.raises(ocrkit.ModelInUseError):
             ModelStore(ocrkit_home).remove("fake", "mine.fake")
@@ -107,13 +106,12 @@ def test_model_info_and_store_methods(fake_registry, ocrkit_home):
             engine.remove_model("mine.fake")
         assert engine.prune(predicate=lambda n: n.startswith("old_"), dry_run=True) == ["old_mine.fake"]
         assert engine.prune() == ["old_mine.fake"]
-        assert engine.list_local() == ["mine.fake"]
+        assert engine.list_local() == ["default.fake", "mine.fake"]
     ModelStore(ocrkit_home).remove("fake", "mine.fake")  # freed: now it can go
 
 
 def test_models_loaded_by_caller_are_in_use_in_child(fake_registry, ocrkit_home):
     store_dir = ocrkit_home / "fake"
-    store_dir.mkdir()
     (store_dir / "mine.fake").write_bytes(b"fake model mine\n")
     with ocrkit.open("fake", "mine", registry=fake_registry), _open(fake_registry) as isolated:
         with pytest.raises(ocrkit.ModelInUseError):
@@ -142,7 +140,7 @@ def test_errors_cross_with_class_message_and_attributes(fake_registry, ocrkit_ho
         with pytest.raises(ocrkit.InvalidModelNameError):
             engine.remove_model("../x")
         # the engine is still fine after errors
-        assert engine.recognize(np.zeros((5, 5), np.uint8)).text.startswith("fake L 5x5")
+        assert engine.recognize(np.zeros((5, 5), np.uint8)).text == "page 5x5"
 
 
 @pytest.mark.parametrize("value, signal_name", [(fakeocr.ABORT_VALUE, "SIGABRT"), (fakeocr.SEGFAULT_VALUE, "SIGSEGV")])
@@ -166,7 +164,7 @@ def test_native_crash_is_contained(fake_registry, ocrkit_home, value, signal_nam
         engine.recognize(np.zeros((5, 5), np.uint8))
     assert _gone(pid)
     with _open(fake_registry) as again:  # the next open works
-        assert again.recognize(np.zeros((5, 5), np.uint8)).text.startswith("fake L 5x5")
+        assert again.recognize(np.zeros((5, 5), np.uint8)).text == "page 5x5"
 
 
 def test_crash_fails_every_caller_in_flight(fake_registry, ocrkit_home):
@@ -199,7 +197,7 @@ def test_crash_while_loading(fake_registry, ocrkit_home):
     with pytest.raises(ocrkit.BackendCrashedError, match="SIGABRT while starting"):
         _open(fake_registry, crash="load")
     with _open(fake_registry) as engine:
-        assert engine.recognize(np.zeros((4, 4), np.uint8)).text.startswith("fake L 4x4")
+        assert engine.recognize(np.zeros((4, 4), np.uint8)).text == "page 4x4"
 
 
 def test_crash_while_freeing_still_frees(fake_registry, ocrkit_home):
@@ -248,7 +246,7 @@ class ExtraModels:
     def ocrkit_discover_models(self, backend, store_dir):
         if backend != "fake":
             return None
-        return [replace(fakeocr._record(fakeocr.PACKAGE_MODELS / "default.fake", "other"), name="extra")]
+        return [replace(fakeocr.BACKEND._record(fakeocr.PACKAGE_MODELS / "default.fake", "other"), name="extra")]
 
 
 def test_plugins_reach_the_child(fake_registry, ocrkit_home):
@@ -273,7 +271,7 @@ def test_child_exits_when_the_caller_dies(tmp_path):
     """A caller killed with SIGKILL cannot free: its child notices and exits."""
     script = textwrap.dedent(f"""
         import sys, os, time
-        sys.path.insert(0, {str(Path(__file__).parent)!r})
+        sys.path.insert(0, {str(Path(fakeocr.__file__).parent)!r})
         import fakeocr, ocrkit
         reg = ocrkit.Registry(autoload=False); reg.register(fakeocr, name="fake")
         engine = ocrkit.open("fake", registry=reg, isolation="process", store={str(tmp_path)!r})
@@ -297,7 +295,7 @@ def test_scripts_need_no_main_guard(tmp_path, data_dir):
     script = tmp_path / "unguarded.py"
     script.write_text(textwrap.dedent(f"""
         import sys
-        sys.path.insert(0, {str(Path(__file__).parent)!r})
+        sys.path.insert(0, {str(Path(fakeocr.__file__).parent)!r})
         import fakeocr, ocrkit
         reg = ocrkit.Registry(autoload=False); reg.register(fakeocr, name="fake")
         with ocrkit.open("fake", registry=reg, isolation="process", store={str(tmp_path)!r}) as ocr:
@@ -305,7 +303,7 @@ def test_scripts_need_no_main_guard(tmp_path, data_dir):
     """))
     out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
-    assert out.stdout.count("fake L") == 1, out.stdout
+    assert out.stdout.count("page 566x80") == 1, out.stdout
 
 
 def test_caller_keeps_no_descriptors_or_threads(fake_registry, ocrkit_home):
@@ -350,7 +348,7 @@ def test_cli_isolation_turns_a_native_crash_into_an_error_line(tmp_path, ocrkit_
                               capture_output=True, text=True, env=env, timeout=120)
 
     ok = read(str(fine), "--isolation", "process")
-    assert ok.returncode == 0 and ok.stdout.startswith("fake L 30x20"), ok.stderr
+    assert ok.returncode == 0 and ok.stdout.startswith("page 30x20"), ok.stderr
     isolated = read(str(crash), "--isolation", "process")
     assert isolated.returncode == 1
     assert "ocrkit: error:" in isolated.stderr and "SIGABRT" in isolated.stderr, isolated.stderr

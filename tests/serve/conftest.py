@@ -27,7 +27,7 @@ httpx = pytest.importorskip("httpx")
 
 TESTS = Path(__file__).resolve().parent.parent
 DATA = TESTS / "data"
-FAKE_BACKEND_DIR = TESTS / "lifecycle"  # fakeocr.py: the fake backend with the crash images
+FAKE_BACKEND_DIR = TESTS  # fakeocr.py: the fake backend with the crash images
 #: The shared server's pixel cap (OCRKIT_MAX_IMAGE_PIXELS) and body cap (--max-body-bytes).
 MAX_PIXELS = 5_000_000
 MAX_BODY = 2_000_000

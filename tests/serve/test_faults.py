@@ -109,7 +109,7 @@ def test_idle_free_gives_memory_back_and_sigterm_finishes_the_request(tmp_path: 
                 time.sleep(0.05)
             server.proc.terminate()
             t.join(timeout=30)
-            assert result.get("status") == 200 and str(result["text"]).startswith("fake L 24x16")
+            assert result.get("status") == 200 and str(result["text"]).startswith("page 24x16")
             assert server.proc.wait(timeout=30) == 0
             assert "Finished server process" in server.output()
     finally:

@@ -1,4 +1,4 @@
-"""Small output helpers shared by the command modules: tables, sizes, JSON, backend choice."""
+"""Small output helpers shared by the command modules: tables, JSON."""
 
 from __future__ import annotations
 
@@ -7,8 +7,7 @@ import sys
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-
-__all__ = ["print_json", "print_table", "human_size"]
+__all__ = ["print_json", "print_table"]
 
 
 def print_json(data: Any) -> None:
@@ -25,10 +24,3 @@ def print_table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
         print("  ".join(cells).rstrip())
 
 
-def human_size(n: int) -> str:
-    size = float(n)
-    for unit in ("B", "KB", "MB", "GB"):
-        if size < 1024 or unit == "GB":
-            return f"{int(size)} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1024
-    return f"{n} B"  # pragma: no cover

@@ -47,20 +47,21 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from .._registry import get_registry
-    from ..eval import ProgressBar, evaluate, load_dataset
+    from .._progress import Progress
+    from ..eval import evaluate, load_dataset
 
     dataset = load_dataset(args.dataset, args.limit)
     options = get_registry().require(args.backend).parse_options(args.options)
-    show = sys.stderr.isatty() if args.progress is None else args.progress
-    bar = ProgressBar(f"eval {args.backend}", interactive=sys.stderr.isatty()) if show else None
-    try:
+    # default: a bar on a terminal, nothing in a log; --progress: plain lines in a log too
+    if args.progress is None:
+        mode = "bar" if sys.stderr.isatty() else "quiet"
+    else:
+        mode = "auto" if args.progress else "quiet"
+    with Progress(f"eval {args.backend}", len(dataset), unit="img", mode=mode) as progress:
         report = evaluate(
             dataset, args.backend, model=args.model, options=options,
-            ignore_case=args.ignore_case, batch_size=args.batch_size, progress=bar,
+            ignore_case=args.ignore_case, batch_size=args.batch_size, progress=progress,
         )
-    finally:
-        if bar is not None:
-            bar.close()
     if args.json_path is not None and str(args.json_path) == "-":
         print(report.to_json())
         return 0

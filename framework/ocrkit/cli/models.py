@@ -14,11 +14,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from .._progress import format_bytes
 from .._records import ModelRecord
 from .._registry import DiscoveryError, get_registry
 from ..errors import ModelNotFoundError
 from ..store import ModelStore, backend_for_path, backend_with_model, owning_backend, resolve_import_source, store_backends
-from ._util import human_size, print_json, print_table
+from ._util import print_json, print_table
 
 __all__ = ["add_parser", "model_rows"]
 
@@ -115,7 +116,7 @@ def _list(args: argparse.Namespace) -> int:
     else:
         print_table(
             ("BACKEND", "NAME", "SOURCE", "SIZE", "PATH"),
-            ((r["backend"], r["name"], r["source"], human_size(r["size"]),
+            ((r["backend"], r["name"], r["source"], format_bytes(r["size"]),
               r["path"] + (f"  ({d})" if (d := _derivation(r)) else "")) for r in rows),
         )
     for e in errors:
@@ -152,7 +153,7 @@ def _audit(args: argparse.Namespace) -> int:
     print_table(
         ("STATUS", "BACKEND", "SIZE", "SHA256", "PATH"),
         (
-            (e.status, b, human_size(e.size), e.sha256[:16] or "-",
+            (e.status, b, format_bytes(e.size), e.sha256[:16] or "-",
              str(e.path) + (f"  ({note})" if (note := "; ".join(
                  filter(None, [derived.get((b, e.path.resolve()), ""), e.reason]))) else ""))
             for b, e in entries

@@ -11,6 +11,8 @@ import argparse
 import sys
 from typing import Any
 
+from .._progress import format_bytes
+
 __all__ = ["add_subcommands"]
 
 _CATALOG_HELP = (
@@ -27,7 +29,7 @@ def _store(args: argparse.Namespace) -> Any:
 
 def _print_catalog(args: argparse.Namespace) -> int:
     from ..pull import load_catalog
-    from ._util import human_size, print_json, print_table
+    from ._util import print_json, print_table
 
     catalog = load_catalog(args.catalog)
     rows = [e for e in catalog if not args.backend or e.backend == args.backend]
@@ -42,7 +44,7 @@ def _print_catalog(args: argparse.Namespace) -> int:
     print(f"catalogue: {catalog.source}")
     print_table(
         ("NAME", "BACKEND", "SIZE", "DESCRIPTION"),
-        ((e.name, e.backend, human_size(e.size) if e.size is not None else "?", e.description) for e in rows),
+        ((e.name, e.backend, format_bytes(e.size) if e.size is not None else "?", e.description) for e in rows),
     )
     return 0
 

@@ -20,7 +20,6 @@ from __future__ import annotations
 from ._dataset import GRANULARITIES, MANIFEST_NAME, Dataset, DatasetError, Sample, load_dataset
 from ._metrics import TextScore, bow_f1, cer, levenshtein, normalize_text, score_text, tokenize, wer
 from ._peak import PeakMemory
-from ._progress import ProgressBar
 from ._report import EvalReport, SampleResult
 from ._runner import EngineReader, Reader, batch_samples, evaluate, read_batch, run_reader, score_batch
 
@@ -49,5 +48,4 @@ __all__ = [
     "normalize_text",
     "tokenize",
     "PeakMemory",
-    "ProgressBar",
 ]

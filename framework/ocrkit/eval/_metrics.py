@@ -4,8 +4,8 @@ Scores are kept as raw counts (:class:`TextScore`) and added up sample by sample
 so the dataset figures are *micro* averages (total edits / total reference
 characters), the convention of OCR evaluation tools: a long page weighs more
 than a one-word line. Edit distances come from ``rapidfuzz`` (C++, the
-``[eval]`` extra) when it is installed, else from a small pure-Python fallback
-that gives the same numbers, only slower.
+``[eval]`` extra), imported when the first distance is computed, so
+``import ocrkit.eval`` works without it and scoring says what to install.
 """
 
 from __future__ import annotations
@@ -14,6 +14,10 @@ import unicodedata
 from collections import Counter
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, fields
+from functools import lru_cache
+from typing import Any
+
+from ..errors import OcrkitError
 
 __all__ = [
     "TextScore",
@@ -25,11 +29,6 @@ __all__ = [
     "wer",
     "bow_f1",
 ]
-
-try:  # pragma: no branch - which one runs depends on the install
-    from rapidfuzz.distance import Levenshtein as _RapidLevenshtein
-except ImportError:  # pragma: no cover - exercised by the fallback test via _python_levenshtein
-    _RapidLevenshtein = None
 
 
 def normalize_text(text: str, ignore_case: bool = False) -> str:
@@ -48,29 +47,21 @@ def tokenize(text: str, ignore_case: bool = False) -> list[str]:
     return normalize_text(text, ignore_case).split()
 
 
-def _python_levenshtein(a: Sequence[Hashable], b: Sequence[Hashable]) -> int:
-    """Unit-cost edit distance, two-row dynamic programme (the fallback)."""
-    if len(a) < len(b):
-        a, b = b, a
-    if not b:
-        return len(a)
-    previous = list(range(len(b) + 1))
-    for i, item_a in enumerate(a, 1):
-        current = [i]
-        for j, item_b in enumerate(b, 1):
-            current.append(
-                min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (item_a != item_b))
-            )
-        previous = current
-    return previous[-1]
+@lru_cache(maxsize=1)
+def _rapidfuzz_levenshtein() -> Any:
+    try:
+        from rapidfuzz.distance import Levenshtein
+    except ImportError:
+        raise OcrkitError(
+            "scoring needs rapidfuzz, which is not installed: pip install 'ocrkit[eval]'"
+        ) from None
+    return Levenshtein
 
 
 def levenshtein(a: Sequence[Hashable], b: Sequence[Hashable]) -> int:
     """Edit distance (insert, delete, substitute: cost 1) between two strings or
     two sequences of words."""
-    if _RapidLevenshtein is not None:
-        return int(_RapidLevenshtein.distance(a, b))
-    return _python_levenshtein(a, b)
+    return int(_rapidfuzz_levenshtein().distance(a, b))
 
 
 @dataclass(frozen=True)

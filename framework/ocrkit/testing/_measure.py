@@ -39,6 +39,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+import psutil
+
 __all__ = ["ReleaseReport", "ReleaseMeasurement", "measure_release", "start_release_measurement"]
 
 MB = 1 << 20
@@ -94,21 +96,10 @@ class ReleaseReport:
         return asdict(self)
 
 
-def _fd_targets() -> list[str]:
-    out = []
-    for entry in os.listdir("/proc/self/fd"):
-        try:
-            out.append(os.readlink(f"/proc/self/fd/{entry}"))
-        except OSError:
-            continue
-    return out
-
-
-def _threads() -> int:
-    try:
-        return len(os.listdir("/proc/self/task"))
-    except OSError:  # pragma: no cover - not Linux
-        return threading.active_count()
+def _descriptors() -> tuple[int, list[str]]:
+    """How many descriptors this process holds, and the regular files among them."""
+    me = psutil.Process()
+    return me.num_fds(), [f.path for f in me.open_files()]
 
 
 def _run(config: Mapping[str, Any]) -> ReleaseReport:
@@ -162,14 +153,14 @@ def _run(config: Mapping[str, Any]) -> ReleaseReport:
         cycle(threaded=True)
     release_memory()
     rss_warm = rss_before = rss_bytes()
-    fds_before = _fd_targets()
-    threads_before = _threads()
+    fds_before, files_before = _descriptors()
+    threads_before = psutil.Process().num_threads()
 
     started = time.perf_counter()
     rss_loaded, files = cycle(threaded=True)
     rss_after_free = rss_bytes()
-    fds_after = _fd_targets()
-    threads_after = _threads()
+    fds_after, files_after = _descriptors()
+    threads_after = psutil.Process().num_threads()
     series = [rss_after_free]
     cycles = max(1, int(config.get("cycles", 100)))
     for i in range(1, cycles):
@@ -180,10 +171,13 @@ def _run(config: Mapping[str, Any]) -> ReleaseReport:
     rss_after_cycles = rss_bytes()
     elapsed = time.perf_counter() - started
 
-    remaining = list(fds_after)
-    for target in fds_before:
-        if target in remaining:
-            remaining.remove(target)
+    remaining = list(files_after)
+    for path in files_before:
+        if path in remaining:
+            remaining.remove(path)
+    unnamed = (fds_after - fds_before) - len(remaining)
+    if unnamed > 0:
+        remaining.append(f"{unnamed} more (pipes, sockets or other non-files)")
     model_paths = {os.path.realpath(f) for f in files}
     return ReleaseReport(
         backend=backend,
@@ -194,10 +188,10 @@ def _run(config: Mapping[str, Any]) -> ReleaseReport:
         rss_after_free=rss_after_free,
         rss_after_cycles=rss_after_cycles,
         cycles=cycles,
-        fds_before=len(fds_before),
-        fds_after=len(fds_after),
+        fds_before=fds_before,
+        fds_after=fds_after,
         new_fds=remaining,
-        model_files_open=sorted({t for t in fds_after if os.path.realpath(t) in model_paths}),
+        model_files_open=sorted({f for f in files_after if os.path.realpath(f) in model_paths}),
         threads_before=threads_before,
         threads_after=threads_after,
         seconds_per_cycle=elapsed / cycles,

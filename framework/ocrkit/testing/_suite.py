@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
+import psutil
 import pytest
 
 import ocrkit
@@ -85,6 +86,8 @@ class BackendConformance:
     ``threads``         concurrent callers (8); ``busy_free_repeats`` (3)
     ``release_limit_mb`` RSS after free minus RSS before load (10.0)
     ``cycles``, ``cycles_limit_mb``  open->recognise->free cycles and their total RSS growth (100, 10.0)
+    ``min_loaded_mb``   RSS the loaded model must add at least (0.0): set it to what your model
+                        takes, so the release figures are known to see the model at all
     ``check_isolation`` also run the backend with ``isolation="process"`` (True)
     """
 
@@ -102,6 +105,7 @@ class BackendConformance:
     release_limit_mb: ClassVar[float] = 10.0
     cycles: ClassVar[int] = 100
     cycles_limit_mb: ClassVar[float] = 10.0
+    min_loaded_mb: ClassVar[float] = 0.0
     check_isolation: ClassVar[bool] = True
     degenerate_budget_s: ClassVar[float | None] = None
     degenerate_budget_factor: ClassVar[float] = 20.0
@@ -533,6 +537,10 @@ class BackendConformance:
             f"threads left running after free: {report.threads_before} before loading, "
             f"{report.threads_after} after free ({report.summary()})"
         )
+        assert report.loaded_mb >= self.min_loaded_mb, (
+            f"loading added only {report.loaded_mb:.1f} MB of RSS (expected at least {self.min_loaded_mb} MB): "
+            f"the measurement does not see the model; {report.summary()}"
+        )
         assert report.release_mb <= self.release_limit_mb, (
             f"RSS after free is {report.release_mb:.1f} MB above before loading "
             f"(limit {self.release_limit_mb} MB): {report.summary()}"
@@ -567,8 +575,12 @@ def prestart_release_measurements(session: pytest.Session) -> None:
     Call it from ``pytest_collection_finish`` in a conftest.py: the measurements
     (fresh interpreters, a hundred cycles each) then overlap with the whole run
     instead of each with its own class only. Their stores are temporary directories
-    removed at exit.
+    removed at exit. Under pytest-xdist it does nothing: every worker collects every
+    item, so each would start every measurement; there each class starts its own
+    when it begins (run classes whole on one worker: ``--dist loadscope``).
     """
+    if hasattr(session.config, "workerinput"):
+        return
     seen: set[type] = set()
     for item in session.items:
         cls = getattr(item, "cls", None)
@@ -583,7 +595,6 @@ def prestart_release_measurements(session: pytest.Session) -> None:
 
 def _alive(pid: int) -> bool:
     try:
-        with open(f"/proc/{pid}/stat") as fh:
-            return fh.read().split(")")[-1].split()[0] != "Z"
-    except OSError:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
         return False
