@@ -11,6 +11,7 @@ from ._records import LAYOUTS, MAX_LINE_ASPECT, SOURCE_PRECEDENCE, BackendInfo, 
 from ._registry import ENTRY_POINT_GROUP
 from ._staging import StagedEntry, staged_entry
 from ._versions import distribution_files, installed_version
+from .eval._metrics import TextScore, score_text
 from .errors import (
     BackendUnavailableError,
     BadImageError,
@@ -44,6 +45,8 @@ __all__ = [
     "staged_entry",
     "StagedEntry",
     "installed_version",
+    "TextScore",
+    "score_text",
     "distribution_files",
     "ENTRY_POINT_GROUP",
     "LAYOUTS",

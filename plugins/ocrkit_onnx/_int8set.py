@@ -137,8 +137,7 @@ def _quantize_model(src: Path, dst: Path, work: Path, recipe: Recipe, feeds: Cal
 def check_against(fp32: Any, int8: Any, calibration: Calibration, tolerance: Tolerance) -> dict[str, Any]:
     """Read the held-out lines and pages with both pipelines; the figures and the
     problems (empty when within *tolerance*)."""
-    from ocrkit.backend import PageImage
-    from ocrkit.eval import TextScore, score_text
+    from ocrkit.backend import PageImage, TextScore, score_text
 
     lines = TextScore()
     for crop in calibration.check_lines:
@@ -215,7 +214,7 @@ def quantize_set(
 
     import onnxruntime as ort
 
-    from ocrkit import __version__
+    from ocrkit.backend import installed_version
 
     started = time.perf_counter()
     say = progress or (lambda _msg: None)
@@ -274,7 +273,7 @@ def quantize_set(
                 "recipe": {"rec": REC_RECIPE.to_dict(), "det": DET_RECIPE.to_dict(), "cls": "copied (fp32)"},
                 "calibration": cal.summary(),
                 "made_on": cpu_features(),
-                "made_with": {"ocrkit": __version__, "onnxruntime": ort.__version__},
+                "made_with": {"ocrkit": installed_version("ocrkit"), "onnxruntime": ort.__version__},
                 "made_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             }
             manifest = _manifest(source, name, rec_file, det_file, made_with)
@@ -321,7 +320,7 @@ def quantize(
     *source* (the store's copy first, then sets inside installed packages) in the
     store (*home*: an ``OCRKIT_HOME``; default: the usual one). *lines* and *pages*
     size the default calibration (ignored with *calibrate*)."""
-    from ocrkit.store import ModelStore
+    from ocrkit.backend import ModelStore
 
     store_dir = ModelStore(home).path(BACKEND)
     model_set = set_from_record(select_set(source, discover_sets(store_dir)))
