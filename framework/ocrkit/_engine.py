@@ -117,15 +117,23 @@ def _free_handle(registry: Registry, handle: ModelHandle | None, owner_key: Any)
         release_memory()
 
 
-def _finalize_unfreed(registry: Registry, holder: dict[str, Any], owner_key: Any, desc: str) -> None:
+def claim_unfreed(holder: dict[str, Any], desc: str) -> bool:
+    """For an engine's finalizer: True when the engine was never freed (this call then
+    frees it, and has warned with ``ResourceWarning`` as Python does for files)."""
     if holder.get("freed"):
-        return
+        return False
     holder["freed"] = True
     warnings.warn(
         f"{desc} was never freed; call free_resources() or use it as a context manager",
         ResourceWarning,
-        stacklevel=2,
+        stacklevel=3,
     )
+    return True
+
+
+def _finalize_unfreed(registry: Registry, holder: dict[str, Any], owner_key: Any, desc: str) -> None:
+    if not claim_unfreed(holder, desc):
+        return
     try:
         _free_handle(registry, holder.get("handle"), owner_key)
     except Exception:  # pragma: no cover - finalizers must not raise

@@ -24,7 +24,7 @@ import weakref
 from collections.abc import Sequence
 from typing import Any, overload
 
-from .._engine import _EngineBase, _InUseKey, _Lifecycle
+from .._engine import _EngineBase, _InUseKey, _Lifecycle, claim_unfreed
 from .._records import ModelHandle, ModelRecord
 from .._registry import Registry
 from ..errors import InvalidOptionError, PluginWarning
@@ -63,14 +63,8 @@ def _reissue(freeing_warnings: Sequence[str]) -> None:
 
 
 def _finalize_unfreed(channel: Channel, holder: dict[str, Any], owner_key: Any, desc: str) -> None:
-    if holder.get("freed"):
+    if not claim_unfreed(holder, desc):
         return
-    holder["freed"] = True
-    warnings.warn(
-        f"{desc} was never freed; call free_resources() or use it as a context manager",
-        ResourceWarning,
-        stacklevel=2,
-    )
     try:
         _reissue(channel.shutdown(timeout=5.0))
     except Exception:  # pragma: no cover - finalizers must not raise
