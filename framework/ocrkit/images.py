@@ -264,7 +264,8 @@ def _open_encoded(data: io.BytesIO | Path, what: str, max_pixels: int) -> tuple[
     try:
         with _open_header(data) as img:  # reads the header only: the size is known before decoding
             _warn_extra_frames(img, what)
-            img.seek(0)
+            with decoder_messages_to_log():  # back to frame 0: a crafted frame table warns here
+                img.seek(0)
             return _from_pil(img, max_pixels, what)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise ImageTooLargeError(
