@@ -215,6 +215,7 @@ class Registry:
         return (self._distributions.get(plugin_name) or "").split(" ")[0] == _OWN_DISTRIBUTION
 
     def _label(self, plugin_name: str) -> str:
+        """``plugin 'x' (dist 1.0)``: how messages name a plugin and its distribution."""
         dist = self._distributions.get(plugin_name)
         return f"plugin {plugin_name!r} ({dist})" if dist else f"plugin {plugin_name!r}"
 
@@ -370,8 +371,7 @@ class Registry:
 
     def _where(self, plugin: str, hook: str) -> str:
         """``plugin 'x' (dist 1.0)'s ocrkit_recognize``: how errors name a hook of a plugin."""
-        dist = self._distributions.get(plugin)
-        return f"plugin {plugin!r}{f' ({dist})' if dist else ''}'s {hook}"
+        return f"{self._label(plugin)}'s {hook}"
 
     def _guarded(self, plugin: str, hook: str, call: Callable[[], Any]) -> Any:
         """Run plugin code; an exception that is neither an :class:`OcrkitError` nor an
