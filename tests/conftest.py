@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.fakeocr import FakeBackend, write_model
 from ocrkit import Registry
+from tests.fakeocr import FakeBackend, write_model
 
 TESTS = Path(__file__).parent
 DATA = TESTS / "data"

@@ -73,7 +73,7 @@ class Seed:
     data: bytes
 
 
-def _page(mode: str, size: tuple[int, int] = (64, 40)):  # noqa: ANN202 - a PIL image
+def _page(mode: str, size: tuple[int, int] = (64, 40)):
     from PIL import Image, ImageDraw
 
     img = Image.new("RGB", size, "white")
@@ -85,11 +85,11 @@ def _page(mode: str, size: tuple[int, int] = (64, 40)):  # noqa: ANN202 - a PIL 
     if mode == "P":
         return img.convert("P", palette=Image.Palette.ADAPTIVE, colors=8)
     if mode == "I;16":
-        return Image.fromarray((__import__("numpy").asarray(img.convert("L"), dtype="uint16") * 257))
+        return Image.fromarray(__import__("numpy").asarray(img.convert("L"), dtype="uint16") * 257)
     return img.convert(mode)
 
 
-def _saved(img, fmt: str, **params: object) -> bytes:  # noqa: ANN001
+def _saved(img, fmt: str, **params: object) -> bytes:
     out = io.BytesIO()
     img.save(out, fmt, **params)
     return out.getvalue()
@@ -270,13 +270,13 @@ def fix_png_crcs(data: bytearray) -> None:
 # -- the cases: Hypothesis draws a seed and its mutations --------------------------------------
 
 
-def case_strategy(seeds: list[Seed]):  # noqa: ANN201 - a Hypothesis strategy
+def case_strategy(seeds: list[Seed]):
     from hypothesis import strategies as st
 
     fields = {seed.name: fields_of(seed) for seed in seeds}
 
     @st.composite
-    def cases(draw) -> tuple[Seed, bytes]:  # noqa: ANN001
+    def cases(draw) -> tuple[Seed, bytes]:
         seed = draw(st.sampled_from(seeds))
         data = bytearray(seed.data)
         for _ in range(draw(st.integers(1, 4))):
@@ -360,7 +360,7 @@ def check_loader(data: bytes) -> None:
             except OcrkitError as exc:
                 if "\n" in str(exc):
                     raise Finding("multiline-error", f"{type(exc).__name__}: {exc!r}") from exc
-            except Exception as exc:  # noqa: BLE001 - exactly what the fuzzer looks for
+            except Exception as exc:
                 raise Finding("exception", "".join(traceback.format_exception_only(type(exc), exc)).strip()) from exc
         if err.getvalue().strip():
             raise Finding("noise", err.getvalue().decode("utf-8", "replace").strip()[:300])
@@ -407,7 +407,7 @@ class BackendTarget:
         except ocrkit.OcrkitError as exc:
             if "\n" in str(exc):
                 raise Finding("multiline-error", f"{type(exc).__name__}: {exc!r}") from exc
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             raise Finding("exception", "".join(traceback.format_exception_only(type(exc), exc)).strip()) from exc
         finally:
             timer.cancel()

@@ -47,7 +47,7 @@ class _DecoderRecords(logging.Filter):
 
 
 def _quiet_showwarning(shown: Callable[..., Any]) -> Callable[..., Any]:
-    def showwarning(message, category, filename, lineno, file=None, line=None):  # type: ignore[no-untyped-def]  # noqa: ANN001, ANN202
+    def showwarning(message, category, filename, lineno, file=None, line=None):  # type: ignore[no-untyped-def]
         if _active():
             LOGGER.debug("%s: %s", category.__name__, message)
             return None
@@ -64,7 +64,7 @@ def _libtiff_message(module: bytes | None, fmt: bytes | None, _args: int | None)
             LOGGER.debug("libtiff: %s", text)
         else:
             logging.getLogger("PIL.TiffImagePlugin").warning("libtiff: %s", text)
-    except Exception:  # noqa: BLE001 - a native callback must never raise
+    except Exception:
         pass
 
 

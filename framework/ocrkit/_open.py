@@ -18,7 +18,7 @@ __all__ = ["open", "ISOLATIONS"]
 ISOLATIONS: dict[str, type[Engine] | type[ProcessEngine]] = {"none": Engine, "process": ProcessEngine}
 
 
-def open(  # noqa: A001 - mirrors builtins.open on purpose: ocrkit.open("tesseract")
+def open(
     backend: str,
     model: str | None = None,
     *,

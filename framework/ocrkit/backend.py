@@ -11,7 +11,6 @@ from ._records import LAYOUTS, MAX_LINE_ASPECT, SOURCE_PRECEDENCE, BackendInfo, 
 from ._registry import ENTRY_POINT_GROUP
 from ._staging import StagedEntry, staged_entry
 from ._versions import distribution_files, installed_version
-from .eval._metrics import TextScore, score_text
 from .errors import (
     BackendUnavailableError,
     BadImageError,
@@ -22,6 +21,7 @@ from .errors import (
     OcrkitError,
     ResourcesFreedError,
 )
+from .eval._metrics import TextScore, score_text
 from .hookspecs import hookimpl
 from .images import PageImage
 from .results import Block, Line, Page, Word, union_bbox

@@ -134,7 +134,7 @@ def frame_count(img: PILImage.Image) -> int:
     try:
         with decoder_messages_to_log():
             return max(1, int(getattr(img, "n_frames", 1)))
-    except Exception:  # noqa: BLE001 - a broken frame table is the file's fault
+    except Exception:
         return 1
 
 

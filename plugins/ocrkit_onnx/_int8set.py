@@ -81,8 +81,8 @@ class QuantizeResult:
 
 
 def _open_pipeline(model_set: ModelSet, threads: int) -> Any:
-    from ._pipeline import Pipeline
     from ._options import parse_options
+    from ._pipeline import Pipeline
 
     return Pipeline(model_set, parse_options({"intra_op_threads": threads}))
 

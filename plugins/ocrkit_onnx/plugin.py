@@ -16,8 +16,8 @@ from ocrkit.backend import BackendInfo, ModelHandle, ModelRecord, Page, PageImag
 from ._discovery import BACKEND, discover_sets
 from ._import import import_set
 from ._int8set import quantize_set
-from ._selection import select_set, set_from_record
 from ._options import OPTIONS, parse_options
+from ._selection import select_set, set_from_record
 
 
 @hookimpl

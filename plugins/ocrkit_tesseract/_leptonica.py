@@ -56,7 +56,7 @@ def _log_message(message: bytes | None) -> None:
         text = (message or b"").decode("utf-8", "replace").rstrip()
         if text:
             LOGGER.debug("leptonica: %s", text)
-    except Exception:  # noqa: BLE001 - a native callback must never raise
+    except Exception:
         pass
 
 

@@ -18,7 +18,7 @@ from .conftest import DATA
 from .test_local import failures_of, outputs_of
 
 pytest.importorskip("distributed")
-from ocrkit.batch.dask import DaskEngines  # noqa: E402 - after the skip
+from ocrkit.batch.dask import DaskEngines
 
 
 def test_same_outputs_as_the_local_batch(mixed_inputs: Path, tmp_path: Path, dask_client: object) -> None:
@@ -85,7 +85,7 @@ def test_plugin_teardown_frees_every_workers_engine(tmp_path: Path, dask_client:
         del dask_worker._ocrkit_test_engine  # type: ignore[attr-defined]
         try:
             engine.recognize(str(DATA / "line_hello.png"))
-        except Exception as exc:  # noqa: BLE001 - the class is what is checked
+        except Exception as exc:
             return engine.freed, type(exc).__name__
         return engine.freed, "recognised"
 

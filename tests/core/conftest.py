@@ -15,7 +15,6 @@ import ocrkit
 from ocrkit import Engine, Page, Registry
 from ocrkit._records import ModelHandle
 from ocrkit.images import PageImage
-
 from tests.fakeocr import FakeBackend, write_model
 
 TESTS = Path(__file__).resolve().parent.parent

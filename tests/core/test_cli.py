@@ -13,9 +13,9 @@ import pytest
 
 from ocrkit import Registry, _registry
 from ocrkit.cli import main
+from tests.fakeocr import write_model
 
 from .conftest import LINE_IMAGE, TESTS
-from tests.fakeocr import write_model
 
 REPO = TESTS.parent
 HEAVY = ("onnxruntime", "cv2", "tesserocr")

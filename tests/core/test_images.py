@@ -58,7 +58,7 @@ def reference() -> np.ndarray:
         pytest.param(lambda: np.asarray(Image.open(LINE_IMAGE)), id="numpy-uint8"),
     ],
 )
-def test_every_input_kind_gives_the_same_pixels(make, reference: np.ndarray) -> None:  # noqa: ANN001
+def test_every_input_kind_gives_the_same_pixels(make, reference: np.ndarray) -> None:
     page = load_image(make())
     assert isinstance(page, PageImage)
     assert page.mode == "L" and page.array.dtype == np.uint8 and page.array.flags.c_contiguous
@@ -233,7 +233,7 @@ def test_pixel_limit_is_configurable(monkeypatch: pytest.MonkeyPatch) -> None:
         load_image(data)
 
 
-def test_engine_limit_applies_before_the_backend(fake_registry: Registry, fake_store: Path, fake) -> None:  # noqa: ANN001
+def test_engine_limit_applies_before_the_backend(fake_registry: Registry, fake_store: Path, fake) -> None:
     with ocrkit.open("fake", registry=fake_registry, max_image_pixels=10_000) as engine:
         with pytest.raises(ImageTooLargeError):
             engine.recognize(LINE_IMAGE)

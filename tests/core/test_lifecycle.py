@@ -19,9 +19,9 @@ import pytest
 import ocrkit
 from ocrkit import Engine, ModelInUseError, OcrkitError, Registry, ResourcesFreedError
 from ocrkit.backend import open_files
+from tests.fakeocr import FakeBackend
 
 from .conftest import LINE_IMAGE, BackendCase
-from tests.fakeocr import FakeBackend
 
 #: Every public way to use an engine, each called on a freed engine.
 AFTER_FREE_CALLS: dict[str, Callable[[Engine, BackendCase], Any]] = {
@@ -69,7 +69,7 @@ def test_every_method_raises_after_free(backend_case: BackendCase) -> None:
             outcomes[name] = "returned normally"
         except ResourcesFreedError as exc:
             outcomes[name] = "ok" if "free_resources()" in str(exc) else f"unclear message: {exc}"
-        except Exception as exc:  # noqa: BLE001 - every offending method is reported at once
+        except Exception as exc:
             outcomes[name] = f"{type(exc).__name__}: {exc}"
     assert {name: o for name, o in outcomes.items() if o != "ok"} == {}
 
@@ -92,9 +92,8 @@ def test_context_manager_frees(backend_case: BackendCase) -> None:
 
 
 def test_context_manager_frees_on_exception(backend_case: BackendCase) -> None:
-    with pytest.raises(KeyError):
-        with backend_case.open() as engine:
-            raise KeyError("user code failed")
+    with pytest.raises(KeyError), backend_case.open() as engine:
+        raise KeyError("user code failed")
     assert engine.freed and len(backend_case.registry.freed_handles) == 1
 
 
@@ -171,7 +170,7 @@ def test_eight_threads_share_one_engine(backend_case: BackendCase) -> None:
                     text = engine.recognize(backend_case.image).text
                     with lock:
                         texts.append(text)
-            except BaseException as exc:  # noqa: BLE001 - reported below
+            except BaseException as exc:
                 errors.append(exc)
 
         threads = [threading.Thread(target=work) for _ in range(8)]
@@ -201,7 +200,7 @@ def test_free_while_eight_threads_recognise(backend_case: BackendCase) -> None:
                 with lock:
                     outcomes.append("freed")
                 return
-            except BaseException as exc:  # noqa: BLE001
+            except BaseException as exc:
                 unexpected.append(exc)
                 return
             with lock:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import textwrap
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -73,9 +72,8 @@ def _one_error_line(err: str, *fragments: str) -> None:
 
 @pytest.mark.parametrize("fault", sorted(RECOGNIZE_FAULTS))
 def test_recognize_faults_are_plugin_errors(fault: str) -> None:
-    with ocrkit.open(fault, registry=_registry_with(fault)) as engine:
-        with pytest.raises(PluginError) as info:
-            engine.recognize(LINE_IMAGE)
+    with ocrkit.open(fault, registry=_registry_with(fault)) as engine, pytest.raises(PluginError) as info:
+        engine.recognize(LINE_IMAGE)
     message = str(info.value)
     assert f"plugin '{fault}-plugin'" in message and "ocrkit_recognize" in message
     assert RECOGNIZE_FAULTS[fault] in message

@@ -68,10 +68,9 @@ def test_threads_advancing_together_count_every_unit() -> None:
 
 def test_a_failure_inside_the_block_ends_the_line_as_interrupted() -> None:
     log = io.StringIO()
-    with pytest.raises(KeyError):
-        with Progress("batch", 10, unit="page", stream=log) as progress:
-            progress.advance(3)
-            raise KeyError("boom")
+    with pytest.raises(KeyError), Progress("batch", 10, unit="page", stream=log) as progress:
+        progress.advance(3)
+        raise KeyError("boom")
     assert log.getvalue().splitlines()[-1].endswith("(interrupted)")
 
 

@@ -20,9 +20,9 @@ from ocrkit import (
     UnknownOptionError,
 )
 from ocrkit.backend import BackendInfo, ModelRecord, hookimpl
+from tests.fakeocr import FakeBackend, write_model
 
 from .conftest import LINE_IMAGE
-from tests.fakeocr import FakeBackend, write_model
 
 
 def test_unknown_backend_lists_the_known_ones(fake_registry: Registry) -> None:

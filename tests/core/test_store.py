@@ -20,7 +20,6 @@ from ocrkit import (
 )
 from ocrkit.backend import ModelRecord
 from ocrkit.store import default_home
-
 from tests.fakeocr import write_model
 
 

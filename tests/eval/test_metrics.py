@@ -7,9 +7,8 @@ import sys
 
 import pytest
 
-from ocrkit.eval import TextScore, bow_f1, cer, levenshtein, normalize_text, score_text, wer
 from ocrkit import OcrkitError
-from ocrkit.eval import _metrics
+from ocrkit.eval import TextScore, _metrics, bow_f1, cer, levenshtein, normalize_text, score_text, wer
 
 
 @pytest.mark.parametrize(

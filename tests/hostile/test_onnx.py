@@ -40,9 +40,8 @@ def _set(root: Path, **cls: object) -> ModelStore:
 def test_an_absurd_manifest_number_is_a_corrupt_model_set(tmp_path: Path, cls: dict) -> None:
     """7: a cls.input_shape of [3, 100000, 100000] gave numpy._ArrayMemoryError."""
     store = _set(tmp_path, **cls)
-    with pytest.raises(ocrkit.ModelCorruptError, match="manifest"):
-        with ocrkit.open("onnx", "absurd", store=store) as engine:
-            engine.recognize(SAMPLE)
+    with pytest.raises(ocrkit.ModelCorruptError, match="manifest"), ocrkit.open("onnx", "absurd", store=store) as engine:
+        engine.recognize(SAMPLE)
 
 
 def test_onnxruntime_keeps_no_telemetry_store(tmp_path: Path) -> None:

@@ -64,7 +64,7 @@ def test_two_removals_at_once_one_wins_the_other_is_told(store: ModelStore) -> N
             start.wait()
             try:
                 outcomes.append(store.remove("tesseract", model.name))
-            except Exception as exc:  # noqa: BLE001 - the test sorts them below
+            except Exception as exc:
                 outcomes.append(exc)
 
         threads = [threading.Thread(target=remove) for _ in range(2)]

@@ -17,8 +17,8 @@ from .conftest import SAMPLE, SAMPLE_FIRST_LINE, SHARED_DATASETS, run_ocrkit, ru
 
 pytest.importorskip("tesserocr", reason="the [tesseract] extra ships tesserocr")
 
-import ocrkit_tesseract._model as tesseract_model  # noqa: E402
-from ocrkit_tesseract._options import parse_options  # noqa: E402
+import ocrkit_tesseract._model as tesseract_model
+from ocrkit_tesseract._options import parse_options
 
 SROIE = SHARED_DATASETS / "sroie-receipts" / "images"
 

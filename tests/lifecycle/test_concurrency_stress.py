@@ -9,9 +9,9 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import require_backend
 
 import ocrkit
-from conftest import require_backend
 from ocrkit.testing import comparable, free_while_busy
 
 DATA = Path(__file__).parent.parent / "data"

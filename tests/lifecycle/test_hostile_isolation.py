@@ -33,7 +33,7 @@ def test_free_does_not_wait_for_a_hung_child_longer_than_the_deadline(ocrkit_hom
     def read() -> None:
         try:
             outcome.append(engine.recognize(pages))
-        except BaseException as exc:  # noqa: BLE001 - sorted below
+        except BaseException as exc:
             outcome.append(exc)
 
     reader = threading.Thread(target=read)
@@ -88,8 +88,9 @@ def test_a_crash_while_opening_does_not_ask_to_free_an_engine_never_returned(
 
 def test_a_crash_names_the_files_not_only_their_count(fake_registry: ocrkit.Registry, ocrkit_home: Path, tmp_path: Path) -> None:
     """12: the CLI's crash line said "while recognizing 8 images"."""
-    from tests import fakeocr
     from PIL import Image
+
+    from tests import fakeocr
 
     files = []
     for n in range(4):

@@ -20,10 +20,10 @@ import psutil
 import pytest
 from PIL import Image
 
-from tests import fakeocr
 import ocrkit
 from ocrkit import Engine, ModelStore, Registry
 from ocrkit._isolation import ProcessEngine
+from tests import fakeocr
 
 
 def _open(registry: Registry, **kw):
@@ -174,7 +174,7 @@ def test_crash_fails_every_caller_in_flight(fake_registry, ocrkit_home):
     def work(image: np.ndarray) -> None:
         try:
             outcomes.append(engine.recognize(image).text)
-        except BaseException as exc:  # noqa: BLE001
+        except BaseException as exc:
             outcomes.append(exc)
 
     threads = [threading.Thread(target=work, args=(np.full((9, 9), i, np.uint8),)) for i in range(4)]

@@ -12,8 +12,8 @@ import pytest
 
 pytest.importorskip("ocrmypdf", reason="OCRmyPDF 17 needs Python >= 3.11 (the ocrmypdf extra installs nothing below)")
 
-import img2pdf  # noqa: E402 - OCRmyPDF's own dependency, present whenever it is
-from PIL import Image  # noqa: E402
+import img2pdf
+from PIL import Image
 
 TESTS = Path(__file__).resolve().parents[1]
 DATA = TESTS / "data"

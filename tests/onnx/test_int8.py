@@ -20,8 +20,8 @@ from ocrkit.eval import TextScore, score_text
 from ocrkit.store import ModelStore, sha256_of
 from ocrkit.testing import BackendConformance, measure_release
 from ocrkit_onnx import _cpu
-from ocrkit_onnx._int8set import check_against
 from ocrkit_onnx._calibration import Calibration
+from ocrkit_onnx._int8set import check_against
 
 from .conftest import DATA, PACKAGE_MODELS, REC
 
@@ -75,7 +75,7 @@ def test_list_and_audit_show_the_derivation(int8_home: Path) -> None:
     run = [sys.executable, "-m", "ocrkit", "models"]
     listing = subprocess.run([*run, "list", "--backend", "onnx"], capture_output=True, text=True, env=env, timeout=60)
     assert listing.returncode == 0, listing.stderr
-    assert f"int8 of ppocrv6-small" in next(line for line in listing.stdout.splitlines() if NAME in line)
+    assert "int8 of ppocrv6-small" in next(line for line in listing.stdout.splitlines() if NAME in line)
     audit = subprocess.run([*run, "audit", "--json"], capture_output=True, text=True, env=env, timeout=60)
     entry = next(e for e in json.loads(audit.stdout) if e["name"] == NAME)
     assert entry["derived_from"] == "int8 of ppocrv6-small"
@@ -110,13 +110,13 @@ def test_int8_set_frees_like_fp32(int8_home: Path) -> None:
 
 
 def test_check_refuses_and_says_by_how_much(int8_home: Path) -> None:
-    from ocrkit_onnx._options import parse_options
-    from ocrkit_onnx._pipeline import Pipeline
-    from ocrkit_onnx._manifest import read_manifest
-    from ocrkit_onnx._packages import package_sets
-
     import numpy as np
     from PIL import Image
+
+    from ocrkit_onnx._manifest import read_manifest
+    from ocrkit_onnx._options import parse_options
+    from ocrkit_onnx._packages import package_sets
+    from ocrkit_onnx._pipeline import Pipeline
 
     fp32_set = next(s for s in package_sets() if s.name == "ppocrv6-small")
     fp32 = Pipeline(fp32_set, parse_options({}))

@@ -206,7 +206,6 @@ def test_interrupted_import_leaves_nothing_behind(ocrkit_home: Path, monkeypatch
         return real_copy(src, dst)
 
     monkeypatch.setattr(_import.shutil, "copyfile", failing_copy)
-    with ocrkit.open("onnx", lazy=True) as ocr:
-        with pytest.raises(OSError, match="No space left"):
-            ocr.import_model("ppocrv6-small")
+    with ocrkit.open("onnx", lazy=True) as ocr, pytest.raises(OSError, match="No space left"):
+        ocr.import_model("ppocrv6-small")
     assert list((ocrkit_home / "onnx").iterdir()) == []

@@ -201,7 +201,7 @@ class Unmarked(Tiny):
 
     fault = "unmarked"
 
-    def ocrkit_recognise(self, handle, images, layout):  # noqa: D102 - not a hook: the fault
+    def ocrkit_recognise(self, handle, images, layout):
         return [self.page(img) for img in images]
 
 

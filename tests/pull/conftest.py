@@ -79,7 +79,7 @@ def _handler(server: ModelServer) -> type[BaseHTTPRequestHandler]:
         def log_message(self, *args: object) -> None:  # keep pytest output clean
             pass
 
-        def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+        def do_GET(self) -> None:
             record = Request(self.path.lstrip("/"), self.headers.get("Range"))
             with server.lock:
                 server.requests.append(record)

@@ -25,7 +25,7 @@ class _Redirects(BaseHTTPRequestHandler):
     def log_message(self, *args: object) -> None:
         pass
 
-    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+    def do_GET(self) -> None:
         target = "ftp://127.0.0.1:9/model.bin" if self.path == "/ftp" else self.path
         self.send_response(302)
         self.send_header("Location", target)
@@ -63,7 +63,7 @@ def test_a_redirect_loop_is_one_line(redirects: str, tmp_path: Path) -> None:
     assert "\n" not in str(info.value)
 
 
-def test_a_stale_part_answered_416_is_not_reported_resumed(ocrkit_home, serve_catalog, real_models) -> None:  # noqa: ANN001
+def test_a_stale_part_answered_416_is_not_reported_resumed(ocrkit_home, serve_catalog, real_models) -> None:
     """12: a .part as long as the file but of other bytes: the server answers 416, the
     digest fails, the file comes again from byte 0; it was "(resumed)" all the same."""
     catalog, server = serve_catalog

@@ -130,7 +130,7 @@ def test_client_errors_from_real_bad_inputs(client, tmp_path: Path, page_png: by
     _error(client.post("/v1/read", content=b""), 422)
     _error(client.post("/v1/read", files={"other": ("x.png", page_png)}), 422)
     big = png_bytes(np.zeros((2500, 2500), dtype=np.uint8))  # 6.25 MP, a small PNG
-    assert len(big) < MAX_BODY and 2500 * 2500 > MAX_PIXELS
+    assert len(big) < MAX_BODY and MAX_PIXELS < 2500 * 2500
     _error(client.post("/v1/read", content=big), 413)
     _error(client.post("/v1/read", content=os.urandom(MAX_BODY + 1)), 413)
     known = _error(client.post("/v1/read", params={"backend": "nope"}, content=page_png), 404)

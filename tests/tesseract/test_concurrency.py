@@ -134,9 +134,8 @@ def test_pool_close_waits_for_borrowed_instances_and_refuses_new_ones() -> None:
     closer.start()
     closer.join(timeout=0.3)
     assert closer.is_alive(), "close waits for the borrowed instance"
-    with pytest.raises(ResourcesFreedError):
-        with pool.borrow():
-            pass
+    with pytest.raises(ResourcesFreedError), pool.borrow():
+        pass
     release.set()
     holder.join(30)
     closer.join(30)

@@ -61,7 +61,7 @@ class _Server:
     def handle(self, req_id: int, op: str, args: tuple[Any, ...]) -> None:
         try:
             result = self.dispatch(op, args)
-        except BaseException as exc:  # noqa: BLE001 - every error goes back to the caller
+        except BaseException as exc:
             ok, payload = False, encode_error(exc)
         else:
             ok, payload = True, result
@@ -102,7 +102,7 @@ def _serve(conn: Connection, spec: ChildSpec) -> None:
             max_image_pixels=spec.max_image_pixels,
             **spec.options,
         )
-    except BaseException as exc:  # noqa: BLE001
+    except BaseException as exc:
         conn.send((0, False, pickle.dumps(encode_error(exc)), None))
         return
     shared_ok = spec.probe is not None and read_probe(*spec.probe)
@@ -140,7 +140,7 @@ def main(fd: int) -> None:
     try:
         spec = conn.recv()
         _serve(conn, spec)
-    except BaseException:  # noqa: BLE001 - report and exit non-zero
+    except BaseException:
         traceback.print_exc()
         code = 1
     finally:

@@ -145,7 +145,7 @@ def run_dask(jobs: Sequence[Job], settings: BatchSettings, target: Any) -> Itera
                 for future in as_completed(futures):
                     try:
                         result: FileResult = future.result()
-                    except Exception as exc:  # noqa: BLE001 - KilledWorker, a lost task: that input failed
+                    except Exception as exc:
                         job = by_key[future.key]
                         result = FileResult(source=str(job.source), name=job.name, status="failed",
                                             error_class=type(exc).__name__, error=str(exc).splitlines()[0] if str(exc) else type(exc).__name__)

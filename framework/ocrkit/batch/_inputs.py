@@ -9,8 +9,8 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from ..errors import OcrkitError
-from ._records import Job
 from ._read import extension
+from ._records import Job
 
 __all__ = ["plan", "INPUT_SUFFIXES"]
 

@@ -69,7 +69,7 @@ def _worker_main(conn: Connection, settings: BatchSettings, max_pages: int | Non
         engine = settings.open_engine()
     except _Stop:
         return
-    except Exception as exc:  # noqa: BLE001 - reported by the driver as the batch's error
+    except Exception as exc:
         conn.send(("fatal", f"{type(exc).__name__}: {exc}"))
         return
     worker, pages = str(os.getpid()), 0

@@ -66,7 +66,7 @@ def read_file(engine: Any, job: Job, settings: BatchSettings, worker: str | None
             yield PagesRead(job.name)
         for fmt, path in job.outputs:
             write_atomic(path, formats.render(pages, fmt))
-    except Exception as exc:  # noqa: BLE001 - one input's failure never stops the batch
+    except Exception as exc:
         message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         if not isinstance(exc, (OcrkitError, OSError)):
             message = f"{message} (an unexpected error from the backend; please report it)"

@@ -13,8 +13,8 @@ import time
 from typing import Any, TextIO
 
 from .._registry import get_registry
-from . import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK
 from ..batch import FileResult, Progress, default_jobs, known_formats, run
+from . import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK
 from .read import DEFAULT_BACKEND, parse_options
 
 __all__ = ["add_parser"]

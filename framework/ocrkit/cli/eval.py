@@ -46,8 +46,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from .._registry import get_registry
     from .._progress import Progress
+    from .._registry import get_registry
     from ..eval import evaluate, load_dataset
 
     dataset = load_dataset(args.dataset, args.limit)

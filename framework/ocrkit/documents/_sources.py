@@ -14,8 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import BadImageError, InvalidOptionError, OcrkitError
 from .._decoder_noise import decoder_messages_to_log
+from ..errors import BadImageError, InvalidOptionError, OcrkitError
 from ..images import (
     PAGED_FORMATS,
     PageImage,
@@ -200,7 +200,7 @@ def _frames(
             try:
                 with decoder_messages_to_log():
                     img.seek(number - 1)
-            except Exception as exc:  # noqa: BLE001 - a crafted frame table makes Pillow raise anything
+            except Exception as exc:
                 raise BadImageError(f"{what} page {number} cannot be decoded: {exc}") from None
             pixels, frame_dpi = _from_pil(img, limit, f"{what} page {number}")
         except OcrkitError as exc:

@@ -68,7 +68,7 @@ REDIRECT_SCHEMES = ("http", "https")
 class _CheckedRedirects(urllib.request.HTTPRedirectHandler):
     """urllib follows redirects to ``ftp://`` too; refuse every scheme but http(s)."""
 
-    def redirect_request(self, req, fp, code, msg, headers, newurl):  # type: ignore[no-untyped-def]  # noqa: ANN001, ANN201
+    def redirect_request(self, req, fp, code, msg, headers, newurl):  # type: ignore[no-untyped-def]
         scheme = urllib.parse.urlsplit(newurl).scheme.lower()
         if scheme not in REDIRECT_SCHEMES:
             raise DownloadError(

@@ -22,8 +22,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import ChecksumMismatchError, DownloadError, ModelExistsError
 from .._staging import staged_entry
+from ..errors import ChecksumMismatchError, DownloadError, ModelExistsError
 from ..store import ModelStore, sha256_of
 from ._catalog import Catalog, CatalogEntry, CatalogFile, load_catalog
 from ._download import Progress, TransferInterrupted, fetch

@@ -46,7 +46,7 @@ def recognize_concurrently(
                 for k in range(len(images)):  # threads start on different images
                     index = (slot + r + k) % len(images)
                     results[slot].append((index, engine.recognize(images[index], layout=layout)))
-        except BaseException as exc:  # noqa: BLE001 - reported to the caller
+        except BaseException as exc:
             errors.append(exc)
 
     workers = [threading.Thread(target=work, args=(i,), name=f"ocrkit-conc-{i}", daemon=True) for i in range(threads)]
@@ -132,7 +132,7 @@ def free_while_busy(
                 with lock:
                     outcome.freed_errors += 1
                 return
-            except BaseException as exc:  # noqa: BLE001
+            except BaseException as exc:
                 with lock:
                     outcome.unexpected.append(exc)
                 enough.set()
@@ -165,6 +165,6 @@ def free_while_busy(
             engine.recognize(images[0], layout=layout)
         except ResourcesFreedError:
             outcome.calls_after_free_raised = True
-        except BaseException as exc:  # noqa: BLE001
+        except BaseException as exc:
             outcome.unexpected.append(exc)
     return outcome

@@ -322,7 +322,7 @@ class BackendConformance:
             except ocrkit.ResourcesFreedError as exc:
                 if "free_resources" not in str(exc):
                     wrong[name] = f"unclear message: {exc}"
-            except BaseException as exc:  # noqa: BLE001
+            except BaseException as exc:
                 wrong[name] = f"raised {type(exc).__name__}: {exc}"
             else:
                 wrong[name] = "did not raise"
@@ -407,14 +407,13 @@ class BackendConformance:
                 engine.recognize(make(), layout=self.layout)
             except ocrkit.BadImageError:
                 continue
-            except BaseException as exc:  # noqa: BLE001
+            except BaseException as exc:
                 wrong[name] = f"{type(exc).__name__}: {exc}"
             else:
                 wrong[name] = "no error"
         assert not wrong, f"these inputs did not raise BadImageError: {wrong}"
-        with self.open(max_image_pixels=100) as small:
-            with pytest.raises(ocrkit.ImageTooLargeError):
-                small.recognize(self.sample, layout=self.layout)
+        with self.open(max_image_pixels=100) as small, pytest.raises(ocrkit.ImageTooLargeError):
+            small.recognize(self.sample, layout=self.layout)
 
     def degenerate_budget(self, engine: Any) -> float:
         """Seconds one degenerate image may take: ``degenerate_budget_s`` or

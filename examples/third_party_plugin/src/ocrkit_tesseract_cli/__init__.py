@@ -16,8 +16,22 @@ from pathlib import Path
 from typing import Any
 
 from ocrkit.backend import (
-    MAX_LINE_ASPECT, BackendInfo, BackendUnavailableError, BadImageError, Block, Line, ModelHandle,
-    ModelNotFoundError, ModelRecord, OcrkitError, OptionSpec, Page, PageImage, Word, hookimpl, union_bbox,
+    MAX_LINE_ASPECT,
+    BackendInfo,
+    BackendUnavailableError,
+    BadImageError,
+    Block,
+    Line,
+    ModelHandle,
+    ModelNotFoundError,
+    ModelRecord,
+    OcrkitError,
+    OptionSpec,
+    Page,
+    PageImage,
+    Word,
+    hookimpl,
+    union_bbox,
 )
 
 __version__ = "0.1.0"

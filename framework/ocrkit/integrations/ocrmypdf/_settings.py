@@ -53,7 +53,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     OCRmyPDF fixes ``--ocr-engine``'s choices; engine plugins extend the action's
     list, as its published engine plugins do.
     """
-    for action in parser._actions:  # noqa: SLF001 - argparse has no public way to extend choices
+    for action in parser._actions:
         if action.dest == "ocr_engine" and action.choices is not None and ENGINE_NAME not in action.choices:
             action.choices = [*action.choices, ENGINE_NAME]
     group = parser.add_argument_group("ocrkit", "OCR with any ocrkit backend (--ocr-engine ocrkit)")
