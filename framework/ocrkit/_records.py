@@ -92,7 +92,9 @@ class BackendInfo:
     ``capabilities`` uses these words: ``page`` and ``line`` (layouts), ``words``
     (word boxes), ``polygons``, ``blocks``, ``languages`` (multi-language),
     ``detect`` (detection-only layout), ``gpu`` (accelerator providers),
-    ``threadsafe`` (recognize may be called from several threads at once).
+    ``threadsafe`` (recognize may be called from several threads at once),
+    ``layout`` (the backend orders its lines and groups them into paragraphs itself;
+    without it the core's reading order and structure apply, see :mod:`ocrkit.analysis`).
     ``requires`` lists importable modules the backend needs; a missing one makes
     the backend "unavailable" (with ``install_hint``) instead of broken.
     """

@@ -11,6 +11,7 @@ from ._records import LAYOUTS, MAX_LINE_ASPECT, SOURCE_PRECEDENCE, BackendInfo, 
 from ._registry import ENTRY_POINT_GROUP
 from ._staging import StagedEntry, staged_entry
 from ._versions import distribution_files, installed_version
+from .analysis import UPSIDE_DOWN_META
 from .errors import (
     BackendUnavailableError,
     BadImageError,
@@ -40,6 +41,7 @@ __all__ = [
     "Line",
     "Word",
     "union_bbox",
+    "UPSIDE_DOWN_META",
     "plain_name_problem",
     "sha256_of",
     "staged_entry",
