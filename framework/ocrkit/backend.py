@@ -10,6 +10,7 @@ from ._parallel import default_workers, parallel_map
 from ._records import LAYOUTS, MAX_LINE_ASPECT, SOURCE_PRECEDENCE, BackendInfo, HandleState, ModelHandle, ModelRecord, OptionSpec
 from ._registry import ENTRY_POINT_GROUP
 from ._staging import StagedEntry, staged_entry
+from ._text_metrics import TextScore, score_text
 from ._versions import distribution_files, installed_version
 from .errors import (
     BackendUnavailableError,
@@ -21,7 +22,6 @@ from .errors import (
     OcrkitError,
     ResourcesFreedError,
 )
-from .eval._metrics import TextScore, score_text
 from .hookspecs import hookimpl
 from .images import PageImage
 from .results import Block, Line, Page, Word, union_bbox

@@ -27,6 +27,7 @@ from .errors import (
     ModelExistsError,
     ModelInUseError,
     ModelNotFoundError,
+    NotRegularFileError,
     OcrkitError,
     UnknownBackendError,
 )
@@ -100,11 +101,6 @@ class AuditEntry:
             "reason": self.reason,
             "in_use": self.in_use,
         }
-
-
-class NotRegularFileError(OSError):
-    """A store entry (or a file inside a model directory) that is not a regular file:
-    a FIFO would block a reader forever, a device never ends."""
 
 
 _KINDS = ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),

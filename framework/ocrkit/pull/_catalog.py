@@ -22,7 +22,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from ..errors import DownloadError, ModelNotFoundError, OcrkitError
+from ..errors import CatalogError, DownloadError, ModelNotFoundError
 from ..store import plain_name_problem
 from ._download import one_line, open_url
 
@@ -46,10 +46,6 @@ _SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+@-]*$")
 _REMOTE_SCHEMES = ("http", "https", "file")
 _LAYOUTS = ("file", "directory")
-
-
-class CatalogError(OcrkitError, ValueError):
-    """A catalogue that cannot be read or does not follow the format."""
 
 
 @dataclass(frozen=True)
