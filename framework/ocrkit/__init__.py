@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+from . import documents, formats
 from ._engine import Engine
 from ._languages import LanguageSupport, languages
 from ._open import open
