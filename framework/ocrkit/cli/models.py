@@ -16,8 +16,8 @@ from typing import Any
 
 from .._progress import format_bytes
 from .._records import ModelRecord
-from .._registry import DiscoveryError, get_registry
-from ..errors import ModelNotFoundError
+from .._registry import DiscoveryError, Registry, get_registry
+from ..errors import ModelNotFoundError, OcrkitError
 from ..store import ModelStore, backend_for_path, backend_with_model, owning_backend, resolve_import_source, store_backends
 from ._util import print_json, print_table
 

@@ -79,7 +79,7 @@ _opener = urllib.request.build_opener(_CheckedRedirects)
 
 def open_url(request: urllib.request.Request, timeout: float) -> http.client.HTTPResponse:
     """``urlopen`` with redirects limited to :data:`REDIRECT_SCHEMES`."""
-    return _opener.open(request, timeout=timeout)  # type: ignore[return-value]
+    return _opener.open(request, timeout=timeout)
 
 
 def _open(url: str, offset: int, timeout: float) -> http.client.HTTPResponse:
