@@ -13,11 +13,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from ._names import plain_name_problem
 from ._records import SOURCE_PRECEDENCE, BackendInfo, ModelRecord, OptionSpec
 from .errors import PluginError
 from .images import PageImage
 from .results import Block, Line, Page, Word
-from .store import plain_name_problem
 
 __all__ = ["backend_info_problem", "record_problem", "checked_pages", "REQUIRED_BACKEND_HOOKS"]
 

@@ -31,6 +31,7 @@ from typing import Any
 import pluggy
 
 from . import hookspecs
+from ._names import check_store_name
 from ._plugin_checks import REQUIRED_BACKEND_HOOKS, backend_info_problem, checked_pages, record_problem
 from ._records import SOURCE_PRECEDENCE, BackendInfo, ModelHandle, ModelRecord
 from .errors import BackendUnavailableError, OcrkitError, PluginError, PluginWarning, UnknownBackendError
@@ -438,7 +439,10 @@ class Registry:
         progress: Callable[[str], None] | None = None,
     ) -> Path:
         """The owner's int8 model made from *record* in *dest_dir*; a backend that
-        cannot quantise raises :class:`BackendUnavailableError`."""
+        cannot quantise raises :class:`BackendUnavailableError`. A *name* the store
+        would not list is refused before the backend spends any time on it."""
+        if name is not None:
+            check_store_name(name)
         made, where = self._owner_call(
             "ocrkit_quantize_model", record.backend,
             record=record, dest_dir=dest_dir, name=name, calibration=calibration, progress=progress,
