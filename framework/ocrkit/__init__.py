@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+from . import documents, formats
 from ._engine import Engine
 from ._open import open
 from ._records import BackendInfo, ModelRecord

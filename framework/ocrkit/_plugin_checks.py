@@ -13,11 +13,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from ._names import plain_name_problem
 from ._records import SOURCE_PRECEDENCE, BackendInfo, ModelRecord, OptionSpec
 from .errors import PluginError
 from .images import PageImage
 from .results import Block, Line, Page, Word
-from .store import plain_name_problem
 
 __all__ = ["backend_info_problem", "record_problem", "checked_pages", "REQUIRED_BACKEND_HOOKS"]
 
@@ -93,10 +93,10 @@ def _bbox_problem(bbox: object, width: int, height: int) -> str | None:
     return None
 
 
-def _item_problem(item: Any, kind: type, width: int, height: int) -> str | None:
+def _item_problem(item: Any, kind: type[Block | Line | Word], width: int, height: int) -> str | None:
     if not isinstance(item, kind):
         return f"a {kind.__name__} slot holds {_type_name(item)} ({item!r:.40})"
-    if kind is not Block:
+    if not isinstance(item, Block):
         if not isinstance(item.text, str):
             return f"{kind.__name__}.text is {_type_name(item.text)}, not str"
         problem = _confidence_problem(item.confidence)

@@ -23,6 +23,7 @@ __all__ = [
     "ModelCorruptError",
     "ModelInUseError",
     "InvalidModelNameError",
+    "NotRegularFileError",
     "ResourcesFreedError",
     "BadImageError",
     "ImageTooLargeError",
@@ -31,6 +32,10 @@ __all__ = [
     "DocumentWarning",
     "ChecksumMismatchError",
     "DownloadError",
+    "TransferInterrupted",
+    "CatalogError",
+    "UnknownFormatError",
+    "DatasetError",
     "OcrkitWarning",
     "PluginWarning",
 ]
@@ -123,6 +128,11 @@ class InvalidModelNameError(OcrkitError, ValueError):
     """A model name that would escape the model store (``../x``, ``/abs``, a symlink out)."""
 
 
+class NotRegularFileError(OcrkitError, OSError):
+    """A store entry (or a file inside a model directory) that is not a regular file:
+    a FIFO would block a reader forever, a device never ends. Remove or replace it."""
+
+
 class ResourcesFreedError(OcrkitError, RuntimeError):
     """The engine was freed with ``free_resources()``; open a new one to continue."""
 
@@ -155,6 +165,27 @@ class ChecksumMismatchError(OcrkitError, ValueError):
 
 class DownloadError(OcrkitError, OSError):
     """A model download failed (offline, server error, interrupted)."""
+
+
+class TransferInterrupted(DownloadError):
+    """The connection broke mid-file; the bytes received are kept for a resume."""
+
+
+class CatalogError(OcrkitError, ValueError):
+    """A model catalogue that cannot be read or does not follow the format (docs/model-pulls.md)."""
+
+
+class UnknownFormatError(OcrkitError, ValueError):
+    """An output format name the writers do not know."""
+
+    def __init__(self, fmt: object, known: Iterable[str] = ()) -> None:
+        self.format = fmt
+        self.known = tuple(known)
+        super().__init__(f"unknown output format {fmt!r}; use one of {', '.join(self.known) or '(none)'}")
+
+
+class DatasetError(OcrkitError, ValueError):
+    """An evaluation dataset folder or manifest that cannot be evaluated (docs/eval.md)."""
 
 
 class OcrkitWarning(UserWarning):

@@ -147,7 +147,7 @@ def _strip_converter(img: PILImage.Image) -> StripConverter:
     if img.mode == out_mode:
         return lambda strip: np.asarray(strip, dtype=np.uint8)
     if img.mode in _WIDE_MODES:
-        lo, hi = (float(v) for v in img.getextrema())
+        lo, hi = (float(v) for v in img.getextrema())  # type: ignore[arg-type]  # one band: (min, max)
         if not (math.isfinite(lo) and math.isfinite(hi)):
             raise BadImageError("image has NaN or infinite sample values")
         scale = 0.0 if hi <= lo else 255.0 / (hi - lo)
@@ -183,7 +183,7 @@ def _pixels(img: PILImage.Image) -> np.ndarray:
 
 def _declared_dpi(img: PILImage.Image) -> float | None:
     """The vertical resolution the file declares (tesseract uses the vertical one)."""
-    dpi = img.info.get("dpi")
+    dpi: Any = img.info.get("dpi")
     try:
         value = float(dpi[1]) if isinstance(dpi, tuple) and len(dpi) == 2 else float(dpi)
     except (TypeError, ValueError):

@@ -180,15 +180,15 @@ class Page:
 
         blocks = [
             Block(
-                bbox=tuple(b["bbox"]),  # type: ignore[arg-type]
+                bbox=tuple(b["bbox"]),
                 lines=[
                     Line(
                         text=ln["text"],
                         confidence=ln["confidence"],
-                        bbox=tuple(ln["bbox"]),  # type: ignore[arg-type]
+                        bbox=tuple(ln["bbox"]),
                         polygon=poly(ln.get("polygon")),
                         words=[
-                            Word(w["text"], w["confidence"], tuple(w["bbox"]), poly(w.get("polygon")))  # type: ignore[arg-type]
+                            Word(w["text"], w["confidence"], tuple(w["bbox"]), poly(w.get("polygon")))
                             for w in ln.get("words", [])
                         ],
                     )

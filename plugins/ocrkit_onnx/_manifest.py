@@ -205,7 +205,7 @@ def _plain_file_name(value: Any, where: str, key: str) -> str:
     problem = plain_name_problem(value)
     if problem:
         raise _fail(where, f"{key} {value!r} must be a plain file name inside the set directory ({problem})")
-    return value  # type: ignore[return-value]
+    return str(value)
 
 
 # Every number of a manifest is bounded: a catalogue's manifest is written into the

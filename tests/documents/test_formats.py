@@ -110,7 +110,8 @@ def test_alto_validates_against_the_official_schema(document: dict[str, list[Pag
 def test_tsv_has_tesseracts_columns_and_a_row_per_word(document: dict[str, list[Page]]) -> None:
     pages = document["onnx"]
     rows = list(csv.DictReader(io.StringIO(formats.render(pages, "tsv")), delimiter="\t", quoting=csv.QUOTE_NONE))
-    assert list(rows[0]) == ["level", "page_num", "block_num", "par_num", "line_num", "word_num", "left", "top", "width", "height", "conf", "text"]
+    assert list(rows[0]) == ["level", "page_num", "block_num", "par_num", "line_num", "word_num",
+                             "left", "top", "width", "height", "conf", "text"]
     words = [r for r in rows if r["level"] == "5"]
     assert [r["text"] for r in words] == [w.text for p in pages for w in p.words if w.text.strip()]
     assert sorted({r["page_num"] for r in rows}) == ["1", "2", "3"]

@@ -27,6 +27,7 @@ from .. import _registry
 from .._engine import Engine
 from .._registry import Registry
 from ..errors import OcrkitError, PluginWarning
+from ..images import ImageInput, PageImage
 from ._wire import ChildSpec, encode_error, read_probe, register_plugins, unpack_images
 
 __all__ = ["main"]
@@ -75,7 +76,7 @@ class _Server:
         if op == "recognize":
             packed, layout = args
             with ExitStack() as stack:
-                images = unpack_images(packed, stack)
+                images: list[ImageInput | PageImage] = list(unpack_images(packed, stack))
                 pages = engine.recognize(images, layout=layout)
                 del images  # mappings close on exit; pages do not reference pixels
                 return pages

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -50,7 +50,7 @@ class EnginePlugin(WorkerPlugin):
 def _read_on_worker(job: Job, settings: BatchSettings, plugin_name: str) -> FileResult:
     """The Dask task: one input with this worker's engine."""
     worker = get_worker()
-    plugin = worker.plugins[plugin_name]
+    plugin: Any = worker.plugins[plugin_name]  # our EnginePlugin, registered under this name
     result: FileResult | None = None
     for event in read_file(plugin.engine, job, settings, worker=worker.address):
         if isinstance(event, FileResult):
@@ -133,7 +133,7 @@ def connect(target: Any) -> tuple[Client, LocalCluster | None]:
                           "(tcp://host:8786) and that the scheduler is running") from None
 
 
-def run_dask(jobs: Sequence[Job], settings: BatchSettings, target: Any) -> Iterator[PagesRead | FileResult]:
+def run_dask(jobs: Sequence[Job], settings: BatchSettings, target: Any) -> Generator[PagesRead | FileResult, None, None]:
     """Every job as a Dask task; results in the order they finish."""
     client, cluster = connect(target)
     futures: list[Future] = []
@@ -148,7 +148,8 @@ def run_dask(jobs: Sequence[Job], settings: BatchSettings, target: Any) -> Itera
                     except Exception as exc:
                         job = by_key[future.key]
                         result = FileResult(source=str(job.source), name=job.name, status="failed",
-                                            error_class=type(exc).__name__, error=str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+                                            error_class=type(exc).__name__,
+                                            error=str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
                     if result.pages:
                         yield PagesRead(result.name, result.pages)
                     yield result

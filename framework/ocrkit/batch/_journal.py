@@ -46,7 +46,7 @@ class Journal:
                     continue  # a line torn by a crash: that input is simply redone
             # Compact: one line per input, whatever the number of earlier runs.
             write_atomic(self.path, "".join(json.dumps(e, ensure_ascii=False) + "\n" for e in self.entries.values()))
-        self._fh: IO[str] = open(self.path, "a", encoding="utf-8")  # noqa: SIM115 - closed by close()
+        self._fh: IO[str] = open(self.path, "a", encoding="utf-8")
 
     def is_done(self, job: Job, settings: BatchSettings) -> bool:
         entry = self.entries.get(str(job.source))
@@ -66,7 +66,7 @@ class Journal:
         return True
 
     def record(self, job: Job, result: FileResult, settings: BatchSettings) -> None:
-        entry = {
+        entry: dict[str, Any] = {
             "source": str(job.source), "name": job.name, "size": job.size, "mtime_ns": job.mtime_ns,
             "settings": settings.fingerprint, "formats": [f for f, _ in job.outputs],
             "pages": result.pages, "finished": time.time(),
@@ -85,7 +85,7 @@ class FailureLog:
     def __init__(self, out: Path) -> None:
         self.path = out / FAILURES_NAME
         self.count = 0
-        self._fh: IO[str] = open(self.path, "w", encoding="utf-8")  # noqa: SIM115 - closed by close()
+        self._fh: IO[str] = open(self.path, "w", encoding="utf-8")
 
     def record(self, result: FileResult) -> None:
         self.count += 1

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -78,7 +78,7 @@ class BatchRun:
         self._gen = self._events()
         return self._gen
 
-    def _runner(self, todo: Sequence[Job]) -> Iterator[PagesRead | FileResult]:
+    def _runner(self, todo: Sequence[Job]) -> Generator[PagesRead | FileResult, None, None]:
         if self.dask is not None:
             from ._dask import run_dask  # distributed is an optional extra
 
@@ -108,7 +108,7 @@ class BatchRun:
         journal = Journal(self.out)
         failures = FailureLog(self.out)
         by_name = {job.name: job for job in jobs}
-        runner: Iterator[PagesRead | FileResult] | None = None
+        runner: Generator[PagesRead | FileResult, None, None] | None = None
         try:
             sweep_temporaries(self.out)  # left by a writer killed in an earlier run
             todo = []

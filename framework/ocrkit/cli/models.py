@@ -14,11 +14,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from .._model_lookup import backend_for_path, backend_with_model, owning_backend, resolve_import_source, store_backends
 from .._progress import format_bytes
 from .._records import ModelRecord
-from .._registry import DiscoveryError, get_registry
-from ..errors import ModelNotFoundError
-from ..store import ModelStore, backend_for_path, backend_with_model, owning_backend, resolve_import_source, store_backends
+from .._registry import DiscoveryError, Registry, get_registry
+from ..errors import ModelNotFoundError, OcrkitError
+from ..store import ModelStore
 from ._util import print_json, print_table
 
 __all__ = ["add_parser", "model_rows"]

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from ..errors import ChecksumMismatchError, DownloadError
+from ..errors import ChecksumMismatchError, DownloadError, TransferInterrupted
 
 __all__ = ["Progress", "FetchResult", "TransferInterrupted", "fetch", "one_line", "open_url", "REDIRECT_SCHEMES"]
 
@@ -31,10 +31,6 @@ _CHUNK = 1 << 16
 _CONTENT_RANGE_RE = re.compile(r"^bytes (\d+)-(\d+)/(\d+|\*)$")
 #: Upper bound for a file whose size the catalogue does not give (a runaway body guard).
 MAX_UNKNOWN_SIZE = 4 << 30
-
-
-class TransferInterrupted(DownloadError):
-    """The connection broke mid-file; the bytes received are kept for a resume."""
 
 
 @dataclass(frozen=True)
@@ -83,7 +79,7 @@ _opener = urllib.request.build_opener(_CheckedRedirects)
 
 def open_url(request: urllib.request.Request, timeout: float) -> http.client.HTTPResponse:
     """``urlopen`` with redirects limited to :data:`REDIRECT_SCHEMES`."""
-    return _opener.open(request, timeout=timeout)  # type: ignore[return-value]
+    return _opener.open(request, timeout=timeout)
 
 
 def _open(url: str, offset: int, timeout: float) -> http.client.HTTPResponse:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import ocrmypdf
 from ocrmypdf.exceptions import (
@@ -79,7 +80,7 @@ def write_searchable_pdf(
     source, output = Path(source), Path(output)
     if not source.is_file():
         raise DocumentError(f"{source}: no such file")
-    kwargs: dict[str, object] = {}
+    kwargs: dict[str, Any] = {}
     selection = _ocrmypdf_pages(parse_pages(pages))
     if selection:
         kwargs["pages"] = selection

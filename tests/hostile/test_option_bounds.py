@@ -1,0 +1,46 @@
+"""Issue 21, items 1 and 8: every option a request or a command line can send is
+bounded where it is parsed: nothing that sizes native work (detector input, thread
+counts, tesseract instances) is unbounded, and no option value can nest deeper
+than the parser allows."""
+
+from __future__ import annotations
+
+import pytest
+
+from ocrkit.errors import InvalidOptionError
+
+pytest.importorskip("ocrkit_onnx")
+from ocrkit_onnx._options import MAX_DET_SIDE, MAX_THREADS
+from ocrkit_onnx._options import parse_options as parse_onnx
+from ocrkit_tesseract._options import MAX_POOL_SIZE
+from ocrkit_tesseract._options import parse_options as parse_tesseract
+
+
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [
+        ("det_max_side_len", 16384),  # ~80 GB of detector activations were accepted
+        ("det_limit_side_len", MAX_DET_SIDE + 1),
+        ("intra_op_threads", 1024),
+        ("inter_op_threads", MAX_THREADS + 1),
+        ("workers", 1024),
+        ("providers", ["cpu"] * 1000),
+        ("det_thresh", float("nan")),
+        ("word_gap", "inf"),
+    ],
+)
+def test_onnx_options_that_size_native_work_are_bounded(option: str, value: object) -> None:
+    with pytest.raises(InvalidOptionError, match=option.split("_")[0]):
+        parse_onnx({option: value})
+
+
+def test_onnx_bounds_still_take_the_largest_allowed_values() -> None:
+    settings = parse_onnx({"det_max_side_len": MAX_DET_SIDE, "det_limit_side_len": MAX_DET_SIDE, "workers": MAX_THREADS})
+    assert (settings.det_max_side_len, settings.workers) == (MAX_DET_SIDE, MAX_THREADS)
+
+
+def test_tesseract_pool_size_is_bounded() -> None:
+    """pool_size=1000 with variables set would initialise 1000 tesseract instances at open."""
+    assert parse_tesseract(None, {"pool_size": MAX_POOL_SIZE}).pool_size == MAX_POOL_SIZE
+    with pytest.raises(InvalidOptionError, match=f"pool_size must be within 1..{MAX_POOL_SIZE}"):
+        parse_tesseract(None, {"pool_size": 1000})
