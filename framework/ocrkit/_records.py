@@ -108,6 +108,10 @@ class BackendInfo:
     (word boxes), ``polygons``, ``blocks``, ``languages`` (multi-language),
     ``detect`` (detection-only layout), ``gpu`` (accelerator providers),
     ``threadsafe`` (recognize may be called from several threads at once).
+    With ``languages``, ``lang=`` may combine several models into one load, as
+    ``model="eng+deu"`` (tesseract); without it one model must read every
+    requested language (see :mod:`ocrkit.languages`). ``default_model`` is what a
+    load without ``model=`` uses; ``lang=`` prefers it when it reads the languages.
     ``requires`` lists importable modules the backend needs; a missing one makes
     the backend "unavailable" (with ``install_hint``) instead of broken.
     """
@@ -120,6 +124,7 @@ class BackendInfo:
     options: tuple[OptionSpec, ...] = ()
     requires: tuple[str, ...] = ()
     install_hint: str = ""
+    default_model: str | None = None
 
     @property
     def option_names(self) -> frozenset[str]:
@@ -150,6 +155,8 @@ class ModelRecord:
     a PP-OCR set such as ``ppocrv6-small``); ``path`` is the file, or the directory
     of a multi-file model set; ``files`` lists every file the model consists of
     (used for in-use checks and descriptor accounting; defaults to ``(path,)``).
+    ``languages`` lists the Tesseract-style codes (``eng``, ``chi_sim``, ``kor``) the
+    model reads; ``lang=`` routes by it (empty: the model declares none).
     """
 
     name: str
@@ -163,6 +170,7 @@ class ModelRecord:
     kind: str | None = None
     files: tuple[Path, ...] = ()
     extra: Mapping[str, Any] = field(default_factory=dict)
+    languages: tuple[str, ...] = ()
 
     def all_files(self) -> tuple[Path, ...]:
         return self.files or (self.path,)
@@ -179,6 +187,7 @@ class ModelRecord:
             "version": self.version,
             "kind": self.kind,
             "files": [str(f) for f in self.all_files()],
+            "languages": list(self.languages),
             "extra": dict(self.extra),
         }
 
