@@ -72,6 +72,8 @@ def record_problem(record: object, backend: str) -> str | None:
         return f"returned record {record.name!r} with source {record.source!r}; use one of {', '.join(SOURCE_PRECEDENCE)}"
     if not isinstance(record.size, int) or record.size < 0:
         return f"returned record {record.name!r} with size {record.size!r}; give a byte count >= 0"
+    if not isinstance(record.languages, tuple) or not all(isinstance(c, str) and c for c in record.languages):
+        return f"returned record {record.name!r} with languages {record.languages!r}; give a tuple of codes such as ('eng',)"
     return None
 
 

@@ -34,6 +34,7 @@ def _size(paths: Iterable[Path]) -> int:
 def record_for(model_set: ModelSet) -> ModelRecord:
     """The discovery record of a set; ``extra["manifest"]`` lets any plugin's record be loaded."""
     files = model_set.all_files()
+    languages = model_set.languages or languages_of(model_set.language)
     return ModelRecord(
         name=model_set.name,
         backend=BACKEND,
@@ -50,11 +51,12 @@ def record_for(model_set: ModelSet) -> ModelRecord:
             "family": model_set.family,
             "variant": model_set.variant,
             "angle_classifier": model_set.cls is not None,
-            "languages": languages_of(model_set.language),
+            "languages": languages,
             "manifest": model_set.to_manifest(),
             "precision": model_set.precision,
             **({"derived": derivation(model_set.quantization)} if model_set.quantization else {}),
         },
+        languages=languages,
     )
 
 

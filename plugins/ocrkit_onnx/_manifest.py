@@ -100,6 +100,8 @@ class ModelSet:
     version: str = ""
     variant: str = ""
     language: str | None = None
+    #: Codes the recogniser reads, when the manifest lists them (else the ``language`` family's).
+    languages: tuple[str, ...] = ()
     color_order: str = "BGR"
     source: str = "other"
     manifest_path: Path | None = None
@@ -155,6 +157,7 @@ class ModelSet:
             "version": self.version,
             "variant": self.variant,
             "language": self.language,
+            **({"languages": list(self.languages)} if self.languages else {}),
             "color_order": self.color_order,
             "det": {
                 "file": self.det.file,
@@ -215,6 +218,8 @@ def _plain_file_name(value: Any, where: str, key: str) -> str:
 MAX_INPUT_SIDE = 16384
 #: Largest line-model input height (PP-OCR uses 32 or 48).
 MAX_LINE_HEIGHT = 512
+#: Most language codes a manifest may list.
+MAX_LANGUAGES = 500
 #: Bound of a normalisation mean or std (pixel values are 0..1 or 0..255).
 MAX_NORM = 1000.0
 
@@ -339,6 +344,10 @@ def parse_manifest(data: Any, root: Path, where: str, *, source: str = "store",
         raise _fail(where, f"color_order must be 'BGR' or 'RGB', got {color!r}")
     set_name = name or data.get("name") or root.name
     language = data.get("language")
+    languages = data.get("languages", [])
+    if (not isinstance(languages, list) or len(languages) > MAX_LANGUAGES
+            or not all(isinstance(c, str) and 0 < len(c) <= 64 for c in languages)):
+        raise _fail(where, f"languages must be a list of at most {MAX_LANGUAGES} codes such as ['kor', 'eng']")
     quantization = data.get("quantization")
     if quantization is not None and (not isinstance(quantization, Mapping)
                                      or not isinstance(quantization.get("precision"), str)):
@@ -353,6 +362,7 @@ def parse_manifest(data: Any, root: Path, where: str, *, source: str = "store",
         version=str(data.get("version", "")),
         variant=str(data.get("variant", "")),
         language=str(language) if language else None,
+        languages=tuple(languages),
         color_order=color,
         source=source,
         manifest_path=manifest_path,

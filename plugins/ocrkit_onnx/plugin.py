@@ -17,7 +17,7 @@ from ._discovery import BACKEND, discover_sets
 from ._import import import_set
 from ._int8set import quantize_set
 from ._options import OPTIONS, parse_options
-from ._selection import select_set, set_from_record
+from ._selection import DEFAULT_SET, select_set, set_from_record
 
 
 @hookimpl
@@ -31,6 +31,7 @@ def ocrkit_describe_backend() -> BackendInfo:
         options=OPTIONS,
         requires=("onnxruntime", "cv2", "pyclipper"),
         install_hint='pip install "ocrkit[onnx]"',
+        default_model=DEFAULT_SET,
     )
 
 

@@ -13,7 +13,7 @@ from typing import Any
 from ocrkit.backend import BackendInfo, ModelHandle, ModelRecord, Page, PageImage, hookimpl, installed_version
 
 from ._discovery import BACKEND, find_models
-from ._options import OPTION_SPECS
+from ._options import DEFAULT_LANG, OPTION_SPECS
 from ._pool import freed_error
 from ._traineddata import read_traineddata
 
@@ -29,6 +29,7 @@ def ocrkit_describe_backend() -> BackendInfo:
         options=OPTION_SPECS,
         requires=("tesserocr",),
         install_hint='pip install "ocrkit[tesseract]"',
+        default_model=DEFAULT_LANG,
     )
 
 

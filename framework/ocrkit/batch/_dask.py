@@ -100,7 +100,9 @@ class DaskEngines:
         """A future per job; each resolves to the job's :class:`FileResult`."""
         return self.client.map(
             _read_on_worker, list(jobs), settings=self.settings, plugin_name=self.plugin.name,
-            key=[f"ocrkit-read-{self.settings.fingerprint}-{job.name}" for job in jobs], pure=False,
+            # a key is UTF-8 on the wire: a name that is not (Latin-1 bytes) shows as \xe9
+            key=[f"ocrkit-read-{self.settings.fingerprint}-{os.fsencode(job.name).decode(errors='backslashreplace')}"
+                 for job in jobs], pure=False,
         )
 
     def map(self, inputs: Sequence[str | os.PathLike[str]], out: str | os.PathLike[str],

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+from .._versions import __version__
 from ..errors import ChecksumMismatchError, DownloadError, TransferInterrupted
 
 __all__ = ["Progress", "FetchResult", "TransferInterrupted", "fetch", "one_line", "open_url", "REDIRECT_SCHEMES"]
@@ -41,8 +42,6 @@ class FetchResult:
 
 
 def _user_agent() -> str:
-    from .. import __version__
-
     return f"ocrkit/{__version__} (+model pull)"
 
 
