@@ -22,8 +22,9 @@ from .results import Block, Line, Page, Word
 __all__ = ["backend_info_problem", "record_problem", "checked_pages", "REQUIRED_BACKEND_HOOKS"]
 
 #: Hooks a plugin that describes a backend must implement; without them the
-#: backend could be listed ``ok`` and then fail on first use.
-REQUIRED_BACKEND_HOOKS = ("ocrkit_load_model", "ocrkit_recognize", "ocrkit_free_model")
+#: backend could be listed ``ok`` and then fail on first use. ``ocrkit_free_model``
+#: is optional: without it the registry calls ``handle.state.free()``.
+REQUIRED_BACKEND_HOOKS = ("ocrkit_load_model", "ocrkit_recognize")
 
 
 def _type_name(value: object) -> str:

@@ -221,9 +221,12 @@ class Registry:
         dist = self._distributions.get(plugin_name)
         return f"plugin {plugin_name!r} ({dist})" if dist else f"plugin {plugin_name!r}"
 
-    def _missing_hooks(self, plugin_name: str) -> list[str]:
+    def _implemented(self, plugin_name: str) -> set[str]:
         plugin = self.pm.get_plugin(plugin_name)
-        implemented = {caller.name for caller in self.pm.get_hookcallers(plugin) or ()}
+        return {caller.name for caller in self.pm.get_hookcallers(plugin) or ()}
+
+    def _missing_hooks(self, plugin_name: str) -> list[str]:
+        implemented = self._implemented(plugin_name)
         return [h for h in REQUIRED_BACKEND_HOOKS if h not in implemented]
 
     def _describe_all(self) -> dict[str, BackendStatus]:
@@ -425,7 +428,23 @@ class Registry:
         return checked_pages(answer, images, where)
 
     def free(self, handle: ModelHandle) -> None:
-        self._owner_call("ocrkit_free_model", handle.backend, handle=handle)
+        """The owner's ``ocrkit_free_model``; for a backend without one, ``handle.state.free()``
+        (the :class:`~ocrkit.backend.HandleState` convention), so the simplest backend
+        needs no freeing hook of its own."""
+        owner = self.backend(handle.backend).plugin
+        if "ocrkit_free_model" in self._implemented(owner):
+            self._owner_call("ocrkit_free_model", handle.backend, handle=handle)
+            return
+        state, handle.state = handle.state, None
+        if state is None:
+            return
+        free = getattr(state, "free", None)
+        if not callable(free):
+            raise PluginError(
+                f"{self._label(owner)} has no ocrkit_free_model and its handle.state ({type(state).__name__}) "
+                "has no free() method: implement one of them"
+            )
+        self._guarded(owner, "handle.state.free", free)
 
     def import_model(self, record: ModelRecord, dest_dir: Path) -> Path | None:
         """The owner's import of *record* into *dest_dir*, or ``None`` for a plain copy."""
