@@ -11,6 +11,7 @@ import pytest
 #: adapter module -> (the client's top-level modules, the extra that installs it)
 ADAPTERS = {
     "ocrkit.integrations.langchain": (("langchain_core", "langchain_community"), "langchain"),
+    "ocrkit.integrations.llamaindex": (("llama_index",), "llamaindex"),
 }
 CLIENT_MODULES = sorted({m for modules, _ in ADAPTERS.values() for m in modules})
 

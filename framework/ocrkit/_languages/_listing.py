@@ -51,6 +51,8 @@ def languages(
     also those the catalogue's models would add."""
     registry = registry or get_registry()
     store = store or ModelStore()
+    if backend is not None:
+        registry.require(backend)  # an unknown or unusable backend is an error, not an empty list
     models: dict[tuple[str, str], list[str]] = {}
     backends = [s.name for s in registry.statuses() if s.usable and backend in (None, s.name)]
     for name in backends:
@@ -68,6 +70,8 @@ def languages(
         for code in entry_languages(entry):
             if entry.name not in models.get((code, entry.backend), ()):
                 pulls.setdefault((code, entry.backend), []).append(entry.name)
+    for (code, _), names in pulls.items():  # the catalogue's best reader first, as errors suggest
+        names.sort(key=lambda n: (n != code, len(entry_languages(catalog.get(n))) if catalog else 0, n))
     keys = sorted(set(models) | set(pulls))
     return [LanguageSupport(code, language_name(code), name, tuple(models.get((code, name), ())),
                             tuple(pulls.get((code, name), ()))) for code, name in keys]

@@ -13,8 +13,9 @@ import json
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Any, TypedDict
+from typing import Any, TypedDict, TypeVar
 
+from .._languages import route
 from .._registry import get_registry
 from ..documents import DEFAULT_DPI, parse_pages
 from ..documents._sources import check_dpi
@@ -24,6 +25,7 @@ from ..results import Block, Line, Page
 __all__ = [
     "ReadSettings",
     "PageReader",
+    "ClosingAdapter",
     "EnginePool",
     "page_metadata",
     "block_metadata",
@@ -41,8 +43,8 @@ ISOLATIONS = ("none", "process")
 class ReadSettings(TypedDict, total=False):
     """The keyword arguments every adapter takes (all optional).
 
-    ``backend``/``model``/``options``/``isolation`` choose the engine, as ``ocrkit.open``
-    does; ``pages``/``dpi``/``password`` how documents are read, as ``ocrkit read`` does;
+    ``backend``/``model``/``lang``/``options``/``isolation`` choose the engine, as
+    ``ocrkit.open`` does; ``pages``/``dpi``/``password`` how documents are read, as ``ocrkit read`` does;
     ``blocks`` puts the page's text blocks with their boxes into the metadata;
     ``idle_timeout`` frees the engine after that many idle seconds (``None``: only on
     close); ``pool`` is an engine pool to share with other adapters (their owner closes it).
@@ -50,6 +52,7 @@ class ReadSettings(TypedDict, total=False):
 
     backend: str
     model: str | None
+    lang: str | Sequence[str] | None
     options: Mapping[str, Any] | None
     isolation: str
     pages: str | Sequence[int] | None
@@ -84,9 +87,13 @@ def _check_settings(settings: Mapping[str, Any]) -> dict[str, Any]:
     idle = settings.get("idle_timeout", DEFAULT_IDLE_TIMEOUT)
     if idle is not None and (isinstance(idle, bool) or not isinstance(idle, (int, float)) or idle <= 0):
         raise InvalidOptionError(f"idle_timeout must be a positive number of seconds or None, got {idle!r}")
+    model = settings.get("model")
+    lang = settings.get("lang")
+    if lang is not None:
+        model = route(backend, lang, model)  # the model that reads lang, chosen once
     return {
         "backend": backend,
-        "model": settings.get("model"),
+        "model": model,
         "options": options,
         "isolation": isolation,
         "pages": parse_pages(settings.get("pages")),
@@ -234,6 +241,26 @@ class PageReader:
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__init__(**state["settings"])  # type: ignore[misc]
+
+
+_A = TypeVar("_A", bound="ClosingAdapter")
+
+
+class ClosingAdapter:
+    """What every adapter does with its :class:`PageReader`: ``close()`` (or leaving a
+    ``with`` block) frees its engine; the next document opens a new one."""
+
+    reader: PageReader
+
+    def close(self) -> None:
+        """Free the engine now."""
+        self.reader.close()
+
+    def __enter__(self: _A) -> _A:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def _mean_confidence(lines: Sequence[Line]) -> float:

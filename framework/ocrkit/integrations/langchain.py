@@ -30,10 +30,10 @@ except ImportError as exc:  # the extra is not installed
 
     raise client_import_error(__name__, "langchain-core", "langchain", exc) from exc
 
-from ._reading import PageReader, page_metadata
+from ._reading import ClosingAdapter, PageReader, page_metadata
 
 if TYPE_CHECKING:
-    from typing_extensions import Self, Unpack
+    from typing_extensions import Unpack
 
     from ..results import Page
     from ._reading import ReadSettings
@@ -53,23 +53,7 @@ def _document(page: Page, reader: PageReader, extra: dict[str, Any] | None = Non
     return Document(page_content=page.text, metadata=meta)
 
 
-class _Closing:
-    """Closing frees the engine; a ``with`` block does it."""
-
-    reader: PageReader
-
-    def close(self) -> None:
-        """Free the engine now (the next load opens a new one)."""
-        self.reader.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-
-class OcrkitLoader(_Closing, BaseLoader):
+class OcrkitLoader(ClosingAdapter, BaseLoader):
     """Load PDFs, TIFFs and images as one ``Document`` per page.
 
     *file_path* is one path or several. Settings (all keywords): ``backend``,
@@ -91,7 +75,7 @@ class OcrkitLoader(_Closing, BaseLoader):
                 yield _document(page, self.reader)
 
 
-class OcrkitBlobParser(_Closing, BaseBlobParser):
+class OcrkitBlobParser(ClosingAdapter, BaseBlobParser):
     """Parse a blob (a PDF, TIFF or image; bytes or a path) into one ``Document`` per page.
 
     Use it with ``GenericLoader`` (``langchain-community``) over a folder, or as the
