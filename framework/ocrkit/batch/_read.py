@@ -34,7 +34,7 @@ def extension(fmt: str) -> str:
 
 
 def _pages(engine: Any, job: Job, settings: BatchSettings) -> Iterator[Page]:
-    return engine.read_document(  # type: ignore[no-any-return]
+    return engine.read_document(
         str(job.source), pages=settings.pages, dpi=settings.dpi, password=settings.password,
         layout=settings.layout,
     )

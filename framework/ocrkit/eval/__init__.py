@@ -18,8 +18,8 @@ This package imports no backend library: engines load when a run starts.
 
 from __future__ import annotations
 
+from .._text_metrics import TextScore, bow_f1, cer, levenshtein, normalize_text, score_text, tokenize, wer
 from ._dataset import GRANULARITIES, MANIFEST_NAME, Dataset, DatasetError, Sample, load_dataset
-from ._metrics import TextScore, bow_f1, cer, levenshtein, normalize_text, score_text, tokenize, wer
 from ._order import OrderScore, order_score
 from ._peak import PeakMemory
 from ._report import EvalReport, SampleResult

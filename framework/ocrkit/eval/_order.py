@@ -18,8 +18,8 @@ from dataclasses import dataclass, fields
 from functools import lru_cache
 from typing import Any
 
+from .._text_metrics import tokenize
 from ..errors import OcrkitError
-from ._metrics import tokenize
 
 __all__ = ["OrderScore", "order_score"]
 
