@@ -42,6 +42,7 @@ __all__ = [
     "Registry",
     "BackendStatus",
     "get_registry",
+    "set_default_registry",
     "ENTRY_POINT_GROUP",
     "DISABLE_AUTOLOAD_ENV",
     "PLUGINS_ENV",
@@ -477,6 +478,14 @@ class Registry:
 
 _default: Registry | None = None
 _default_lock = threading.Lock()
+
+
+def set_default_registry(registry: Registry | None) -> None:
+    """Make *registry* the process-wide one (``None``: build it again on next use).
+    For a process that assembles its own registry, such as an isolated backend's child."""
+    global _default
+    with _default_lock:
+        _default = registry
 
 
 def get_registry() -> Registry:

@@ -341,6 +341,76 @@ def _borrowed_file(spec: _Spec, path: Path) -> _Spec:
     return replace(spec, file=str(path))
 
 
+def _check_format(data: Any, where: str) -> Mapping[str, Any]:
+    """*data* if it is a manifest object of a format and version this code reads."""
+    if not isinstance(data, Mapping):
+        raise _fail(where, "the manifest must be a JSON object")
+    if data.get("format", MANIFEST_FORMAT) != MANIFEST_FORMAT:
+        raise _fail(where, f"format must be {MANIFEST_FORMAT!r}, got {data.get('format')!r}")
+    fv = data.get("format_version", MANIFEST_VERSION)
+    if not isinstance(fv, int) or fv > MANIFEST_VERSION:
+        raise _fail(where, f"format_version {fv!r} is newer than this ocrkit understands ({MANIFEST_VERSION})")
+    return data
+
+
+def _characters(rec_d: Mapping[str, Any], where: str) -> dict[str, str]:
+    """Where the recogniser's alphabet is: ``{"metadata_key": KEY}`` or ``{"file": NAME}``."""
+    chars = rec_d.get("characters", {"metadata_key": "character"})
+    if isinstance(chars, str):  # shorthand: a dictionary file name
+        chars = {"file": chars}
+    if not isinstance(chars, Mapping) or len(chars) != 1 or not ({"metadata_key", "file"} & set(chars)):
+        raise _fail(where, 'rec.characters must be {"metadata_key": KEY} or {"file": NAME}')
+    if "file" in chars:
+        return {"file": _plain_file_name(chars["file"], where, "rec.characters.file")}
+    if not isinstance(chars["metadata_key"], str) or not chars["metadata_key"]:
+        raise _fail(where, "rec.characters.metadata_key must be a non-empty string")
+    return dict(chars)
+
+
+def _rec_spec(rec_d: Mapping[str, Any], where: str) -> RecSpec:
+    characters = _characters(rec_d, where)
+    word_gap = _number(rec_d.get("word_gap", 0.0), where, "rec.word_gap", 100.0)
+    space_threshold = _number(rec_d.get("space_threshold", 0.15), where, "rec.space_threshold", 1.0)
+    return RecSpec(
+        file=_plain_file_name(rec_d.get("file"), where, "rec.file"),
+        input_height=_int(rec_d.get("input_height"), where, "rec.input_height", 48, 8, MAX_LINE_HEIGHT),
+        min_width=_int(rec_d.get("min_width"), where, "rec.min_width", DEFAULT_REC_MIN_WIDTH, 8, MAX_INPUT_SIDE),
+        characters=characters,
+        space_char=bool(rec_d.get("space_char", True)),
+        space_threshold=space_threshold,
+        word_gap=word_gap,
+        mean=_triple(rec_d.get("mean"), where, "rec.mean", _PADDLE_NORM),
+        std=_triple(rec_d.get("std"), where, "rec.std", _PADDLE_NORM),
+    )
+
+
+def _borrow_from_base(det: DetSpec | None, cls: ClsSpec | None, own_cls: bool, base_names: tuple[str, ...],
+                      set_name: str, base_lookup: BaseLookup | None) -> tuple[DetSpec, ClsSpec | None]:
+    """The detector (and, unless the manifest has its own ``cls`` key, the angle
+    classifier) of the first installed base set, for what the manifest leaves out."""
+    borrowed = _base_set(base_names, set_name, base_lookup)
+    det = det or _borrowed_file(borrowed.det, borrowed.det_path)
+    if not own_cls and borrowed.cls is not None and borrowed.cls_path is not None:
+        cls = _borrowed_file(borrowed.cls, borrowed.cls_path)
+    return det, cls
+
+
+def _description(data: Mapping[str, Any], where: str) -> tuple[str, list[str], Mapping[str, Any] | None]:
+    """The set's colour order, languages and quantisation record, checked."""
+    color = data.get("color_order", "BGR")
+    if color not in ("BGR", "RGB"):
+        raise _fail(where, f"color_order must be 'BGR' or 'RGB', got {color!r}")
+    languages = data.get("languages", [])
+    if (not isinstance(languages, list) or len(languages) > MAX_LANGUAGES
+            or not all(isinstance(c, str) and 0 < len(c) <= 64 for c in languages)):
+        raise _fail(where, f"languages must be a list of at most {MAX_LANGUAGES} codes such as ['kor', 'eng']")
+    quantization = data.get("quantization")
+    if quantization is not None and (not isinstance(quantization, Mapping)
+                                     or not isinstance(quantization.get("precision"), str)):
+        raise _fail(where, 'quantization must be an object with a "precision" (written by ocrkit models quantize)')
+    return color, languages, quantization
+
+
 def parse_manifest(data: Any, root: Path, where: str, *, source: str = "store",
                    manifest_path: Path | None = None, name: str | None = None,
                    base_lookup: BaseLookup | None = None) -> ModelSet:
@@ -352,67 +422,22 @@ def parse_manifest(data: Any, root: Path, where: str, *, source: str = "store",
     Raises :class:`ModelCorruptError` naming *where* for anything malformed. Files
     are not checked here (see :func:`check_files`).
     """
-    if not isinstance(data, Mapping):
-        raise _fail(where, "the manifest must be a JSON object")
-    if data.get("format", MANIFEST_FORMAT) != MANIFEST_FORMAT:
-        raise _fail(where, f"format must be {MANIFEST_FORMAT!r}, got {data.get('format')!r}")
-    fv = data.get("format_version", MANIFEST_VERSION)
-    if not isinstance(fv, int) or fv > MANIFEST_VERSION:
-        raise _fail(where, f"format_version {fv!r} is newer than this ocrkit understands ({MANIFEST_VERSION})")
-
+    data = _check_format(data, where)
     base_names = _base_names(data, where)
     det_d = _section(data, "det", where, required=not base_names)
     rec_d = _section(data, "rec", where, required=True)
     cls_d = _section(data, "cls", where, required=False)
     assert rec_d is not None
     det = _det_spec(det_d, where) if det_d is not None else None
-
-    chars = rec_d.get("characters", {"metadata_key": "character"})
-    if isinstance(chars, str):  # shorthand: a dictionary file name
-        chars = {"file": chars}
-    if not isinstance(chars, Mapping) or len(chars) != 1 or not ({"metadata_key", "file"} & set(chars)):
-        raise _fail(where, 'rec.characters must be {"metadata_key": KEY} or {"file": NAME}')
-    if "file" in chars:
-        chars = {"file": _plain_file_name(chars["file"], where, "rec.characters.file")}
-    elif not isinstance(chars["metadata_key"], str) or not chars["metadata_key"]:
-        raise _fail(where, "rec.characters.metadata_key must be a non-empty string")
-    word_gap = _number(rec_d.get("word_gap", 0.0), where, "rec.word_gap", 100.0)
-    space_threshold = _number(rec_d.get("space_threshold", 0.15), where, "rec.space_threshold", 1.0)
-    rec = RecSpec(
-        file=_plain_file_name(rec_d.get("file"), where, "rec.file"),
-        input_height=_int(rec_d.get("input_height"), where, "rec.input_height", 48, 8, MAX_LINE_HEIGHT),
-        min_width=_int(rec_d.get("min_width"), where, "rec.min_width", DEFAULT_REC_MIN_WIDTH, 8, MAX_INPUT_SIDE),
-        characters=dict(chars),
-        space_char=bool(rec_d.get("space_char", True)),
-        space_threshold=space_threshold,
-        word_gap=word_gap,
-        mean=_triple(rec_d.get("mean"), where, "rec.mean", _PADDLE_NORM),
-        std=_triple(rec_d.get("std"), where, "rec.std", _PADDLE_NORM),
-    )
-
+    rec = _rec_spec(rec_d, where)
     cls = _cls_spec(cls_d, where) if cls_d is not None else None
-    if det_d is None or ("cls" not in data and base_names):
-        borrowed = _base_set(base_names, str(name or data.get("name") or root.name), base_lookup)
-        det = det or _borrowed_file(borrowed.det, borrowed.det_path)
-        if "cls" not in data and borrowed.cls is not None and borrowed.cls_path is not None:
-            cls = _borrowed_file(borrowed.cls, borrowed.cls_path)
-    assert det is not None
-
-    color = data.get("color_order", "BGR")
-    if color not in ("BGR", "RGB"):
-        raise _fail(where, f"color_order must be 'BGR' or 'RGB', got {color!r}")
-    set_name = name or data.get("name") or root.name
+    set_name = str(name or data.get("name") or root.name)
+    if det is None or ("cls" not in data and base_names):
+        det, cls = _borrow_from_base(det, cls, "cls" in data, base_names, set_name, base_lookup)
+    color, languages, quantization = _description(data, where)
     language = data.get("language")
-    languages = data.get("languages", [])
-    if (not isinstance(languages, list) or len(languages) > MAX_LANGUAGES
-            or not all(isinstance(c, str) and 0 < len(c) <= 64 for c in languages)):
-        raise _fail(where, f"languages must be a list of at most {MAX_LANGUAGES} codes such as ['kor', 'eng']")
-    quantization = data.get("quantization")
-    if quantization is not None and (not isinstance(quantization, Mapping)
-                                     or not isinstance(quantization.get("precision"), str)):
-        raise _fail(where, 'quantization must be an object with a "precision" (written by ocrkit models quantize)')
     return ModelSet(
-        name=str(set_name),
+        name=set_name,
         root=root,
         det=det,
         rec=rec,

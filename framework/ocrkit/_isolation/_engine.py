@@ -154,10 +154,6 @@ class ProcessEngine(_EngineBase):
         """True once the child died on its own; every call then raises ``BackendCrashedError``."""
         return self._channel.dead is not None and not self._life.closed
 
-    def _request(self, op: str, *args: Any, what: str | None = None) -> Any:
-        with self._life.call():
-            return self._channel.request(op, *args, what=what, timeout=self.call_timeout)
-
     # -- loading -----------------------------------------------------------------------
 
     def load(self) -> ModelHandle:
