@@ -125,6 +125,7 @@ class Summary:
     pages_done: int = 0
     elapsed: float = 0.0
     interrupted: bool = False
+    force: bool = False  # the run redid everything: the same command would start over
 
     @property
     def files_left(self) -> int:
@@ -143,5 +144,8 @@ class Summary:
         if self.files_failed:
             text += f"; failures in {self.failures_path}"
         if self.interrupted:
-            text += "; interrupted: run the same command again to finish"
+            if self.force:  # what this run finished is in the journal: without --force it is skipped
+                text += "; interrupted: run it again without --force to finish (with --force it starts over)"
+            else:
+                text += "; interrupted: run the same command again to finish"
         return text
