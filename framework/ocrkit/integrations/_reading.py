@@ -11,6 +11,7 @@ from __future__ import annotations
 import collections
 import json
 import threading
+import weakref
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, TypedDict, TypeVar
@@ -189,7 +190,8 @@ class PageReader:
     """One adapter's reading: its settings, checked once, and its engine pool.
 
     Without a ``pool`` setting the adapter owns a pool of its own: :meth:`close` frees
-    its engine and the next read opens a new one. With one, the pool's owner frees it.
+    its engine (so does collecting the adapter) and the next read opens a new one.
+    With one, the pool's owner frees it.
     """
 
     def __init__(self, **settings: Any) -> None:
@@ -209,6 +211,9 @@ class PageReader:
         with self._lock:
             if self._own_pool is None:
                 self._own_pool = EnginePool(idle_free=self._idle_free)
+                # an adapter a client made and dropped (DirectoryLoader makes one per file)
+                # frees its engine when it is collected: nobody else could close it
+                weakref.finalize(self, self._own_pool.close)
             return self._own_pool
 
     def warm_up(self) -> None:
