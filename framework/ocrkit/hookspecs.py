@@ -75,7 +75,8 @@ def ocrkit_discover_models(backend: str, store_dir: Path) -> Sequence[ModelRecor
     :return: :class:`ocrkit.backend.ModelRecord` s (or ``None``/empty). The core
         concatenates every plugin's answer and orders it by
         :data:`ocrkit.backend.SOURCE_PRECEDENCE` (``store`` first), keeping each
-        plugin's own order within a source.
+        plugin's own order within a source. A record's ``languages`` (codes such as
+        ``("kor", "eng")``) is what ``lang=`` routes by, for every backend.
 
     Broadcast (not firstresult). Called when an engine opens and by
     ``list_models()``/``ocrkit models list``. Must not load models.

@@ -28,6 +28,7 @@ __all__ = [
     "ClosingAdapter",
     "EnginePool",
     "page_metadata",
+    "mean_confidence",
     "block_metadata",
     "client_import_error",
     "DEFAULT_BACKEND",
@@ -210,6 +211,11 @@ class PageReader:
                 self._own_pool = EnginePool(idle_free=self._idle_free)
             return self._own_pool
 
+    def warm_up(self) -> None:
+        """Open the engine now rather than on the first document."""
+        with self._pool().engine(self._spec):
+            pass
+
     def read(self, source: Any, name: str | None = None) -> Iterator[Page]:
         """The pages of *source* (a path, bytes, a PIL image or numpy array; a PDF,
         TIFF or image) in page order, each as soon as it is recognised; *name* names
@@ -263,11 +269,11 @@ class ClosingAdapter:
         self.close()
 
 
-def _mean_confidence(lines: Sequence[Line]) -> float:
-    """Mean line confidence weighted by text length, as :attr:`Page.confidence`."""
-    lines = [ln for ln in lines if ln.text]
-    total = sum(len(ln.text) for ln in lines)
-    return sum(ln.confidence * len(ln.text) for ln in lines) / total if total else 0.0
+def mean_confidence(items: Sequence[Line | Page]) -> float:
+    """Mean confidence of lines (or pages) weighted by text length, as :attr:`Page.confidence`."""
+    items = [item for item in items if item.text]
+    total = sum(len(item.text) for item in items)
+    return sum(item.confidence * len(item.text) for item in items) / total if total else 0.0
 
 
 def block_metadata(block: Block) -> dict[str, Any]:
@@ -275,7 +281,7 @@ def block_metadata(block: Block) -> dict[str, Any]:
     return {
         "text": block.text,
         "bbox": list(block.bbox or (0, 0, 0, 0)),
-        "confidence": round(_mean_confidence(block.lines), 4),
+        "confidence": round(mean_confidence(block.lines), 4),
     }
 
 
