@@ -13,6 +13,7 @@ import pytest
 
 from ocrkit import Registry, _registry
 from ocrkit.cli import main
+from tests.commands import run_ocrkit
 from tests.fakeocr import write_model
 
 from .conftest import LINE_IMAGE, TESTS
@@ -89,7 +90,8 @@ def test_read_bad_file_among_good_ones(cli: Registry, tmp_path: Path, capsys: py
     ("argv", "message"),
     [
         (["read", "x.png", "-b", "nope"], "unknown OCR backend 'nope'; known backends: fake"),
-        (["read", str(LINE_IMAGE), "-b", "fake", "-o", "colour=red"], "accepted options: ballast_mb, crash, delay, greeting, odd_meta, repeat"),
+        (["read", str(LINE_IMAGE), "-b", "fake", "-o", "colour=red"],
+         "accepted options: ballast_mb, crash, delay, greeting, odd_meta, repeat"),
         (["read", str(LINE_IMAGE), "-b", "fake", "-o", "repeat=many"], "expected a value of type int"),
         (["read", str(LINE_IMAGE), "-b", "fake", "-o", "novalue"], "KEY=VALUE"),
         (["read", str(LINE_IMAGE), "-b", "fake", "-m", "missing"], "available: default"),
@@ -229,16 +231,6 @@ def test_models_import_path_and_name(
 # -- subprocess: import cost and third-party plugins ------------------------------------------------
 
 
-def run_cli(args: list[str], env_extra: dict[str, str] | None = None, home: Path | None = None) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ)
-    env.update(env_extra or {})
-    if home is not None:
-        env["OCRKIT_HOME"] = str(home)
-    return subprocess.run(
-        [sys.executable, "-m", "ocrkit.cli", *args], capture_output=True, text=True, env=env, timeout=120, cwd=REPO
-    )
-
-
 def test_light_commands_import_no_inference_library(ocrkit_home: Path) -> None:
     script = textwrap.dedent(f"""
         import contextlib, io, sys
@@ -319,7 +311,7 @@ def make_plugin_site(root: Path) -> Path:
 def test_third_party_plugin_in_ocrkit_backends(tmp_path: Path, ocrkit_home: Path) -> None:
     site = make_plugin_site(tmp_path)
     env = {"PYTHONPATH": os.pathsep.join([str(site), os.environ.get("PYTHONPATH", "")])}
-    proc = run_cli(["backends", "--json"], env, ocrkit_home)
+    proc = run_ocrkit("backends", "--json", env={**env, "OCRKIT_HOME": str(ocrkit_home)})
     assert proc.returncode == 0, proc.stderr
     rows = {r["name"]: r for r in json.loads(proc.stdout)}
     assert rows["echo"]["status"] == "ok" and rows["echo"]["version"] == "0.4.2"
@@ -329,14 +321,14 @@ def test_third_party_plugin_in_ocrkit_backends(tmp_path: Path, ocrkit_home: Path
     assert {"tesseract", "onnx"} <= set(rows), "built-ins still load next to a broken plugin"
     assert rows["tesseract"]["status"] == "ok"
 
-    table = run_cli(["backends"], env, ocrkit_home)
+    table = run_ocrkit("backends", env={**env, "OCRKIT_HOME": str(ocrkit_home)})
     assert table.returncode == 0
     kaput_row = next(line for line in table.stdout.splitlines() if line.startswith("kaput"))
     assert "broken" in kaput_row and "missing licence key" in kaput_row
 
-    read = run_cli(["read", str(LINE_IMAGE), "--backend", "echo"], env, ocrkit_home)
+    read = run_ocrkit("read", str(LINE_IMAGE), "--backend", "echo", env={**env, "OCRKIT_HOME": str(ocrkit_home)})
     assert (read.returncode, read.stdout) == (0, "echo 566x80\n"), read.stderr
-    broken = run_cli(["read", str(LINE_IMAGE), "--backend", "kaput"], env, ocrkit_home)
+    broken = run_ocrkit("read", str(LINE_IMAGE), "--backend", "kaput", env={**env, "OCRKIT_HOME": str(ocrkit_home)})
     assert broken.returncode == 1 and "missing licence key" in one_error_line(broken.stderr)
 
 
@@ -386,3 +378,16 @@ def test_bad_option_values_are_clear() -> None:
         info.parse_options(["d=nonsense"])
     with pytest.raises(OcrkitError, match="expected a value of type int"):
         info.options[0].parse("3.5")
+
+
+def test_quantize_a_name_two_backends_share_is_one_error_line(
+    cli: Registry, ocrkit_home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """It died with a NameError traceback (OcrkitError was never imported)."""
+    from tests.fakeocr import FakeBackend
+
+    cli.register(FakeBackend("fake2"), name="fake2-plugin")
+    write_model(ocrkit_home / "fake2")
+    assert main(["models", "quantize", "default"]) != 0
+    line = one_error_line(capsys.readouterr().err)
+    assert "exists for several backends (fake, fake2); choose one with --backend" in line

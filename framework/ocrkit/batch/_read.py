@@ -34,8 +34,8 @@ def extension(fmt: str) -> str:
 
 
 def _pages(engine: Any, job: Job, settings: BatchSettings) -> Iterator[Page]:
-    return engine.read_document(  # type: ignore[no-any-return]
-        str(job.source), pages=settings.pages, dpi=settings.dpi, password=settings.password,
+    return engine.read_document(
+        str(job.source), pages=settings.selection, dpi=settings.dpi, password=settings.password,
         layout=settings.layout,
     )
 

@@ -205,5 +205,8 @@ def recognize_document(engine: _Recognizer, source: Any, **kwargs: Any) -> Docum
     """:func:`read_document` gathered into one :class:`Document`."""
     document = Document(source_name(source))
     for item in read_document(engine, source, **kwargs):
-        (document.errors if isinstance(item, PageError) else document.pages).append(item)
+        if isinstance(item, PageError):
+            document.errors.append(item)
+        else:
+            document.pages.append(item)
     return document

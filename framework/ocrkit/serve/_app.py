@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Any, Literal
 
@@ -37,8 +39,6 @@ log = logging.getLogger("ocrkit.serve")
 
 ROUTES = frozenset({"/v1/read", "/v1/backends", "/v1/models", "/healthz", "/readyz", "/metrics"})
 READ_PARAMETERS = frozenset({"backend", "model", "layout", "format", "pages", "dpi", "option"})
-#: A refused request's body is read to its end up to this size, so the client sees the status.
-DRAIN_LIMIT = 64 * 1024 * 1024
 
 _READ_BODY = {
     "required": True,
@@ -71,14 +71,22 @@ _READ_RESPONSES: dict[int | str, dict[str, Any]] = {
           "content": {"text/plain": {}, "application/json": {}}},
     401: _error_schema("Missing or wrong API key (only with --api-key-file)"),
     404: _error_schema("Unknown backend or model; `known` lists the known ones"),
+    408: _error_schema("The upload did not arrive within --timeout (the connection is closed)"),
     413: _error_schema("Body above --max-body-bytes, or an image above OCRKIT_MAX_IMAGE_PIXELS"),
+    414: _error_schema("The request line is longer than 16 KiB"),
     422: _error_schema("Not an image/PDF, corrupt, encrypted; an unknown parameter or option "
                        "(`accepted` lists the accepted ones); a bad parameter value"),
+    431: _error_schema("The request's headers are longer than 16 KiB in all"),
     429: _error_schema("Busy: all recognition slots and the queue are taken; see Retry-After"),
     502: _error_schema("The isolated backend process crashed on this input (--isolation process)"),
     503: _error_schema("The backend or its model cannot run on this server, or it is shutting down"),
     504: _error_schema("The request ran longer than --timeout"),
 }
+
+
+#: ``option=`` (a list default: one module-level Query, not a call per definition).
+_OPTION_QUERY = Query([], description="backend option KEY=VALUE, repeatable (`option=psm=6`); "
+                      "each backend's options are in GET /v1/backends?verbose=true")
 
 
 class ServerState:
@@ -102,6 +110,8 @@ class ServerState:
         )
         self.ready = False
         self.stopping = False
+        self.stop_by: float | None = None  # monotonic time the shutdown must be done by (signal + budget)
+        self.abandoned = 0  # requests still running when that time came
 
     def preload(self) -> None:
         """Open the ``--preload`` engines (``backend`` or ``backend:model``) before serving."""
@@ -110,10 +120,15 @@ class ServerState:
             self.cache.preload(backend, model or None)
 
     def close(self) -> None:
-        """Wait for running recognitions, then free every engine."""
+        """Wait for running recognitions (until ``stop_by``, if set), then free every engine.
+
+        Requests still running then are abandoned: their engines are not freed under them
+        (the process is about to exit), and :func:`serve` exits without waiting for them."""
         self.ready = False
-        self.admission.close()
-        self.cache.close()
+        budget = None if self.stop_by is None else max(self.stop_by - time.monotonic(), 0.0)
+        self.abandoned = self.admission.close(budget)
+        if not self.abandoned:
+            self.cache.close()
 
 
 def _check_query(request: Request) -> None:
@@ -143,12 +158,73 @@ async def _document(request: Request) -> tuple[bytes, str | None]:
     return data, name
 
 
-async def _drain(request: Request) -> None:
-    seen = 0
-    async for chunk in request.stream():
-        seen += len(chunk)
-        if seen > DRAIN_LIMIT:
-            break
+@dataclass(frozen=True)
+class _EngineRequest:
+    """Which engine a read asks for, checked before its upload is read."""
+
+    backend: str
+    model: str | None
+    options: dict[str, Any]
+
+
+def _engine_request(request: Request, backend: str, model: str | None, option: list[str]) -> _EngineRequest:
+    """The query's engine choice, refused (422/404) before anything is read or queued."""
+    _check_query(request)
+    if model is not None and (problem := plain_name_problem(model)):
+        raise InvalidModelNameError(f"model {model!r} is not a model name: {problem}")
+    info = get_registry().require(backend)
+    options = parse_options(option, info)
+    unknown = set(options) - info.option_names
+    if unknown:
+        raise UnknownOptionError(backend, unknown, info.option_names)
+    return _EngineRequest(backend, model, options)
+
+
+async def _receive(request: Request, deadline: float, timeout: float) -> tuple[bytes, str | None]:
+    """The upload, read within the request's time (408 past it, and the connection closed)."""
+    try:
+        return await asyncio.wait_for(_document(request), max(deadline - time.monotonic(), 0.001))
+    except asyncio.TimeoutError:
+        raise ServeError(
+            408, f"the upload did not arrive within the server's timeout of {timeout:g} s; "
+            "send it faster, or a smaller file", headers={"Connection": "close"},
+        ) from None
+
+
+class _UntilDeadline:
+    """An engine that reads a document only until the request's deadline: past it the
+    client has its 504, so the read stops at the next page and frees its slot."""
+
+    def __init__(self, engine: Any, deadline: float) -> None:
+        self._engine = engine
+        self._deadline = deadline
+
+    def read_document(self, source: Any, **kwargs: Any) -> Iterator[Any]:
+        pages = self._engine.read_document(source, **kwargs)
+        try:
+            while time.monotonic() < self._deadline:
+                try:
+                    yield next(pages)
+                except StopIteration:
+                    return
+            raise ServeError(504, "the request's time ran out; its read was stopped")
+        finally:
+            pages.close()
+
+
+def _recognise(state: ServerState, engine: _EngineRequest, job: ReadRequest, deadline: float) -> str:
+    """One admitted read, on a recognition thread."""
+    with state.cache.use(engine.backend, engine.model, engine.options) as opened:
+        return read_document(_UntilDeadline(opened, deadline), job)
+
+
+def _engine_counts(engines: list[dict[str, Any]]) -> dict[str, Any]:
+    """What ``/readyz`` says of the open engines: counts only (options and models are other clients')."""
+    by_backend: dict[str, int] = {}
+    for e in engines:
+        by_backend[e["backend"]] = by_backend.get(e["backend"], 0) + 1
+    return {"open": len(engines), "in_use": sum(1 for e in engines if e["in_use"]),
+            "preloaded": sum(1 for e in engines if e["preloaded"]), "backends": by_backend}
 
 
 def create_app(config: ServeConfig | None = None, state: ServerState | None = None) -> FastAPI:
@@ -216,7 +292,8 @@ def create_app(config: ServeConfig | None = None, state: ServerState | None = No
             return JSONResponse({"status": "stopping" if state.stopping else "starting"}, status_code=503)
         return JSONResponse({
             "status": "ready", "running": state.admission.running, "queued": state.admission.queued,
-            "concurrency": config.concurrency, "queue": config.queue, "engines": state.cache.describe(),
+            "concurrency": config.concurrency, "queue": config.queue,
+            "engines": _engine_counts(state.cache.describe()),
         })
 
     @app.get("/metrics", summary="Prometheus metrics", tags=["service"],
@@ -245,35 +322,15 @@ def create_app(config: ServeConfig | None = None, state: ServerState | None = No
         format: Literal[FORMATS] = Query("text", description="output format; `json` as in docs/json-format.md"),  # type: ignore[valid-type]
         pages: str | None = Query(None, description="pages to read, 1-based, e.g. `1-3,7` (default: all)"),
         dpi: float = Query(300.0, gt=0, le=2400, description="resolution PDF pages are rendered at"),
-        option: list[str] = Query([], description="backend option KEY=VALUE, repeatable (`option=psm=6`); "
-                                  "each backend's options are in GET /v1/backends?verbose=true"),
+        option: list[str] = _OPTION_QUERY,
     ) -> Response:
         started = time.monotonic()
-        _check_query(request)
-        if model is not None and (problem := plain_name_problem(model)):
-            raise InvalidModelNameError(f"model {model!r} is not a model name: {problem}")
-        info = get_registry().require(backend)
-        options = parse_options(option, info)
-        unknown = set(options) - info.option_names
-        if unknown:
-            raise UnknownOptionError(backend, unknown, info.option_names)
-        try:
-            state.admission.admit()
-        except ServeError:
-            await _drain(request)
-            raise
-        try:
-            data, name = await _document(request)
-        except BaseException:
-            state.admission.release_unrun()
-            raise
+        deadline = started + config.timeout
+        engine = _engine_request(request, backend, model, option)
+        data, name = await _receive(request, deadline, config.timeout)
+        state.admission.admit()  # after the upload: a slow client holds no place
         job = ReadRequest(data=data, name=name, layout=layout, fmt=format, pages=pages, dpi=dpi)
-
-        def recognise() -> str:
-            with state.cache.use(backend, model, options) as engine:
-                return read_document(engine, job)
-
-        body = await state.admission.run(recognise, started)
+        body = await state.admission.run(lambda: _recognise(state, engine, job, deadline), started)
         return Response(body, media_type=media_type(format))
 
     return app
