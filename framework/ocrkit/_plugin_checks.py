@@ -17,12 +17,7 @@ from ._names import plain_name_problem
 from ._records import SOURCE_PRECEDENCE, BackendInfo, ModelRecord, OptionSpec
 from .errors import PluginError
 from .images import PageImage
-<<<<<<< HEAD
 from .results import Block, Line, Page, PageAnalysis, Word
-from .store import plain_name_problem
-=======
-from .results import Block, Line, Page, Word
->>>>>>> main
 
 __all__ = ["backend_info_problem", "record_problem", "checked_pages", "analysis_problem", "REQUIRED_BACKEND_HOOKS"]
 

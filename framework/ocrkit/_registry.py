@@ -31,12 +31,8 @@ from typing import Any
 import pluggy
 
 from . import hookspecs
-<<<<<<< HEAD
-from ._plugin_checks import REQUIRED_BACKEND_HOOKS, analysis_problem, backend_info_problem, checked_pages, record_problem
-=======
 from ._names import check_store_name
-from ._plugin_checks import REQUIRED_BACKEND_HOOKS, backend_info_problem, checked_pages, record_problem
->>>>>>> main
+from ._plugin_checks import REQUIRED_BACKEND_HOOKS, analysis_problem, backend_info_problem, checked_pages, record_problem
 from ._records import SOURCE_PRECEDENCE, BackendInfo, ModelHandle, ModelRecord
 from .errors import BackendUnavailableError, OcrkitError, PluginError, PluginWarning, UnknownBackendError
 from .images import PageImage
