@@ -11,10 +11,11 @@ import math
 import os
 import threading
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Union
+from typing import TYPE_CHECKING, Any, BinaryIO, Union
 
 import numpy as np
 
@@ -191,7 +192,7 @@ def _declared_dpi(img: PILImage.Image) -> float | None:
     return value if math.isfinite(value) and value > 0 else None
 
 
-def _from_pil(img: PILImage.Image, max_pixels: int, what: str) -> tuple[np.ndarray, float | None]:
+def decode_pil(img: PILImage.Image, max_pixels: int, what: str) -> tuple[np.ndarray, float | None]:
     _check_size(img.width, img.height, max_pixels, what)
     try:
         with decoder_messages_to_log():
@@ -242,9 +243,8 @@ def _open_header(data: io.BytesIO | Path) -> PILImage.Image:
 PAGED_FORMATS = frozenset({"TIFF"})
 
 
-def _warn_extra_frames(img: PILImage.Image, what: str) -> None:
+def warn_extra_frames(img: PILImage.Image, what: str, frames: int) -> None:
     """Say so when only the first of several pages or animation frames is read."""
-    frames = frame_count(img)
     if frames <= 1:
         return
     if img.format in PAGED_FORMATS:
@@ -257,16 +257,18 @@ def _warn_extra_frames(img: PILImage.Image, what: str) -> None:
     warnings.warn(message, DocumentWarning, stacklevel=5)
 
 
-def _open_encoded(data: io.BytesIO | Path, what: str, max_pixels: int) -> tuple[np.ndarray, float | None]:
+@contextmanager
+def open_encoded(data: BinaryIO | Path, what: str, max_pixels: int) -> Iterator[PILImage.Image]:
+    """The one Pillow open of an encoded image (a file, its bytes): the header only, so
+    the size is checked before any pixel is decoded. Whatever the block raises while
+    decoding it is translated too: a bomb -> :class:`ImageTooLargeError`, anything a
+    crafted header makes a parser raise -> :class:`BadImageError`, one line naming *what*."""
     from PIL import Image, UnidentifiedImageError
 
     _align_pillow_guard(max_pixels)
     try:
-        with _open_header(data) as img:  # reads the header only: the size is known before decoding
-            _warn_extra_frames(img, what)
-            with decoder_messages_to_log():  # back to frame 0: a crafted frame table warns here
-                img.seek(0)
-            return _from_pil(img, max_pixels, what)
+        with _open_header(data) as img:
+            yield img
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise ImageTooLargeError(
             f"{what} is too large to decode safely ({exc}); raise the limit with "
@@ -278,6 +280,16 @@ def _open_encoded(data: io.BytesIO | Path, what: str, max_pixels: int) -> tuple[
         raise
     except Exception as exc:  # a crafted header can make any parser raise anything
         raise BadImageError(f"{what} cannot be decoded (truncated or corrupt?): {_one_line(exc)}") from exc
+
+
+def decode_frame(img: PILImage.Image, number: int, max_pixels: int, what: str) -> tuple[np.ndarray, float | None]:
+    """Frame *number* (1-based) of an opened image as checked pixels and its declared DPI."""
+    try:
+        with decoder_messages_to_log():  # a crafted frame table warns (or raises) on seeking
+            img.seek(number - 1)
+    except Exception as exc:
+        raise BadImageError(f"{what} cannot be decoded (truncated or corrupt?): {_one_line(exc)}") from None
+    return decode_pil(img, max_pixels, what)
 
 
 def _from_array(arr: np.ndarray, max_pixels: int) -> np.ndarray:
@@ -308,6 +320,12 @@ def _from_array(arr: np.ndarray, max_pixels: int) -> np.ndarray:
     return np.ascontiguousarray(arr)
 
 
+def _decode_first_frame(data: BinaryIO | Path, what: str, max_pixels: int) -> tuple[np.ndarray, float | None]:
+    with open_encoded(data, what, max_pixels) as img:
+        warn_extra_frames(img, what, frame_count(img))
+        return decode_frame(img, 1, max_pixels, what)
+
+
 def load_image(image: ImageInput | PageImage, max_pixels: int | None = None) -> PageImage:
     """Decode and validate *image*; raise :class:`BadImageError` / :class:`ImageTooLargeError`."""
     if isinstance(image, PageImage):
@@ -319,12 +337,12 @@ def load_image(image: ImageInput | PageImage, max_pixels: int | None = None) -> 
             raise BadImageError(f"image file not found: {path}")
         if path.stat().st_size == 0:
             raise BadImageError(f"image file is empty: {path}")
-        array, dpi = _open_encoded(path, f"image {path}", limit)
+        array, dpi = _decode_first_frame(path, f"image {path}", limit)
         return PageImage(array, source=str(path), path=path, dpi=dpi)
     if isinstance(image, (bytes, bytearray, memoryview)):
         if len(image) == 0:
             raise BadImageError("image bytes are empty")
-        array, dpi = _open_encoded(io.BytesIO(bytes(image)), "image bytes", limit)
+        array, dpi = _decode_first_frame(io.BytesIO(bytes(image)), "image bytes", limit)
         return PageImage(array, source="<bytes>", dpi=dpi)
     if isinstance(image, np.ndarray):
         return PageImage(_from_array(image, limit), source="<array>")
@@ -333,7 +351,7 @@ def load_image(image: ImageInput | PageImage, max_pixels: int | None = None) -> 
     except ImportError:  # pragma: no cover - Pillow is a dependency
         Image = None  # type: ignore[assignment]
     if Image is not None and isinstance(image, Image.Image):
-        array, dpi = _from_pil(image, limit, "PIL image")
+        array, dpi = decode_pil(image, limit, "PIL image")
         return PageImage(array, source="<PIL.Image>", dpi=dpi)
     raise BadImageError(
         f"unsupported image input of type {type(image).__name__}; pass a path, bytes, "

@@ -368,11 +368,9 @@ def test_option_values_are_typed_by_the_backend_declaration(
     pairs: list[str], types: dict[str, str], expected: dict[str, object]
 ) -> None:
     from ocrkit.backend import BackendInfo, OptionSpec
-    from ocrkit.cli.read import parse_options
 
     info = BackendInfo(name="t", version="0", options=tuple(OptionSpec(k, t) for k, t in types.items()))
     assert info.parse_options(pairs) == expected
-    assert parse_options(pairs, info) == expected  # the CLI's name for it
 
 
 def test_bad_option_values_are_clear() -> None:

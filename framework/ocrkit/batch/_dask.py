@@ -1,8 +1,9 @@
 """The same batch as Dask tasks, on any ``dask.distributed`` cluster.
 
-Every worker opens the engine once through a :class:`EnginePlugin` (``setup``)
-and frees it when the plugin is removed or the worker closes (``teardown`` calls
-``free_resources()``): the lifecycle contract carried to every worker. A task
+Every worker opens the engine once through a :class:`EnginePlugin` (``setup``: an
+:class:`~ocrkit._pool.EnginePool`, which reopens an isolated backend that crashed)
+and frees it when the plugin is removed or the worker closes (``teardown`` closes
+the pool): the lifecycle contract carried to every worker. A task
 reads one input file and writes its outputs itself, to a path every worker can
 reach (a shared filesystem); only the small :class:`FileResult` travels back, so
 results are never funnelled through the scheduler. The driver keeps the journal
@@ -19,6 +20,7 @@ from typing import Any
 
 from distributed import Client, Future, LocalCluster, WorkerPlugin, as_completed, get_worker
 
+from .._pool import EnginePool
 from ..errors import OcrkitError
 from ._inputs import plan
 from ._read import check_formats, read_file
@@ -35,15 +37,17 @@ class EnginePlugin(WorkerPlugin):
     def __init__(self, settings: BatchSettings) -> None:
         self.settings = settings
         self.name = f"ocrkit-engine-{settings.fingerprint}-{settings.isolation}"
+        self.pool: EnginePool | None = None
         self.engine: Any = None
 
     def setup(self, worker: Any) -> None:
-        self.engine = self.settings.open_engine()
+        self.pool = EnginePool(max_image_pixels=self.settings.max_image_pixels)
+        self.engine = self.pool.hold(self.settings.spec)
 
     def teardown(self, worker: Any) -> None:
-        engine, self.engine = self.engine, None
-        if engine is not None:
-            engine.free_resources()
+        pool, self.pool, self.engine = self.pool, None, None
+        if pool is not None:
+            pool.close()
             log.info("ocrkit: freed the %s engine on worker %s", self.settings.backend, worker.address)
 
 
@@ -55,9 +59,6 @@ def _read_on_worker(job: Job, settings: BatchSettings, plugin_name: str) -> File
     for event in read_file(plugin.engine, job, settings, worker=worker.address):
         if isinstance(event, FileResult):
             result = event
-    if getattr(plugin.engine, "crashed", False):  # an isolated backend died: next task gets a fresh one
-        plugin.engine.free_resources()
-        plugin.engine = settings.open_engine()
     assert result is not None
     return result
 
@@ -147,8 +148,9 @@ def run_dask(jobs: Sequence[Job], settings: BatchSettings, target: Any) -> Itera
                         result: FileResult = future.result()
                     except Exception as exc:
                         job = by_key[future.key]
+                        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
                         result = FileResult(source=str(job.source), name=job.name, status="failed",
-                                            error_class=type(exc).__name__, error=str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+                                            error_class=type(exc).__name__, error=message)
                     if result.pages:
                         yield PagesRead(result.name, result.pages)
                     yield result

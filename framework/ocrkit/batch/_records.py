@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from .._open import open as open_engine
+from ..documents import DEFAULT_DPI, ReadSpec, parse_pages
 
 __all__ = ["BatchSettings", "Job", "PagesRead", "FileResult", "Progress", "Summary", "Status", "JOURNAL_NAME", "FAILURES_NAME"]
 
@@ -33,7 +34,7 @@ class BatchSettings:
     options: dict[str, Any] = field(default_factory=dict)
     layout: str = "page"
     formats: tuple[str, ...] = ("text",)
-    dpi: float = 300
+    dpi: float = DEFAULT_DPI
     pages: str | None = None
     password: str | None = None
     isolation: str = "none"
@@ -45,6 +46,12 @@ class BatchSettings:
             self.backend, self.model, isolation=self.isolation,
             max_image_pixels=self.max_image_pixels, **self.options,
         )
+
+    @property
+    def spec(self) -> ReadSpec:
+        """These settings as the read pipeline's request (checked: a bad value raises)."""
+        return ReadSpec(self.backend, self.model, self.options, self.isolation, parse_pages(self.pages),
+                        self.dpi, self.password, self.layout)
 
     @property
     def fingerprint(self) -> str:

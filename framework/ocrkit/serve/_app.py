@@ -17,11 +17,11 @@ from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .. import __version__
+from .._inventory import backend_rows, model_rows
+from .._open import DEFAULT_BACKEND
 from .._registry import get_registry
-from ..cli.backends import backend_rows
-from ..cli.models import model_rows
-from ..cli.read import DEFAULT_BACKEND, parse_options
-from ..errors import InvalidModelNameError, OcrkitError, UnknownOptionError
+from ..documents import DEFAULT_DPI, MAX_DPI, MIN_DPI, ReadSpec
+from ..errors import InvalidModelNameError, OcrkitError
 from ..store import ModelStore, plain_name_problem
 from ._auth import ApiKeyGuard
 from ._config import ServeConfig
@@ -96,7 +96,6 @@ class ServerState:
         self.cache = EngineCache(
             max_engines=config.max_engines,
             idle_free=config.idle_free,
-            isolation=config.isolation,
             max_image_pixels=config.max_image_pixels,
             on_event=self.metrics.engine_event,
         )
@@ -107,7 +106,7 @@ class ServerState:
         """Open the ``--preload`` engines (``backend`` or ``backend:model``) before serving."""
         for spec in self.config.preload:
             backend, _, model = spec.partition(":")
-            self.cache.preload(backend, model or None)
+            self.cache.preload(ReadSpec(backend, model or None, isolation=self.config.isolation))
 
     def close(self) -> None:
         """Wait for running recognitions, then free every engine."""
@@ -244,7 +243,7 @@ def create_app(config: ServeConfig | None = None, state: ServerState | None = No
                             "text line; a backend may declare more"),
         format: Literal[FORMATS] = Query("text", description="output format; `json` as in docs/json-format.md"),  # type: ignore[valid-type]
         pages: str | None = Query(None, description="pages to read, 1-based, e.g. `1-3,7` (default: all)"),
-        dpi: float = Query(300.0, gt=0, le=2400, description="resolution PDF pages are rendered at"),
+        dpi: float = Query(DEFAULT_DPI, ge=MIN_DPI, le=MAX_DPI, description="resolution PDF pages are rendered at"),
         option: list[str] = Query([], description="backend option KEY=VALUE, repeatable (`option=psm=6`); "
                                   "each backend's options are in GET /v1/backends?verbose=true"),
     ) -> Response:
@@ -252,11 +251,8 @@ def create_app(config: ServeConfig | None = None, state: ServerState | None = No
         _check_query(request)
         if model is not None and (problem := plain_name_problem(model)):
             raise InvalidModelNameError(f"model {model!r} is not a model name: {problem}")
-        info = get_registry().require(backend)
-        options = parse_options(option, info)
-        unknown = set(options) - info.option_names
-        if unknown:
-            raise UnknownOptionError(backend, unknown, info.option_names)
+        spec = ReadSpec.from_arguments(backend, model, option, isolation=config.isolation, pages=pages, dpi=dpi,
+                                       layout=layout)
         try:
             state.admission.admit()
         except ServeError:
@@ -267,10 +263,10 @@ def create_app(config: ServeConfig | None = None, state: ServerState | None = No
         except BaseException:
             state.admission.release_unrun()
             raise
-        job = ReadRequest(data=data, name=name, layout=layout, fmt=format, pages=pages, dpi=dpi)
+        job = ReadRequest(data=data, spec=spec, name=name, fmt=format, deadline=started + config.timeout)
 
         def recognise() -> str:
-            with state.cache.use(backend, model, options) as engine:
+            with state.cache.engine(spec) as engine:
                 return read_document(engine, job)
 
         body = await state.admission.run(recognise, started)
