@@ -164,7 +164,7 @@ class FakeBackend:
         record = chosen[0]
         if options.get("crash") == "load":
             os.abort()
-        fh = open(record.path, "rb")  # noqa: SIM115 - held while loaded, like a mapped model file
+        fh = open(record.path, "rb")
         if fh.read(len(MAGIC)) != MAGIC:
             fh.close()
             raise ModelCorruptError(f"{record.path} is not a fake model (bad magic)")

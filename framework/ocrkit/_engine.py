@@ -23,7 +23,9 @@ from pathlib import Path
 from typing import Any, TypeVar, overload
 
 from . import documents
+from ._in_use import mark_in_use
 from ._memory import limit_malloc_arenas, release_memory
+from ._model_lookup import resolve_import_source
 from ._records import LAYOUTS, BackendInfo, ModelHandle, ModelRecord
 from ._registry import Registry, get_registry
 from .errors import (
@@ -34,7 +36,7 @@ from .errors import (
 )
 from .images import ImageInput, PageImage, checked_max_pixels, load_image, max_pixels_from_env
 from .results import Page
-from .store import AuditEntry, ModelStore, PruneResult, mark_in_use, resolve_import_source
+from .store import AuditEntry, ModelStore, PruneResult
 
 __all__ = ["Engine"]
 
@@ -237,6 +239,10 @@ class _EngineBase:
         record = resolve_import_source(self._registry, self.store, self.backend, model)
         return self.store.import_model(record, importer=self._registry.import_model, overwrite=overwrite)
 
+    def recognize(self, image: Any, layout: str = "page") -> Any:
+        """Recognise an image or a list of them; each engine kind defines how."""
+        raise NotImplementedError
+
     def _inputs(self, image: Any, layout: str) -> tuple[list[PageImage], bool]:
         """The decoded, checked images of a call and whether it was a list; bad
         input raises here, before any backend (or child process) sees it."""
@@ -374,9 +380,11 @@ class Engine(_EngineBase):
     # -- recognition ---------------------------------------------------------------
 
     @overload
-    def recognize(self, image: ImageInput, layout: str = ...) -> Page: ...
+    def recognize(self, image: ImageInput | PageImage, layout: str = ...) -> Page: ...
     @overload
-    def recognize(self, image: list[ImageInput] | tuple[ImageInput, ...], layout: str = ...) -> list[Page]: ...
+    def recognize(
+        self, image: list[ImageInput | PageImage] | tuple[ImageInput | PageImage, ...], layout: str = ...
+    ) -> list[Page]: ...
 
     def recognize(self, image: Any, layout: str = "page") -> Page | list[Page]:
         """Recognise one image (returns a :class:`Page`) or a list (returns a list).

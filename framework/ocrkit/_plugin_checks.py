@@ -13,17 +13,18 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from ._names import plain_name_problem
 from ._records import SOURCE_PRECEDENCE, BackendInfo, ModelRecord, OptionSpec
 from .errors import PluginError
 from .images import PageImage
 from .results import Block, Line, Page, Word
-from .store import plain_name_problem
 
 __all__ = ["backend_info_problem", "record_problem", "checked_pages", "REQUIRED_BACKEND_HOOKS"]
 
 #: Hooks a plugin that describes a backend must implement; without them the
-#: backend could be listed ``ok`` and then fail on first use.
-REQUIRED_BACKEND_HOOKS = ("ocrkit_load_model", "ocrkit_recognize", "ocrkit_free_model")
+#: backend could be listed ``ok`` and then fail on first use. ``ocrkit_free_model``
+#: is optional: without it the registry calls ``handle.state.free()``.
+REQUIRED_BACKEND_HOOKS = ("ocrkit_load_model", "ocrkit_recognize")
 
 
 def _type_name(value: object) -> str:
@@ -71,6 +72,8 @@ def record_problem(record: object, backend: str) -> str | None:
         return f"returned record {record.name!r} with source {record.source!r}; use one of {', '.join(SOURCE_PRECEDENCE)}"
     if not isinstance(record.size, int) or record.size < 0:
         return f"returned record {record.name!r} with size {record.size!r}; give a byte count >= 0"
+    if not isinstance(record.languages, tuple) or not all(isinstance(c, str) and c for c in record.languages):
+        return f"returned record {record.name!r} with languages {record.languages!r}; give a tuple of codes such as ('eng',)"
     return None
 
 
@@ -93,10 +96,10 @@ def _bbox_problem(bbox: object, width: int, height: int) -> str | None:
     return None
 
 
-def _item_problem(item: Any, kind: type, width: int, height: int) -> str | None:
+def _item_problem(item: Any, kind: type[Block | Line | Word], width: int, height: int) -> str | None:
     if not isinstance(item, kind):
         return f"a {kind.__name__} slot holds {_type_name(item)} ({item!r:.40})"
-    if kind is not Block:
+    if not isinstance(item, Block):
         if not isinstance(item.text, str):
             return f"{kind.__name__}.text is {_type_name(item.text)}, not str"
         problem = _confidence_problem(item.confidence)

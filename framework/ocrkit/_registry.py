@@ -16,6 +16,7 @@ Environment (mirrors pytest's ``PYTEST_DISABLE_PLUGIN_AUTOLOAD``/``PYTEST_PLUGIN
 
 from __future__ import annotations
 
+import functools
 import importlib
 import importlib.metadata
 import importlib.util
@@ -30,6 +31,7 @@ from typing import Any
 import pluggy
 
 from . import hookspecs
+from ._names import check_store_name
 from ._plugin_checks import REQUIRED_BACKEND_HOOKS, backend_info_problem, checked_pages, record_problem
 from ._records import SOURCE_PRECEDENCE, BackendInfo, ModelHandle, ModelRecord
 from .errors import BackendUnavailableError, OcrkitError, PluginError, PluginWarning, UnknownBackendError
@@ -40,6 +42,7 @@ __all__ = [
     "Registry",
     "BackendStatus",
     "get_registry",
+    "set_default_registry",
     "ENTRY_POINT_GROUP",
     "DISABLE_AUTOLOAD_ENV",
     "PLUGINS_ENV",
@@ -219,9 +222,12 @@ class Registry:
         dist = self._distributions.get(plugin_name)
         return f"plugin {plugin_name!r} ({dist})" if dist else f"plugin {plugin_name!r}"
 
-    def _missing_hooks(self, plugin_name: str) -> list[str]:
+    def _implemented(self, plugin_name: str) -> set[str]:
         plugin = self.pm.get_plugin(plugin_name)
-        implemented = {caller.name for caller in self.pm.get_hookcallers(plugin) or ()}
+        return {caller.name for caller in self.pm.get_hookcallers(plugin) or ()}
+
+    def _missing_hooks(self, plugin_name: str) -> list[str]:
+        implemented = self._implemented(plugin_name)
         return [h for h in REQUIRED_BACKEND_HOOKS if h not in implemented]
 
     def _describe_all(self) -> dict[str, BackendStatus]:
@@ -231,50 +237,53 @@ class Registry:
         # third-party plugin never takes over "tesseract" silently.
         impls = sorted(impls, key=lambda impl: not self._is_builtin(impl.plugin_name))
         for impl in impls:
-            plugin_name = impl.plugin_name
-            dist = self._distributions.get(plugin_name)
-
-            def broken(reason: str, info: BackendInfo | None = None) -> None:
-                self._broken[plugin_name] = BackendStatus(
-                    plugin_name, plugin_name, "broken", info, reason=reason, distribution=dist
-                )
-
-            try:
-                info = impl.function()
-            except Exception as exc:
-                broken(f"ocrkit_describe_backend raised {_describe_exc(exc)}")
-                continue
-            if info is None:
-                continue
-            if not isinstance(info, BackendInfo):
-                broken(f"ocrkit_describe_backend returned {type(info).__name__}, not BackendInfo")
-                continue
-            problem = backend_info_problem(info)
-            if problem:
-                broken(f"ocrkit_describe_backend: {problem}")
-                continue
-            if info.name in table:
-                holder = table[info.name].plugin
-                broken(
-                    f"backend name {info.name!r} is already provided by {self._label(holder)}; "
-                    f"{self._label(plugin_name)} is not used (uninstall one of them or rename its backend)",
-                    info,
-                )
-                continue
-            missing = self._missing_hooks(plugin_name)
-            if missing:
-                broken(f"describes backend {info.name!r} but does not implement {', '.join(missing)}", info)
-                continue
-            missing = [m for m in info.requires if importlib.util.find_spec(m.split(".")[0]) is None]
-            if missing:
-                reason = f"missing Python module(s): {', '.join(missing)}"
-                if info.install_hint:
-                    reason += f"; install with: {info.install_hint}"
-                table[info.name] = BackendStatus(info.name, plugin_name, "unavailable", info, reason, dist)
-            else:
-                table[info.name] = BackendStatus(info.name, plugin_name, "ok", info, "", dist)
+            self._describe_one(impl, table)
         return table
 
+    def _describe_one(self, impl: Any, table: dict[str, BackendStatus]) -> None:
+        """Ask one plugin to describe its backend: into *table*, or marked broken."""
+        plugin_name = impl.plugin_name
+        dist = self._distributions.get(plugin_name)
+
+        def broken(reason: str, info: BackendInfo | None = None) -> None:
+            self._broken[plugin_name] = BackendStatus(
+                plugin_name, plugin_name, "broken", info, reason=reason, distribution=dist
+            )
+
+        try:
+            info = impl.function()
+        except Exception as exc:
+            broken(f"ocrkit_describe_backend raised {_describe_exc(exc)}")
+            return
+        if info is None:
+            return
+        if not isinstance(info, BackendInfo):
+            broken(f"ocrkit_describe_backend returned {type(info).__name__}, not BackendInfo")
+            return
+        problem = backend_info_problem(info)
+        if problem:
+            broken(f"ocrkit_describe_backend: {problem}")
+            return
+        if info.name in table:
+            holder = table[info.name].plugin
+            broken(
+                f"backend name {info.name!r} is already provided by {self._label(holder)}; "
+                f"{self._label(plugin_name)} is not used (uninstall one of them or rename its backend)",
+                info,
+            )
+            return
+        missing = self._missing_hooks(plugin_name)
+        if missing:
+            broken(f"describes backend {info.name!r} but does not implement {', '.join(missing)}", info)
+            return
+        missing = [m for m in info.requires if importlib.util.find_spec(m.split(".")[0]) is None]
+        if missing:
+            reason = f"missing Python module(s): {', '.join(missing)}"
+            if info.install_hint:
+                reason += f"; install with: {info.install_hint}"
+            table[info.name] = BackendStatus(info.name, plugin_name, "unavailable", info, reason, dist)
+        else:
+            table[info.name] = BackendStatus(info.name, plugin_name, "ok", info, "", dist)
     def statuses(self) -> list[BackendStatus]:
         """Every backend and every broken plugin, sorted by name."""
         with self._lock:
@@ -393,7 +402,7 @@ class Registry:
             if impl.plugin_name in self._broken:  # an impostor or broken plugin loads nothing
                 continue
             args = [kwargs[a] for a in impl.argnames]
-            handle = self._guarded(impl.plugin_name, "ocrkit_load_model", lambda: impl.function(*args))
+            handle = self._guarded(impl.plugin_name, "ocrkit_load_model", functools.partial(impl.function, *args))
             if handle is None:
                 continue
             if not isinstance(handle, ModelHandle) or handle.backend != backend:
@@ -420,7 +429,23 @@ class Registry:
         return checked_pages(answer, images, where)
 
     def free(self, handle: ModelHandle) -> None:
-        self._owner_call("ocrkit_free_model", handle.backend, handle=handle)
+        """The owner's ``ocrkit_free_model``; for a backend without one, ``handle.state.free()``
+        (the :class:`~ocrkit.backend.HandleState` convention), so the simplest backend
+        needs no freeing hook of its own."""
+        owner = self.backend(handle.backend).plugin
+        if "ocrkit_free_model" in self._implemented(owner):
+            self._owner_call("ocrkit_free_model", handle.backend, handle=handle)
+            return
+        state, handle.state = handle.state, None
+        if state is None:
+            return
+        free = getattr(state, "free", None)
+        if not callable(free):
+            raise PluginError(
+                f"{self._label(owner)} has no ocrkit_free_model and its handle.state ({type(state).__name__}) "
+                "has no free() method: implement one of them"
+            )
+        self._guarded(owner, "handle.state.free", free)
 
     def import_model(self, record: ModelRecord, dest_dir: Path) -> Path | None:
         """The owner's import of *record* into *dest_dir*, or ``None`` for a plain copy."""
@@ -434,7 +459,10 @@ class Registry:
         progress: Callable[[str], None] | None = None,
     ) -> Path:
         """The owner's int8 model made from *record* in *dest_dir*; a backend that
-        cannot quantise raises :class:`BackendUnavailableError`."""
+        cannot quantise raises :class:`BackendUnavailableError`. A *name* the store
+        would not list is refused before the backend spends any time on it."""
+        if name is not None:
+            check_store_name(name)
         made, where = self._owner_call(
             "ocrkit_quantize_model", record.backend,
             record=record, dest_dir=dest_dir, name=name, calibration=calibration, progress=progress,
@@ -450,6 +478,14 @@ class Registry:
 
 _default: Registry | None = None
 _default_lock = threading.Lock()
+
+
+def set_default_registry(registry: Registry | None) -> None:
+    """Make *registry* the process-wide one (``None``: build it again on next use).
+    For a process that assembles its own registry, such as an isolated backend's child."""
+    global _default
+    with _default_lock:
+        _default = registry
 
 
 def get_registry() -> Registry:

@@ -5,11 +5,14 @@
 
 from __future__ import annotations
 
+from ._digest import sha256_of
 from ._memory import limit_malloc_arenas, open_files, release_memory, rss_bytes
+from ._names import plain_name_problem, store_name_problem
 from ._parallel import default_workers, parallel_map
 from ._records import LAYOUTS, MAX_LINE_ASPECT, SOURCE_PRECEDENCE, BackendInfo, HandleState, ModelHandle, ModelRecord, OptionSpec
 from ._registry import ENTRY_POINT_GROUP
 from ._staging import StagedEntry, staged_entry
+from ._text_metrics import TextScore, score_text
 from ._versions import distribution_files, installed_version
 from .errors import (
     BackendUnavailableError,
@@ -21,11 +24,10 @@ from .errors import (
     OcrkitError,
     ResourcesFreedError,
 )
-from .eval._metrics import TextScore, score_text
 from .hookspecs import hookimpl
 from .images import PageImage
 from .results import Block, Line, Page, Word, union_bbox
-from .store import ModelStore, plain_name_problem, sha256_of
+from .store import ModelStore
 
 __all__ = [
     "hookimpl",
@@ -41,6 +43,7 @@ __all__ = [
     "Word",
     "union_bbox",
     "plain_name_problem",
+    "store_name_problem",
     "sha256_of",
     "staged_entry",
     "StagedEntry",

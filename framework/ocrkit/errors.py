@@ -20,9 +20,11 @@ __all__ = [
     "PluginError",
     "ModelNotFoundError",
     "ModelExistsError",
+    "LanguageNotAvailableError",
     "ModelCorruptError",
     "ModelInUseError",
     "InvalidModelNameError",
+    "NotRegularFileError",
     "ResourcesFreedError",
     "BadImageError",
     "ImageTooLargeError",
@@ -32,6 +34,10 @@ __all__ = [
     "DocumentWarning",
     "ChecksumMismatchError",
     "DownloadError",
+    "TransferInterrupted",
+    "CatalogError",
+    "UnknownFormatError",
+    "DatasetError",
     "OcrkitWarning",
     "PluginWarning",
 ]
@@ -108,6 +114,17 @@ class ModelNotFoundError(OcrkitError, LookupError):
         super().__init__(message)
 
 
+class LanguageNotAvailableError(ModelNotFoundError):
+    """No installed model of the backend reads the languages asked for with ``lang=``;
+    the message names the models that would and how to get them. ``languages``: the
+    codes nobody reads; ``pulls``: catalogue models of the backend that would."""
+
+    def __init__(self, message: str, languages: Iterable[str] = (), pulls: Iterable[str] = ()):
+        super().__init__(message)
+        self.languages = tuple(languages)
+        self.pulls = tuple(pulls)
+
+
 class ModelExistsError(OcrkitError, FileExistsError):
     """An import would overwrite a model already in the store."""
 
@@ -122,6 +139,11 @@ class ModelInUseError(OcrkitError, PermissionError):
 
 class InvalidModelNameError(OcrkitError, ValueError):
     """A model name that would escape the model store (``../x``, ``/abs``, a symlink out)."""
+
+
+class NotRegularFileError(OcrkitError, OSError):
+    """A store entry (or a file inside a model directory) that is not a regular file:
+    a FIFO would block a reader forever, a device never ends. Remove or replace it."""
 
 
 class ResourcesFreedError(OcrkitError, RuntimeError):
@@ -161,6 +183,27 @@ class ChecksumMismatchError(OcrkitError, ValueError):
 
 class DownloadError(OcrkitError, OSError):
     """A model download failed (offline, server error, interrupted)."""
+
+
+class TransferInterrupted(DownloadError):
+    """The connection broke mid-file; the bytes received are kept for a resume."""
+
+
+class CatalogError(OcrkitError, ValueError):
+    """A model catalogue that cannot be read or does not follow the format (docs/model-pulls.md)."""
+
+
+class UnknownFormatError(OcrkitError, ValueError):
+    """An output format name the writers do not know."""
+
+    def __init__(self, fmt: object, known: Iterable[str] = ()) -> None:
+        self.format = fmt
+        self.known = tuple(known)
+        super().__init__(f"unknown output format {fmt!r}; use one of {', '.join(self.known) or '(none)'}")
+
+
+class DatasetError(OcrkitError, ValueError):
+    """An evaluation dataset folder or manifest that cannot be evaluated (docs/eval.md)."""
 
 
 class OcrkitWarning(UserWarning):

@@ -11,7 +11,7 @@ ocrkit_describe_backend   per plugin      every plugin (model packs return ``Non
 ocrkit_discover_models    broadcast       every plugin; results are concatenated
 ocrkit_load_model         firstresult     every plugin until one returns a handle
 ocrkit_recognize          firstresult     the plugin that owns the handle, only
-ocrkit_free_model         firstresult     the plugin that owns the handle, only
+ocrkit_free_model         firstresult     the plugin that owns the handle, only (optional)
 ocrkit_import_model       firstresult     the plugin that describes the record's backend
 ocrkit_quantize_model     firstresult     the plugin that describes the record's backend
 ========================  ==============  ==========================================
@@ -21,7 +21,11 @@ or runs a CLI command. ``ocrkit_recognize`` is called concurrently from any
 number of user threads when the backend declares the ``threadsafe`` capability
 (otherwise the engine serialises calls). ``ocrkit_free_model`` is called exactly
 once per handle, after every in-flight recognition on that handle has returned;
-it may run on any thread, including the garbage collector's.
+it may run on any thread, including the garbage collector's. A backend without it
+is freed by the core calling ``handle.state.free()``.
+
+Hooks routed to one plugin (recognize, free, import, quantize) never see another
+backend's handle or record: they need no ``if handle.backend != NAME`` check.
 
 Hook implementations must not import their heavy native libraries at module
 import time: ``import ocrkit`` and ``ocrkit backends`` stay fast and load no model.
@@ -130,6 +134,11 @@ def ocrkit_free_model(handle: ModelHandle) -> bool | None:
     after in-flight recognitions have finished. Must not raise for a handle
     whose resources are already partly gone. The core then drops ``handle.state``
     and returns freed heap to the OS (``ocrkit.backend.release_memory``).
+
+    Optional: for a backend that does not implement it, the core calls
+    ``handle.state.free()`` instead (the :class:`ocrkit.backend.HandleState`
+    convention), so a backend whose state knows how to free itself needs no
+    freeing hook. A state without ``free()`` is then a ``PluginWarning``.
     """
 
 

@@ -148,7 +148,7 @@ def _strip_converter(img: PILImage.Image) -> StripConverter:
     if img.mode == out_mode:
         return lambda strip: np.asarray(strip, dtype=np.uint8)
     if img.mode in _WIDE_MODES:
-        lo, hi = (float(v) for v in img.getextrema())
+        lo, hi = (float(v) for v in img.getextrema())  # type: ignore[arg-type]  # one band: (min, max)
         if not (math.isfinite(lo) and math.isfinite(hi)):
             raise BadImageError("image has NaN or infinite sample values")
         scale = 0.0 if hi <= lo else 255.0 / (hi - lo)
@@ -184,7 +184,7 @@ def _pixels(img: PILImage.Image) -> np.ndarray:
 
 def _declared_dpi(img: PILImage.Image) -> float | None:
     """The vertical resolution the file declares (tesseract uses the vertical one)."""
-    dpi = img.info.get("dpi")
+    dpi: Any = img.info.get("dpi")
     try:
         value = float(dpi[1]) if isinstance(dpi, tuple) and len(dpi) == 2 else float(dpi)
     except (TypeError, ValueError):
@@ -192,7 +192,9 @@ def _declared_dpi(img: PILImage.Image) -> float | None:
     return value if math.isfinite(value) and value > 0 else None
 
 
-def decode_pil(img: PILImage.Image, max_pixels: int, what: str) -> tuple[np.ndarray, float | None]:
+def from_pil(img: PILImage.Image, max_pixels: int, what: str) -> tuple[np.ndarray, float | None]:
+    """Pixels and declared DPI of an opened image, its size checked against *max_pixels*
+    first; a decoder failure is a :class:`BadImageError` naming *what*."""
     _check_size(img.width, img.height, max_pixels, what)
     try:
         with decoder_messages_to_log():
@@ -230,7 +232,9 @@ def _align_pillow_guard(max_pixels: int) -> None:
 _open_lock = threading.Lock()
 
 
-def _open_header(data: io.BytesIO | Path) -> PILImage.Image:
+def open_header(data: io.BytesIO | Path) -> PILImage.Image:
+    """Open an image reading its header only (no pixel decoded yet); a decompression
+    bomb warning from Pillow is raised as an error here."""
     from PIL import Image
 
     with _open_lock, warnings.catch_warnings(), decoder_messages_to_log():
@@ -267,7 +271,7 @@ def open_encoded(data: BinaryIO | Path, what: str, max_pixels: int) -> Iterator[
 
     _align_pillow_guard(max_pixels)
     try:
-        with _open_header(data) as img:
+        with open_header(data) as img:
             yield img
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise ImageTooLargeError(
@@ -289,7 +293,13 @@ def decode_frame(img: PILImage.Image, number: int, max_pixels: int, what: str) -
             img.seek(number - 1)
     except Exception as exc:
         raise BadImageError(f"{what} cannot be decoded (truncated or corrupt?): {_one_line(exc)}") from None
-    return decode_pil(img, max_pixels, what)
+    return from_pil(img, max_pixels, what)
+
+
+def _decode_first_frame(data: BinaryIO | Path, what: str, max_pixels: int) -> tuple[np.ndarray, float | None]:
+    with open_encoded(data, what, max_pixels) as img:
+        warn_extra_frames(img, what, frame_count(img))
+        return decode_frame(img, 1, max_pixels, what)
 
 
 def _from_array(arr: np.ndarray, max_pixels: int) -> np.ndarray:
@@ -320,12 +330,6 @@ def _from_array(arr: np.ndarray, max_pixels: int) -> np.ndarray:
     return np.ascontiguousarray(arr)
 
 
-def _decode_first_frame(data: BinaryIO | Path, what: str, max_pixels: int) -> tuple[np.ndarray, float | None]:
-    with open_encoded(data, what, max_pixels) as img:
-        warn_extra_frames(img, what, frame_count(img))
-        return decode_frame(img, 1, max_pixels, what)
-
-
 def load_image(image: ImageInput | PageImage, max_pixels: int | None = None) -> PageImage:
     """Decode and validate *image*; raise :class:`BadImageError` / :class:`ImageTooLargeError`."""
     if isinstance(image, PageImage):
@@ -351,7 +355,7 @@ def load_image(image: ImageInput | PageImage, max_pixels: int | None = None) -> 
     except ImportError:  # pragma: no cover - Pillow is a dependency
         Image = None  # type: ignore[assignment]
     if Image is not None and isinstance(image, Image.Image):
-        array, dpi = decode_pil(image, limit, "PIL image")
+        array, dpi = from_pil(image, limit, "PIL image")
         return PageImage(array, source="<PIL.Image>", dpi=dpi)
     raise BadImageError(
         f"unsupported image input of type {type(image).__name__}; pass a path, bytes, "

@@ -13,6 +13,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ._json_bounds import escape_lone_surrogates
+
 __all__ = ["BBox", "Polygon", "Word", "Line", "Block", "Page", "union_bbox", "dumps_json"]
 
 BBox = tuple[int, int, int, int]
@@ -41,8 +43,9 @@ _NUMBER_ARRAY = re.compile(rf"\[\n\s*({_NUMBER}(?:,\n\s*{_NUMBER})*)\n\s*\]")
 
 
 def dumps_json(data: Any, indent: int | None = 2) -> str:
-    """``json.dumps`` for results: indented, but boxes and points on one line each."""
-    text = json.dumps(data, ensure_ascii=False, indent=indent, default=str)
+    """``json.dumps`` for results: indented, but boxes and points on one line each; a
+    file name that is not UTF-8 (lone surrogates) as ``\\udcXX`` escapes."""
+    text = escape_lone_surrogates(json.dumps(data, ensure_ascii=False, indent=indent, default=str))
     if indent is None:
         return text
     return _NUMBER_ARRAY.sub(lambda m: "[" + re.sub(r",\n\s*", ", ", m.group(1)) + "]", text)
@@ -180,15 +183,15 @@ class Page:
 
         blocks = [
             Block(
-                bbox=tuple(b["bbox"]),  # type: ignore[arg-type]
+                bbox=tuple(b["bbox"]),
                 lines=[
                     Line(
                         text=ln["text"],
                         confidence=ln["confidence"],
-                        bbox=tuple(ln["bbox"]),  # type: ignore[arg-type]
+                        bbox=tuple(ln["bbox"]),
                         polygon=poly(ln.get("polygon")),
                         words=[
-                            Word(w["text"], w["confidence"], tuple(w["bbox"]), poly(w.get("polygon")))  # type: ignore[arg-type]
+                            Word(w["text"], w["confidence"], tuple(w["bbox"]), poly(w.get("polygon")))
                             for w in ln.get("words", [])
                         ],
                     )

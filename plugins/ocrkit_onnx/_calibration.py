@@ -109,7 +109,23 @@ def font_files() -> list[Path]:
 
 # -- text ------------------------------------------------------------------------------
 
-_WORDS = ["the", "of", "and", "to", "in", "is", "that", "for", "it", "as", "was", "with", "be", "by", "on", "not", "he", "this", "are", "or", "his", "from", "at", "which", "but", "have", "an", "they", "one", "you", "were", "her", "all", "she", "there", "would", "their", "we", "him", "been", "has", "when", "who", "will", "more", "no", "if", "out", "so", "said", "what", "up", "its", "about", "into", "than", "them", "can", "only", "other", "new", "some", "could", "time", "these", "two", "may", "then", "do", "first", "any", "my", "now", "such", "like", "our", "over", "man", "me", "even", "most", "made", "after", "also", "did", "many", "before", "must", "through", "back", "years", "where", "much", "your", "way", "well", "down", "should", "because", "each", "just", "those", "people", "how", "too", "little", "state", "good", "very", "make", "world", "still", "own", "see", "men", "work", "long", "get", "here", "between", "both", "life", "being", "under", "never", "day", "same", "another", "know", "while", "last", "might", "us", "great", "old", "year", "off", "come", "since", "against", "go", "came", "right", "used", "take", "three", "system", "program", "data", "analysis", "performance", "memory", "processor", "network", "function", "results", "section", "figure", "table", "algorithm", "model", "parallel", "distributed", "interface", "structure", "control", "information", "computer", "design", "method", "value", "number", "problem", "process", "however", "therefore", "example", "general", "particular", "following", "described", "shown", "important"]
+_WORDS = [
+    'the', 'of', 'and', 'to', 'in', 'is', 'that', 'for', 'it', 'as', 'was', 'with', 'be', 'by', 'on', 'not', 'he',
+    'this', 'are', 'or', 'his', 'from', 'at', 'which', 'but', 'have', 'an', 'they', 'one', 'you', 'were', 'her',
+    'all', 'she', 'there', 'would', 'their', 'we', 'him', 'been', 'has', 'when', 'who', 'will', 'more', 'no',
+    'if', 'out', 'so', 'said', 'what', 'up', 'its', 'about', 'into', 'than', 'them', 'can', 'only', 'other',
+    'new', 'some', 'could', 'time', 'these', 'two', 'may', 'then', 'do', 'first', 'any', 'my', 'now', 'such',
+    'like', 'our', 'over', 'man', 'me', 'even', 'most', 'made', 'after', 'also', 'did', 'many', 'before', 'must',
+    'through', 'back', 'years', 'where', 'much', 'your', 'way', 'well', 'down', 'should', 'because', 'each',
+    'just', 'those', 'people', 'how', 'too', 'little', 'state', 'good', 'very', 'make', 'world', 'still', 'own',
+    'see', 'men', 'work', 'long', 'get', 'here', 'between', 'both', 'life', 'being', 'under', 'never', 'day',
+    'same', 'another', 'know', 'while', 'last', 'might', 'us', 'great', 'old', 'year', 'off', 'come', 'since',
+    'against', 'go', 'came', 'right', 'used', 'take', 'three', 'system', 'program', 'data', 'analysis',
+    'performance', 'memory', 'processor', 'network', 'function', 'results', 'section', 'figure', 'table',
+    'algorithm', 'model', 'parallel', 'distributed', 'interface', 'structure', 'control', 'information',
+    'computer', 'design', 'method', 'value', 'number', 'problem', 'process', 'however', 'therefore', 'example',
+    'general', 'particular', 'following', 'described', 'shown', 'important',
+]
 
 _ITEMS = ("RICE", "SUGAR", "TEA", "MILK", "BREAD", "EGGS", "CHICKEN", "NOODLE", "PAINT", "BRUSH", "SCREW",
           "CABLE", "TAPE", "GLUE", "BOLT", "NUT", "PIPE", "LAMP", "SOAP", "OIL", "WATER", "COFFEE", "BISCUIT",
@@ -174,7 +190,7 @@ def _render_line(text: str, font: Any, rng: random.Random, receipt: bool) -> np.
     ImageDraw.Draw(image).text((pad_x - left, pad_y - top), text, font=font, fill=ink)
     if receipt and rng.random() < 0.7:
         image = image.filter(ImageFilter.GaussianBlur(rng.uniform(0.3, 0.9)))
-    pixels = np.asarray(image, dtype=np.float32)
+    pixels: np.ndarray = np.asarray(image, dtype=np.float32)
     if receipt:
         pixels = pixels + np.random.default_rng(rng.randint(0, 2**31)).normal(0, rng.uniform(2, 8), pixels.shape)
     elif rng.random() < 0.5:

@@ -75,7 +75,7 @@ def _box_score(prob: np.ndarray, quad: np.ndarray) -> float:
     y1 = int(np.clip(np.ceil(quad[:, 1].max()), 0, h - 1))
     mask = np.zeros((y1 - y0 + 1, x1 - x0 + 1), dtype=np.uint8)
     shifted = (quad - np.array([x0, y0], dtype=np.float32)).round().astype(np.int32)
-    cv2.fillPoly(mask, shifted.reshape(1, -1, 2), 1)
+    cv2.fillPoly(mask, [shifted.reshape(-1, 2)], 1)
     return float(cv2.mean(prob[y0 : y1 + 1, x0 : x1 + 1], mask)[0])
 
 

@@ -66,6 +66,15 @@ OPTIONS: tuple[OptionSpec, ...] = (
 
 _DEFAULTS = {o.name: o.default for o in OPTIONS}
 
+#: Bounds on what options make the backend allocate; options come from HTTP requests
+#: too (``ocrkit serve``), so none may size native work without limit.
+#: The detector needs ~300 MB per megapixel of input: 4096 px a side is ~5 GB at most.
+MAX_DET_SIDE = 4096
+#: Threads one engine may start (per session, and workers).
+MAX_THREADS = 256
+#: Providers in one list (there are about a dozen).
+MAX_PROVIDERS = 16
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -136,8 +145,9 @@ def _providers(value: Any) -> tuple[str, ...]:
         items = value
     else:
         raise OnnxOptionError(f"option providers must be a list of names, got {value!r}")
-    if not all(isinstance(v, str) and v.strip() for v in items):
-        raise OnnxOptionError(f"option providers must be a list of non-empty names, got {value!r}")
+    if len(items) > MAX_PROVIDERS or not all(isinstance(v, str) and v.strip() for v in items):
+        raise OnnxOptionError(f"option providers must be a list of at most {MAX_PROVIDERS} non-empty names, "
+                              f"got {str(value)[:200]!r}")
     return tuple(v.strip() for v in items) or ("cpu",)
 
 
@@ -149,13 +159,13 @@ def parse_options(options: Mapping[str, Any]) -> Settings:
         raise OnnxOptionError(f"option det_limit_type must be 'max' or 'min', got {limit_type!r}")
     return Settings(
         providers=_providers(o["providers"]),
-        intra_op_threads=_int("intra_op_threads", o["intra_op_threads"], 0, 1024),  # type: ignore[arg-type]
-        inter_op_threads=_int("inter_op_threads", o["inter_op_threads"], 0, 1024),  # type: ignore[arg-type]
-        workers=_int("workers", o["workers"], 0, 1024),  # type: ignore[arg-type]
+        intra_op_threads=_int("intra_op_threads", o["intra_op_threads"], 0, MAX_THREADS),  # type: ignore[arg-type]
+        inter_op_threads=_int("inter_op_threads", o["inter_op_threads"], 0, MAX_THREADS),  # type: ignore[arg-type]
+        workers=_int("workers", o["workers"], 0, MAX_THREADS),  # type: ignore[arg-type]
         flush_denormals=_bool("flush_denormals", o["flush_denormals"]),
-        det_limit_side_len=_int("det_limit_side_len", o["det_limit_side_len"], 32, 16384, allow_none=True),
+        det_limit_side_len=_int("det_limit_side_len", o["det_limit_side_len"], 32, MAX_DET_SIDE, allow_none=True),
         det_limit_type=limit_type,
-        det_max_side_len=_int("det_max_side_len", o["det_max_side_len"], 32, 16384),  # type: ignore[arg-type]
+        det_max_side_len=_int("det_max_side_len", o["det_max_side_len"], 32, MAX_DET_SIDE),  # type: ignore[arg-type]
         det_thresh=_float("det_thresh", o["det_thresh"], 0.0, 1.0),
         det_box_thresh=_float("det_box_thresh", o["det_box_thresh"], 0.0, 1.0),
         det_unclip_ratio=_float("det_unclip_ratio", o["det_unclip_ratio"], 0.0, 10.0),

@@ -13,7 +13,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ocrkit.backend import InvalidOptionError, OptionSpec, default_workers
+from ocrkit.backend import OptionSpec, default_workers
+
+from ._variables import TesseractOptionError, check_variables
 
 __all__ = [
     "TesseractOptionError",
@@ -70,6 +72,10 @@ OEM_DEFAULT = OEM_NAMES["default"]
 #: Engine modes that need the legacy (non-LSTM) components of a traineddata.
 LEGACY_OEMS = frozenset({0, 2})
 
+#: Most tesseract instances in one engine's pool: each costs its own memory (~15-40 MB,
+#: all initialised at open when variables are set), and more than the cores gain nothing.
+MAX_POOL_SIZE = 64
+
 #: tesseract's credible resolution range; values outside it are silently ignored.
 MIN_DPI, MAX_DPI = 70, 2400
 
@@ -85,16 +91,12 @@ OPTION_SPECS: tuple[OptionSpec, ...] = (
     OptionSpec("oem", "int|str", "default", "OCR engine mode: legacy, lstm, legacy+lstm, default (or 0-3)"),
     OptionSpec(
         "variables", "dict[str,str]", None,
-        "tesseract variables set at Init, e.g. {'tessedit_char_whitelist': '0123456789'}",
+        "tesseract variables set at Init, only those that tune recognition (docs/backends/tesseract.md lists them), "
+        "e.g. {'tessedit_char_whitelist': '0123456789'}",
     ),
     OptionSpec("dpi", "int", None, "image resolution to assume, 70..2400 (tesseract --dpi; overrides the file's)"),
     OptionSpec("pool_size", "int", None, "tesseract instances recognising in parallel (default: CPU count)"),
 )
-
-
-class TesseractOptionError(InvalidOptionError):
-    """An option value tesseract cannot use (unknown psm name, DPI out of range...);
-    an :class:`ocrkit.InvalidOptionError`."""
 
 
 @dataclass(frozen=True)
@@ -174,28 +176,17 @@ def parse_languages(spec: str | Sequence[str]) -> tuple[str, ...]:
     return tuple(languages)
 
 
-def _variables(value: Any) -> dict[str, str]:
-    if value is None:
-        return {}
-    if not isinstance(value, Mapping):
-        raise TesseractOptionError(f"variables must be a dict of tesseract variable names to values, got {value!r}")
-    out: dict[str, str] = {}
-    for name, raw in value.items():
-        if not isinstance(name, str) or not re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", name):
-            raise TesseractOptionError(f"invalid tesseract variable name {name!r}")
-        if isinstance(raw, bool):
-            out[name] = "1" if raw else "0"
-        elif isinstance(raw, (str, int, float)):
-            out[name] = str(raw)
-        else:
-            raise TesseractOptionError(f"tesseract variable {name!r} must be a string or number, got {raw!r}")
-    return out
-
-
 def _positive_int(option: str, value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise TesseractOptionError(f"{option} must be a positive integer, got {value!r}")
     return value
+
+
+def _pool_size(value: Any) -> int:
+    size = _positive_int("pool_size", value)
+    if size > MAX_POOL_SIZE:
+        raise TesseractOptionError(f"pool_size must be within 1..{MAX_POOL_SIZE}, got {size}")
+    return size
 
 
 def parse_options(model: str | None, options: Mapping[str, Any]) -> TesseractOptions:
@@ -217,7 +208,7 @@ def parse_options(model: str | None, options: Mapping[str, Any]) -> TesseractOpt
         languages=languages,
         psm=None if psm is None else _choice("psm", psm, PSM_NAMES, range(14)),
         oem=OEM_DEFAULT if oem is None else _choice("oem", oem, OEM_NAMES, range(4)),
-        variables=_variables(options.get("variables")),
+        variables=check_variables(options.get("variables")),
         dpi=dpi,
-        pool_size=default_workers() if pool_size is None else _positive_int("pool_size", pool_size),
+        pool_size=default_workers() if pool_size is None else _pool_size(pool_size),
     )

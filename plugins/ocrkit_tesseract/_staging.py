@@ -57,7 +57,7 @@ def tessdata_for(records: Sequence[ModelRecord]) -> TessdataDir:
     The records' own directory when they share one and are named as tesseract
     expects; otherwise a staged temporary directory.
     """
-    roots = set()
+    roots: set[str | None] = set()
     for record in records:
         relative = Path(_expected(record))
         path = Path(record.path)
@@ -65,8 +65,9 @@ def tessdata_for(records: Sequence[ModelRecord]) -> TessdataDir:
             roots.add(None)
             break
         roots.add(os.path.realpath(Path(*path.parts[: -len(relative.parts)])))
-    if len(roots) == 1 and None not in roots:
-        return TessdataDir(Path(next(iter(roots))))
+    root = next(iter(roots)) if len(roots) == 1 else None
+    if root is not None:
+        return TessdataDir(Path(root))
     staging = Path(tempfile.mkdtemp(prefix="ocrkit-tessdata-"))
     try:
         for record in records:

@@ -89,7 +89,8 @@ def test_read_bad_file_among_good_ones(cli: Registry, tmp_path: Path, capsys: py
     ("argv", "message"),
     [
         (["read", "x.png", "-b", "nope"], "unknown OCR backend 'nope'; known backends: fake"),
-        (["read", str(LINE_IMAGE), "-b", "fake", "-o", "colour=red"], "accepted options: ballast_mb, crash, delay, greeting, odd_meta, repeat"),
+        (["read", str(LINE_IMAGE), "-b", "fake", "-o", "colour=red"],
+         "accepted options: ballast_mb, crash, delay, greeting, odd_meta, repeat"),
         (["read", str(LINE_IMAGE), "-b", "fake", "-o", "repeat=many"], "expected a value of type int"),
         (["read", str(LINE_IMAGE), "-b", "fake", "-o", "novalue"], "KEY=VALUE"),
         (["read", str(LINE_IMAGE), "-b", "fake", "-m", "missing"], "available: default"),
@@ -384,3 +385,16 @@ def test_bad_option_values_are_clear() -> None:
         info.parse_options(["d=nonsense"])
     with pytest.raises(OcrkitError, match="expected a value of type int"):
         info.options[0].parse("3.5")
+
+
+def test_quantize_a_name_two_backends_share_is_one_error_line(
+    cli: Registry, ocrkit_home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """It died with a NameError traceback (OcrkitError was never imported)."""
+    from tests.fakeocr import FakeBackend
+
+    cli.register(FakeBackend("fake2"), name="fake2-plugin")
+    write_model(ocrkit_home / "fake2")
+    assert main(["models", "quantize", "default"]) != 0
+    line = one_error_line(capsys.readouterr().err)
+    assert "exists for several backends (fake, fake2); choose one with --backend" in line

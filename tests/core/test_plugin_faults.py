@@ -178,10 +178,12 @@ def test_a_badly_named_backend_does_not_break_listing(as_default, capsys: pytest
     assert code == 0 and "Traceback" not in err and "tiny" in out
 
 
-def test_a_backend_without_recognize_and_free_is_broken() -> None:
+def test_a_backend_without_recognize_is_broken() -> None:
+    """Freeing is optional since the registry falls back to ``handle.state.free()``
+    (tests/core/test_minimal_backend.py); recognising is not."""
     row = {s.name: s for s in _registry_with("no-recognize").statuses()}["no-recognize-plugin"]
     assert row.status == "broken"
-    assert "does not implement ocrkit_recognize, ocrkit_free_model" in row.reason
+    assert row.reason.endswith("does not implement ocrkit_recognize")
 
 
 def test_an_unmarked_hook_like_function_warns() -> None:

@@ -110,7 +110,8 @@ def test_alto_validates_against_the_official_schema(document: dict[str, list[Pag
 def test_tsv_has_tesseracts_columns_and_a_row_per_word(document: dict[str, list[Page]]) -> None:
     pages = document["onnx"]
     rows = list(csv.DictReader(io.StringIO(formats.render(pages, "tsv")), delimiter="\t", quoting=csv.QUOTE_NONE))
-    assert list(rows[0]) == ["level", "page_num", "block_num", "par_num", "line_num", "word_num", "left", "top", "width", "height", "conf", "text"]
+    assert list(rows[0]) == ["level", "page_num", "block_num", "par_num", "line_num", "word_num",
+                             "left", "top", "width", "height", "conf", "text"]
     words = [r for r in rows if r["level"] == "5"]
     assert [r["text"] for r in words] == [w.text for p in pages for w in p.words if w.text.strip()]
     assert sorted({r["page_num"] for r in rows}) == ["1", "2", "3"]
@@ -129,7 +130,7 @@ def test_text_that_xml_cannot_hold_is_escaped_or_dropped(tmp_path: Path, alto_sc
     assert_valid_hocr(path)
     words = [w.text for w in ET.fromstring(hocr).iter(f"{XHTML}span") if w.get("class") == "ocrx_word"]
     assert words == [CLEAN, "ok", "no word boxes"]  # a control-only word is left out; a box-less line is one word
-    assert "image \"dir/'odd' <name>.png\"" in ET.fromstring(hocr).find(f".//{XHTML}div").get("title", "")  # type: ignore[union-attr]
+    assert 'image "dir/%22odd%22 <name>.png"' in ET.fromstring(hocr).find(f".//{XHTML}div").get("title", "")  # type: ignore[union-attr]
     alto = formats.render([page], "alto")
     assert_valid_alto(alto_schema, alto)
     assert [s.get("CONTENT") for s in ET.fromstring(alto).iter(f"{ALTO}String")] == [CLEAN, "ok", "no word boxes"]

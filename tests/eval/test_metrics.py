@@ -8,7 +8,8 @@ import sys
 import pytest
 
 from ocrkit import OcrkitError
-from ocrkit.eval import TextScore, _metrics, bow_f1, cer, levenshtein, normalize_text, score_text, wer
+from ocrkit import _text_metrics as _metrics
+from ocrkit.eval import TextScore, bow_f1, cer, levenshtein, normalize_text, score_text, wer
 
 
 @pytest.mark.parametrize(

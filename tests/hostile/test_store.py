@@ -60,14 +60,14 @@ def test_two_removals_at_once_one_wins_the_other_is_told(store: ModelStore) -> N
         start = threading.Barrier(2)
         outcomes: list[object] = []
 
-        def remove() -> None:
+        def remove(start: threading.Barrier, outcomes: list[object], name: str) -> None:
             start.wait()
             try:
-                outcomes.append(store.remove("tesseract", model.name))
+                outcomes.append(store.remove("tesseract", name))
             except Exception as exc:
                 outcomes.append(exc)
 
-        threads = [threading.Thread(target=remove) for _ in range(2)]
+        threads = [threading.Thread(target=remove, args=(start, outcomes, model.name)) for _ in range(2)]
         for t in threads:
             t.start()
         for t in threads:

@@ -218,8 +218,9 @@ def test_one_engine_for_all_pages_freed_when_ocrmypdf_finishes(built_onnx_api: R
 
 @pytest.mark.parametrize(("args", "message"), [
     (["--ocrkit-backend", "nosuch"], "ocrkit: unknown OCR backend 'nosuch'; known backends: onnx, tesseract"),
-    (["--ocrkit-backend", "onnx", "-l", "rus"], "ocrkit: no onnx model reads language(s) rus"),
-    (["--ocrkit-backend", "tesseract", "-l", "fra"], "ocrkit: backend 'tesseract' has no model for language(s) fra"),
+    (["--ocrkit-backend", "onnx", "-l", "rus"], "ocrkit: no installed onnx model reads rus (Russian)"),
+    (["--ocrkit-backend", "tesseract", "-l", "fra"], "ocrkit: no installed tesseract model reads fra (French); "
+                                                     "`ocrkit models pull fra` adds one"),
     (["--ocrkit-backend", "onnx", "--ocrkit-option", "det_thresh=high"], "expected a value of type float"),
     (["--ocrkit-backend", "onnx", "--ocrkit-model", "nosuch"], "backend 'onnx' has no model nosuch"),
 ])

@@ -41,10 +41,11 @@ def text_words(pdf_path, page_index: int, dpi: float) -> list[PdfWord]:
 
         def flush() -> None:
             if chars:
-                x0 = min(b[0] for b in boxes); y0 = min(b[1] for b in boxes)
-                x1 = max(b[2] for b in boxes); y1 = max(b[3] for b in boxes)
+                x0, y0 = min(b[0] for b in boxes), min(b[1] for b in boxes)
+                x1, y1 = max(b[2] for b in boxes), max(b[3] for b in boxes)
                 words.append(PdfWord("".join(chars), (x0, y0, x1, y1)))
-                chars.clear(); boxes.clear()
+                chars.clear()
+                boxes.clear()
 
         for i in range(textpage.count_chars()):
             ch = textpage.get_text_range(i, 1)

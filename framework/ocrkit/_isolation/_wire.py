@@ -256,7 +256,7 @@ class ImagePacker:
                 arr = np.ascontiguousarray(img.array)
                 path = str(img.path) if img.path is not None else None
                 if self._shared and arr.nbytes >= SHARED_MIN_BYTES:
-                    fd = _memfd_with(memoryview(arr).cast("B"))
+                    fd = _memfd_with(memoryview(arr.data).cast("B"))
                     self._stack.callback(os.close, fd)
                     packed.append(PackedImage(arr.shape, img.source, path, pid=os.getpid(), fd=fd, dpi=img.dpi))
                 else:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -54,7 +54,7 @@ class EnginePlugin(WorkerPlugin):
 def _read_on_worker(job: Job, settings: BatchSettings, plugin_name: str) -> FileResult:
     """The Dask task: one input with this worker's engine."""
     worker = get_worker()
-    plugin = worker.plugins[plugin_name]
+    plugin: Any = worker.plugins[plugin_name]  # our EnginePlugin, registered under this name
     result: FileResult | None = None
     for event in read_file(plugin.engine, job, settings, worker=worker.address):
         if isinstance(event, FileResult):
@@ -101,7 +101,9 @@ class DaskEngines:
         """A future per job; each resolves to the job's :class:`FileResult`."""
         return self.client.map(
             _read_on_worker, list(jobs), settings=self.settings, plugin_name=self.plugin.name,
-            key=[f"ocrkit-read-{self.settings.fingerprint}-{job.name}" for job in jobs], pure=False,
+            # a key is UTF-8 on the wire: a name that is not (Latin-1 bytes) shows as \xe9
+            key=[f"ocrkit-read-{self.settings.fingerprint}-{os.fsencode(job.name).decode(errors='backslashreplace')}"
+                 for job in jobs], pure=False,
         )
 
     def map(self, inputs: Sequence[str | os.PathLike[str]], out: str | os.PathLike[str],
@@ -134,7 +136,7 @@ def connect(target: Any) -> tuple[Client, LocalCluster | None]:
                           "(tcp://host:8786) and that the scheduler is running") from None
 
 
-def run_dask(jobs: Sequence[Job], settings: BatchSettings, target: Any) -> Iterator[PagesRead | FileResult]:
+def run_dask(jobs: Sequence[Job], settings: BatchSettings, target: Any) -> Generator[PagesRead | FileResult, None, None]:
     """Every job as a Dask task; results in the order they finish."""
     client, cluster = connect(target)
     futures: list[Future] = []

@@ -19,7 +19,7 @@ import multiprocessing
 import os
 import signal
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Sequence
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from typing import Any
@@ -36,7 +36,7 @@ __all__ = ["run_inline", "run_workers"]
 STOP_TIMEOUT = 15.0
 
 
-def run_inline(jobs: Sequence[Job], settings: BatchSettings) -> Iterator[PagesRead | FileResult]:
+def run_inline(jobs: Sequence[Job], settings: BatchSettings) -> Generator[PagesRead | FileResult, None, None]:
     """Every job in this process with one engine (freed when the generator ends; an
     isolated backend that crashed is reopened by the pool for the next file)."""
     with EnginePool(max_image_pixels=settings.max_image_pixels) as pool, pool.engine(settings.spec) as engine:
@@ -97,7 +97,7 @@ class _Worker:
 
 def run_workers(
     jobs: Sequence[Job], settings: BatchSettings, n: int, max_pages: int | None = None,
-) -> Iterator[PagesRead | FileResult]:
+) -> Generator[PagesRead | FileResult, None, None]:
     """Every job on *n* worker processes; results in the order they finish."""
     ctx = multiprocessing.get_context("spawn")
     pending = deque(jobs)

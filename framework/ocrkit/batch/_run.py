@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +18,7 @@ from .._parallel import default_workers
 from ..documents import DEFAULT_DPI
 from ..errors import OcrkitError
 from ._atomic import sweep_temporaries
-from ._inputs import plan
+from ._inputs import plan_inputs
 from ._journal import FailureLog, Journal
 from ._local import run_inline, run_workers
 from ._read import check_formats
@@ -77,7 +77,7 @@ class BatchRun:
         self._gen = self._events()
         return self._gen
 
-    def _runner(self, todo: Sequence[Job]) -> Iterator[PagesRead | FileResult]:
+    def _runner(self, todo: Sequence[Job]) -> Generator[PagesRead | FileResult, None, None]:
         if self.dask is not None:
             from ._dask import run_dask  # distributed is an optional extra
 
@@ -93,7 +93,7 @@ class BatchRun:
 
     def _events(self) -> Iterator[Event]:
         s = self.summary
-        jobs = plan(self.inputs, self.out, self.settings.formats, self.recursive)
+        jobs, unreadable = plan_inputs(self.inputs, self.out, self.settings.formats, self.recursive)
         self.out.mkdir(parents=True, exist_ok=True)
         lock = FileLock(self.out / LOCK_NAME)
         try:
@@ -103,13 +103,17 @@ class BatchRun:
                 f"another ocrkit batch is writing to {self.out}; wait for it or choose another --out"
             ) from None
         start = time.monotonic()
-        s.files_total = len(jobs)
+        s.files_total = len(jobs) + len(unreadable)
         journal = Journal(self.out)
         failures = FailureLog(self.out)
         by_name = {job.name: job for job in jobs}
-        runner: Iterator[PagesRead | FileResult] | None = None
+        runner: Generator[PagesRead | FileResult, None, None] | None = None
         try:
             sweep_temporaries(self.out)  # left by a writer killed in an earlier run
+            for failed in unreadable:  # found by the walk but cannot be opened
+                s.files_failed += 1
+                failures.record(failed)
+                yield failed
             todo = []
             for job in jobs:
                 if not self.force and journal.is_done(job, self.settings):

@@ -46,13 +46,14 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from .._progress import Progress
+    from .._progress import Progress, ProgressMode
     from .._registry import get_registry
     from ..eval import evaluate, load_dataset
 
     dataset = load_dataset(args.dataset, args.limit)
     options = get_registry().require(args.backend).parse_options(args.options)
     # default: a bar on a terminal, nothing in a log; --progress: plain lines in a log too
+    mode: ProgressMode
     if args.progress is None:
         mode = "bar" if sys.stderr.isatty() else "quiet"
     else:

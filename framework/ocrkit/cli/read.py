@@ -34,6 +34,12 @@ BATCH = DEFAULT_BATCH
 #: A searchable PDF (the image plus an invisible text layer), written by OCRmyPDF
 #: with the ocrkit engine: one PDF implementation, not a renderer of our own.
 PDF_FORMAT = "pdf"
+#: ``--format pdf`` on a PDF that already has text: OCRmyPDF's choices, by its names.
+EXISTING_TEXT_FLAGS = {
+    "skip": ("--skip-text", "leave pages that already have text as they are"),
+    "redo": ("--redo-ocr", "replace an earlier OCR text layer, keep other text"),
+    "force": ("--force-ocr", "rasterise every page and OCR it (existing text is lost)"),
+}
 #: The most bytes ``-`` reads from stdin (a document on stdin is held in memory whole,
 #: as an upload is by the server); a larger one is refused: give its path instead.
 DEFAULT_MAX_STDIN_BYTES = 256 * 1024 * 1024
@@ -68,6 +74,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                    help="process: run the backend in a child process, so a native crash on a hostile "
                    "image is reported as an error instead of killing ocrkit, and the next file gets a "
                    "fresh one (default: none)")
+    existing = p.add_mutually_exclusive_group()
+    for choice, (flag, what) in EXISTING_TEXT_FLAGS.items():
+        existing.add_argument(flag, dest="existing_text", action="store_const", const=choice,
+                              help=f"--format pdf, for a PDF that already has text: {what} (as in OCRmyPDF)")
     p.add_argument("--max-stdin-bytes", type=int, default=DEFAULT_MAX_STDIN_BYTES, metavar="N",
                    help=f"the most bytes - reads from stdin (default: {DEFAULT_MAX_STDIN_BYTES // (1024 * 1024)} MiB)")
     p.set_defaults(func=run)
@@ -161,13 +171,16 @@ def _write_pdf(args: argparse.Namespace) -> int:
         raise BackendUnavailableError(
             f'--format pdf needs OCRmyPDF 17 (Python >= 3.11): pip install "ocrkit[ocrmypdf]" ({exc})') from exc
     write_searchable_pdf(args.files[0], args.output, backend=args.backend, model=args.model, options=args.options,
-                         isolation=args.isolation, pages=args.pages, dpi=check_dpi(args.dpi))
+                         isolation=args.isolation, pages=args.pages, dpi=check_dpi(args.dpi),
+                         existing_text=args.existing_text)
     return 0
 
 
 def run(args: argparse.Namespace) -> int:
     if args.format == PDF_FORMAT:
         return _write_pdf(args)
+    if args.existing_text:
+        raise OcrkitError(f"{EXISTING_TEXT_FLAGS[args.existing_text][0]} applies to --format pdf only")
     if args.max_stdin_bytes < 1:
         raise OcrkitError(f"--max-stdin-bytes must be at least 1, got {args.max_stdin_bytes}")
     spec = ReadSpec.from_arguments(

@@ -17,8 +17,8 @@ This package imports no backend library: engines load when a run starts.
 
 from __future__ import annotations
 
+from .._text_metrics import TextScore, bow_f1, cer, levenshtein, normalize_text, score_text, tokenize, wer
 from ._dataset import GRANULARITIES, MANIFEST_NAME, Dataset, DatasetError, Sample, load_dataset
-from ._metrics import TextScore, bow_f1, cer, levenshtein, normalize_text, score_text, tokenize, wer
 from ._peak import PeakMemory
 from ._report import EvalReport, SampleResult
 from ._runner import EngineReader, Reader, batch_samples, evaluate, read_batch, run_reader, score_batch

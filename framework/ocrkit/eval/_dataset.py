@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..errors import OcrkitError
+from ..errors import DatasetError
 
 __all__ = ["Dataset", "Sample", "DatasetError", "load_dataset", "GRANULARITIES", "MANIFEST_NAME"]
 
@@ -21,10 +21,6 @@ MANIFEST_NAME = "manifest.jsonl"
 #: ``line``: the image is one text line (read with the backend's ``layout="line"``);
 #: ``page``: find the text on the page (``layout="page"``).
 GRANULARITIES = ("line", "page")
-
-
-class DatasetError(OcrkitError, ValueError):
-    """A dataset folder or manifest that cannot be evaluated."""
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from ._metrics import TextScore
+from .._text_metrics import TextScore
 
 __all__ = ["SampleResult", "EvalReport", "REPORT_SCHEMA"]
 

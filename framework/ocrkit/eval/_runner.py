@@ -13,9 +13,9 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
+from .._text_metrics import score_text
 from ..errors import OcrkitError
 from ._dataset import Dataset, Sample, load_dataset
-from ._metrics import score_text
 from ._peak import PeakMemory
 from ._report import EvalReport, SampleResult
 

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from importlib import import_module
 from typing import NamedTuple
 
-from ..errors import OcrkitError
+from ..errors import UnknownFormatError
 from ..results import Page
 
 __all__ = ["FORMATS", "render", "extension", "media_type", "UnknownFormatError"]
@@ -36,18 +36,11 @@ _WRITERS = {
 FORMATS = tuple(_WRITERS)
 
 
-class UnknownFormatError(OcrkitError, ValueError):
-    """A format name :func:`render` does not know."""
-
-    def __init__(self, fmt: object) -> None:
-        super().__init__(f"unknown output format {fmt!r}; use one of {', '.join(FORMATS)}")
-
-
 def _writer(fmt: str) -> _Writer:
     try:
         return _WRITERS[fmt]
     except (KeyError, TypeError):
-        raise UnknownFormatError(fmt) from None
+        raise UnknownFormatError(fmt, FORMATS) from None
 
 
 def render(pages: Page | Sequence[Page], fmt: str) -> str:

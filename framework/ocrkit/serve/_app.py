@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator
@@ -21,7 +22,7 @@ from .._inventory import backend_rows, model_rows
 from .._open import DEFAULT_BACKEND
 from .._registry import get_registry
 from ..documents import DEFAULT_DPI, MAX_DPI, MIN_DPI, ReadSpec
-from ..errors import InvalidModelNameError, OcrkitError
+from ..errors import InvalidModelNameError, OcrkitError, ReadDeadlineError
 from ..store import ModelStore, plain_name_problem
 from ._auth import ApiKeyGuard
 from ._config import ServeConfig
@@ -37,8 +38,6 @@ log = logging.getLogger("ocrkit.serve")
 
 ROUTES = frozenset({"/v1/read", "/v1/backends", "/v1/models", "/healthz", "/readyz", "/metrics"})
 READ_PARAMETERS = frozenset({"backend", "model", "layout", "format", "pages", "dpi", "option"})
-#: A refused request's body is read to its end up to this size, so the client sees the status.
-DRAIN_LIMIT = 64 * 1024 * 1024
 
 _READ_BODY = {
     "required": True,
@@ -71,14 +70,22 @@ _READ_RESPONSES: dict[int | str, dict[str, Any]] = {
           "content": {"text/plain": {}, "application/json": {}}},
     401: _error_schema("Missing or wrong API key (only with --api-key-file)"),
     404: _error_schema("Unknown backend or model; `known` lists the known ones"),
+    408: _error_schema("The upload did not arrive within --timeout (the connection is closed)"),
     413: _error_schema("Body above --max-body-bytes, or an image above OCRKIT_MAX_IMAGE_PIXELS"),
+    414: _error_schema("The request line is longer than 16 KiB"),
     422: _error_schema("Not an image/PDF, corrupt, encrypted; an unknown parameter or option "
                        "(`accepted` lists the accepted ones); a bad parameter value"),
+    431: _error_schema("The request's headers are longer than 16 KiB in all"),
     429: _error_schema("Busy: all recognition slots and the queue are taken; see Retry-After"),
     502: _error_schema("The isolated backend process crashed on this input (--isolation process)"),
     503: _error_schema("The backend or its model cannot run on this server, or it is shutting down"),
     504: _error_schema("The request ran longer than --timeout"),
 }
+
+
+#: ``option=`` (a list default: one module-level Query, not a call per definition).
+_OPTION_QUERY = Query([], description="backend option KEY=VALUE, repeatable (`option=psm=6`); "
+                      "each backend's options are in GET /v1/backends?verbose=true")
 
 
 class ServerState:
@@ -101,18 +108,25 @@ class ServerState:
         )
         self.ready = False
         self.stopping = False
+        self.stop_by: float | None = None  # monotonic time the shutdown must be done by (signal + budget)
+        self.abandoned = 0  # requests still running when that time came
 
     def preload(self) -> None:
         """Open the ``--preload`` engines (``backend`` or ``backend:model``) before serving."""
-        for spec in self.config.preload:
-            backend, _, model = spec.partition(":")
+        for name in self.config.preload:
+            backend, _, model = name.partition(":")
             self.cache.preload(ReadSpec(backend, model or None, isolation=self.config.isolation))
 
     def close(self) -> None:
-        """Wait for running recognitions, then free every engine."""
+        """Wait for running recognitions (until ``stop_by``, if set), then free every engine.
+
+        Requests still running then are abandoned: their engines are not freed under them
+        (the process is about to exit), and :func:`serve` exits without waiting for them."""
         self.ready = False
-        self.admission.close()
-        self.cache.close()
+        budget = None if self.stop_by is None else max(self.stop_by - time.monotonic(), 0.0)
+        self.abandoned = self.admission.close(budget)
+        if not self.abandoned:
+            self.cache.close()
 
 
 def _check_query(request: Request) -> None:
@@ -142,12 +156,44 @@ async def _document(request: Request) -> tuple[bytes, str | None]:
     return data, name
 
 
-async def _drain(request: Request) -> None:
-    seen = 0
-    async for chunk in request.stream():
-        seen += len(chunk)
-        if seen > DRAIN_LIMIT:
-            break
+def _read_spec(request: Request, config: ServeConfig, backend: str, model: str | None, option: list[str],
+               pages: str | None, dpi: float, layout: str) -> ReadSpec:
+    """The query as the read pipeline's request, refused (422/404) before anything is read or queued."""
+    _check_query(request)
+    if model is not None and (problem := plain_name_problem(model)):
+        raise InvalidModelNameError(f"model {model!r} is not a model name: {problem}")
+    return ReadSpec.from_arguments(backend, model, option, isolation=config.isolation, pages=pages, dpi=dpi,
+                                   layout=layout)
+
+
+async def _receive(request: Request, deadline: float, timeout: float) -> tuple[bytes, str | None]:
+    """The upload, read within the request's time (408 past it, and the connection closed)."""
+    try:
+        return await asyncio.wait_for(_document(request), max(deadline - time.monotonic(), 0.001))
+    except asyncio.TimeoutError:
+        raise ServeError(
+            408, f"the upload did not arrive within the server's timeout of {timeout:g} s; "
+            "send it faster, or a smaller file", headers={"Connection": "close"},
+        ) from None
+
+
+def _recognise(state: ServerState, job: ReadRequest) -> str:
+    """One admitted read, on a recognition thread; past the request's deadline the client
+    has its 504, so the pipeline stops at the next page and frees the slot."""
+    with state.cache.engine(job.spec) as engine:
+        try:
+            return read_document(engine, job)
+        except ReadDeadlineError:
+            raise ServeError(504, "the request's time ran out; its read was stopped") from None
+
+
+def _engine_counts(engines: list[dict[str, Any]]) -> dict[str, Any]:
+    """What ``/readyz`` says of the open engines: counts only (options and models are other clients')."""
+    by_backend: dict[str, int] = {}
+    for e in engines:
+        by_backend[e["backend"]] = by_backend.get(e["backend"], 0) + 1
+    return {"open": len(engines), "in_use": sum(1 for e in engines if e["in_use"]),
+            "preloaded": sum(1 for e in engines if e["preloaded"]), "backends": by_backend}
 
 
 def create_app(config: ServeConfig | None = None, state: ServerState | None = None) -> FastAPI:
@@ -215,7 +261,8 @@ def create_app(config: ServeConfig | None = None, state: ServerState | None = No
             return JSONResponse({"status": "stopping" if state.stopping else "starting"}, status_code=503)
         return JSONResponse({
             "status": "ready", "running": state.admission.running, "queued": state.admission.queued,
-            "concurrency": config.concurrency, "queue": config.queue, "engines": state.cache.describe(),
+            "concurrency": config.concurrency, "queue": config.queue,
+            "engines": _engine_counts(state.cache.describe()),
         })
 
     @app.get("/metrics", summary="Prometheus metrics", tags=["service"],
@@ -244,32 +291,15 @@ def create_app(config: ServeConfig | None = None, state: ServerState | None = No
         format: Literal[FORMATS] = Query("text", description="output format; `json` as in docs/json-format.md"),  # type: ignore[valid-type]
         pages: str | None = Query(None, description="pages to read, 1-based, e.g. `1-3,7` (default: all)"),
         dpi: float = Query(DEFAULT_DPI, ge=MIN_DPI, le=MAX_DPI, description="resolution PDF pages are rendered at"),
-        option: list[str] = Query([], description="backend option KEY=VALUE, repeatable (`option=psm=6`); "
-                                  "each backend's options are in GET /v1/backends?verbose=true"),
+        option: list[str] = _OPTION_QUERY,
     ) -> Response:
         started = time.monotonic()
-        _check_query(request)
-        if model is not None and (problem := plain_name_problem(model)):
-            raise InvalidModelNameError(f"model {model!r} is not a model name: {problem}")
-        spec = ReadSpec.from_arguments(backend, model, option, isolation=config.isolation, pages=pages, dpi=dpi,
-                                       layout=layout)
-        try:
-            state.admission.admit()
-        except ServeError:
-            await _drain(request)
-            raise
-        try:
-            data, name = await _document(request)
-        except BaseException:
-            state.admission.release_unrun()
-            raise
-        job = ReadRequest(data=data, spec=spec, name=name, fmt=format, deadline=started + config.timeout)
-
-        def recognise() -> str:
-            with state.cache.engine(spec) as engine:
-                return read_document(engine, job)
-
-        body = await state.admission.run(recognise, started)
+        deadline = started + config.timeout
+        spec = _read_spec(request, config, backend, model, option, pages, dpi, layout)
+        data, name = await _receive(request, deadline, config.timeout)
+        state.admission.admit()  # after the upload: a slow client holds no place
+        job = ReadRequest(data=data, spec=spec, name=name, fmt=format, deadline=deadline)
+        body = await state.admission.run(lambda: _recognise(state, job), started)
         return Response(body, media_type=media_type(format))
 
     return app

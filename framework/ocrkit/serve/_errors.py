@@ -8,6 +8,7 @@ unexpected exception becomes 500, and that is always a bug to fix.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
@@ -18,6 +19,9 @@ __all__ = ["ServeError", "status_for", "error_payload", "send_error", "drain_bod
 
 Send = Callable[[dict[str, Any]], Awaitable[None]]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
+
+#: A refused request's body is drained at most this long (a slow client cannot hold the answer).
+DRAIN_SECONDS = 10.0
 
 
 class ServeError(Exception):
@@ -74,12 +78,19 @@ def error_payload(exc: BaseException) -> dict[str, Any]:
     return payload
 
 
-async def drain_body(receive: Receive, limit: int) -> bool:
-    """Read and discard the rest of the request body (up to *limit* bytes).
+async def drain_body(receive: Receive, limit: int, seconds: float = DRAIN_SECONDS) -> bool:
+    """Read and discard the rest of the request body (up to *limit* bytes, *seconds* long).
 
     Answering before the client has finished sending makes the kernel reset the
     connection, and the client then sees a dropped connection instead of our
     status. True if the body was read to its end."""
+    try:
+        return await asyncio.wait_for(_drain(receive, limit), seconds)
+    except asyncio.TimeoutError:
+        return False
+
+
+async def _drain(receive: Receive, limit: int) -> bool:
     seen = 0
     while seen <= limit:
         message = await receive()

@@ -5,8 +5,8 @@ Recognition runs on a pool of exactly ``concurrency`` threads, so the server
 never does more OCR at once than it was sized for; ``queue`` more requests may
 wait, and any beyond get 429 at once (cheap for the server, a clear signal for
 the client) instead of piling up until everything times out. A request that
-runs past ``timeout`` answers 504; its thread finishes the recognition in the
-background and keeps its slot until then, so the bound stays true.
+runs past ``timeout`` answers 504; its thread stops at the next page (the read checks
+the request's deadline) and keeps its slot until then, so the bound stays true.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import math
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from typing import Any, TypeVar
 
 from ._errors import Receive, Send, ServeError, drain_body, error_payload, send_error
@@ -25,8 +25,9 @@ __all__ = ["Admission", "BodyLimit"]
 
 T = TypeVar("T")
 
-#: Bodies up to this many times the cap are read to their end before the 413, so
-#: the client sees the status; larger ones are cut off (the connection closes).
+#: Bodies declared up to this many times the cap are read to their end (within
+#: ``DRAIN_SECONDS``) before the 413, so the client sees the status; a larger declared
+#: length (``Content-Length: 10**12``) is answered at once and the connection closed.
 DRAIN_FACTOR = 4
 
 
@@ -42,6 +43,7 @@ class Admission:
         self._admitted = 0
         self._running = 0
         self._mean_seconds = 1.0  # moving average of a unit's run time, for Retry-After
+        self._futures: set[Future[Any]] = set()
 
     @property
     def running(self) -> int:
@@ -75,6 +77,8 @@ class Admission:
     async def run(self, fn: Callable[[], T], started: float) -> T:
         """Run *fn* on the pool for an admitted request that arrived at *started* (monotonic)."""
         future: Future[T] = self._pool.submit(self._call, fn)
+        with self._lock:
+            self._futures.add(future)
         future.add_done_callback(self._finished)
         remaining = self.timeout - (time.monotonic() - started)
         try:
@@ -102,19 +106,32 @@ class Admission:
     def _finished(self, future: Future[Any]) -> None:
         with self._lock:
             self._admitted -= 1
+            self._futures.discard(future)
 
     def release_unrun(self) -> None:
         """Give back a place taken by :meth:`admit` whose work never reached :meth:`run`."""
         with self._lock:
             self._admitted -= 1
 
-    def close(self) -> None:
-        """Wait for every running unit (timed-out ones too); queued ones are dropped."""
-        self._pool.shutdown(wait=True, cancel_futures=True)
+    def close(self, timeout: float | None = None) -> int:
+        """Drop queued units and wait for running ones (timed-out ones too), at most
+        *timeout* seconds; how many are still running then."""
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        with self._lock:
+            pending = set(self._futures)
+        _, running = wait(pending, timeout=timeout)
+        return len(running)
 
 
 class _BodyTooLarge(Exception):
     pass
+
+
+def _declared_length(value: bytes | None) -> int | None:
+    """The ``Content-Length`` as a number; a run of digits too long to matter counts as huge."""
+    if value is None or not value.isdigit():
+        return None
+    return int(value) if len(value) <= 18 else 10**18
 
 
 class BodyLimit:
@@ -132,17 +149,19 @@ class BodyLimit:
             413, f"the request body is larger than the server's limit of {self.max_bytes} bytes; "
             "send a smaller file (the operator sets the limit with --max-body-bytes)"))
 
-    async def _refuse(self, receive: Receive, send: Send) -> None:
-        drained = await drain_body(receive, self.max_bytes * DRAIN_FACTOR)
+    async def _refuse(self, receive: Receive, send: Send, declared: int | None = None) -> None:
+        drained = False
+        if declared is None or declared <= self.max_bytes * DRAIN_FACTOR:
+            drained = await drain_body(receive, self.max_bytes * DRAIN_FACTOR)
         await send_error(send, 413, self._payload(), close=not drained)
 
     async def __call__(self, scope: dict[str, Any], receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        declared = dict(scope["headers"]).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await self._refuse(receive, send)
+        declared = _declared_length(dict(scope["headers"]).get(b"content-length"))
+        if declared is not None and declared > self.max_bytes:
+            await self._refuse(receive, send, declared)
             return
         seen = 0
         started = False

@@ -8,8 +8,12 @@ service manager should see a clean exit instead. A second SIGINT forces the stop
 
 from __future__ import annotations
 
+import logging
+import os
 import signal
+import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import FrameType
@@ -18,11 +22,14 @@ import uvicorn
 
 from ._app import ServerState, create_app
 from ._config import ServeConfig
+from ._http import MAX_HEAD_BYTES, BoundedH11Protocol
 
 __all__ = ["serve"]
 
 #: Seconds the app may take after its last request to free its engines, on top of --timeout.
 SHUTDOWN_MARGIN = 30.0
+
+log = logging.getLogger("ocrkit.serve")
 
 
 class _Server(uvicorn.Server):
@@ -61,15 +68,26 @@ def serve(config: ServeConfig, *, log_level: str = "info", access_log: bool = Fa
     app = create_app(state=state)
 
     def stopping() -> None:
-        state.stopping = True  # /readyz says so at once, while requests in flight finish
+        if not state.stopping:  # /readyz says so at once, while requests in flight finish
+            state.stop_by = time.monotonic() + config.timeout + SHUTDOWN_MARGIN
+            state.stopping = True
 
     server = _Server(
         uvicorn.Config(
             app, host=config.host, port=config.port, log_level=log_level, access_log=access_log,
             lifespan="on", timeout_graceful_shutdown=int(config.timeout + SHUTDOWN_MARGIN),
-            server_header=False,
+            server_header=False, http=BoundedH11Protocol, h11_max_incomplete_event_size=MAX_HEAD_BYTES,
         ),
         on_signal=stopping,
     )
     server.run()
-    return 0 if server.started else 1
+    code = 0 if server.started else 1
+    if state.abandoned:
+        # Threads still inside a backend call past the shutdown budget: the interpreter
+        # would wait for them at exit; the promise is --timeout + 30 s, so leave now.
+        log.warning("%d request(s) still running past the shutdown budget; exiting without them", state.abandoned)
+        logging.shutdown()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    return code

@@ -39,7 +39,7 @@ import pytest
 import ocrkit
 from ocrkit._records import SOURCE_PRECEDENCE, BackendInfo, ModelRecord, OptionSpec
 from ocrkit._registry import Registry, get_registry
-from ocrkit.results import Page
+from ocrkit.results import Line, Page, Word
 from ocrkit.store import ModelStore
 
 from ._images import bad_inputs, degenerate_images
@@ -177,7 +177,8 @@ class BackendConformance:
         assert isinstance(page.text, str)
         width, height = size
         for line in page.lines:
-            for item in (line, *line.words):
+            items: list[Line | Word] = [line, *line.words]
+            for item in items:
                 x0, y0, x1, y1 = item.bbox
                 assert 0 <= x0 <= x1 <= width + 1 and 0 <= y0 <= y1 <= height + 1, (
                     f"box {item.bbox} of {item.text!r} is outside the {width}x{height} image"
@@ -526,7 +527,9 @@ class BackendConformance:
         )
 
     def test_memory_and_descriptors_released(self, record_property: Any) -> None:
-        report = type(self)._measurement.result()
+        measurement = type(self)._measurement
+        assert measurement is not None, "the release measurement did not start (no backend or sample image)"
+        report = measurement.result()
         record_property("release", report.summary())
         print(report.summary())
         assert report.texts_consistent, "the same image gave different texts across cycles"

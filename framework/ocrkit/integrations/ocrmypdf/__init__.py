@@ -104,8 +104,8 @@ class OcrkitOcrEngine(OcrEngine):
     def get_orientation(input_file: Path, options: Any) -> OrientationConfidence:
         with ocrmypdf_errors():
             config = engine_config(options)
-        with Image.open(input_file) as image:
-            image = _preview(image)
+        with Image.open(input_file) as opened:
+            image = _preview(opened)
             if _has(config, "polygons"):
                 found = _geometry.orientation_from_polygons(_recognize(config, image))
             elif _has(config, "words"):

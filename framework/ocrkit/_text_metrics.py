@@ -1,5 +1,8 @@
 """Text accuracy metrics: CER, WER and bag-of-words F1 over a whole dataset.
 
+A leaf module (it imports only the errors): plugins score text through
+``ocrkit.backend`` without loading ``ocrkit.eval``.
+
 Scores are kept as raw counts (:class:`TextScore`) and added up sample by sample,
 so the dataset figures are *micro* averages (total edits / total reference
 characters), the convention of OCR evaluation tools: a long page weighs more
@@ -17,7 +20,7 @@ from dataclasses import dataclass, fields
 from functools import lru_cache
 from typing import Any
 
-from ..errors import OcrkitError
+from .errors import OcrkitError
 
 __all__ = [
     "TextScore",
