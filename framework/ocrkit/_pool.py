@@ -295,7 +295,7 @@ class PooledEngine:
                 self._pool._release(entry)
                 self._entry = None
                 self._entry = entry = self._pool._acquire(self._spec, entry.pinned)
-            return entry.engine  # type: ignore[no-any-return]
+            return entry.engine
 
     @property
     def options(self) -> Mapping[str, Any]:

@@ -18,9 +18,14 @@ __all__ = ["OcrEngine"]
 class OcrEngine(Protocol):
     """An open engine: one backend, its model, its lifecycle."""
 
-    backend: str
-    model: str | None
-    max_image_pixels: int
+    @property
+    def backend(self) -> str: ...
+
+    @property
+    def model(self) -> str | None: ...
+
+    @property
+    def max_image_pixels(self) -> int: ...
 
     @property
     def options(self) -> Mapping[str, Any]: ...

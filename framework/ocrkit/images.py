@@ -232,7 +232,7 @@ def _align_pillow_guard(max_pixels: int) -> None:
 _open_lock = threading.Lock()
 
 
-def open_header(data: io.BytesIO | Path) -> PILImage.Image:
+def open_header(data: BinaryIO | Path) -> PILImage.Image:
     """Open an image reading its header only (no pixel decoded yet); a decompression
     bomb warning from Pillow is raised as an error here."""
     from PIL import Image

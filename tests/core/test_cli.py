@@ -85,6 +85,50 @@ def test_read_bad_file_among_good_ones(cli: Registry, tmp_path: Path, capsys: py
     assert captured.out == "page 566x80\n", "the good file is still read"
 
 
+def test_a_crashed_isolated_backend_is_reopened_for_the_next_files(
+    cli: Registry, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 21 item 6: the file that kills the backend's process fails alone; the files
+    after it are read by a fresh backend process (the engine pool reopens it)."""
+    from PIL import Image
+
+    from tests.fakeocr import ABORT_VALUE, crash_image
+
+    hostile = tmp_path / "hostile.png"
+    Image.fromarray(crash_image(ABORT_VALUE)).save(hostile)
+    argv = ["read", str(hostile), str(LINE_IMAGE), str(LINE_IMAGE), "-b", "fake", "--isolation", "process"]
+    assert main(argv) == 1
+    captured = capsys.readouterr()
+    errors = [line for line in captured.err.splitlines() if line.startswith("ocrkit: error:")]
+    assert len(errors) == 1 and str(hostile) in errors[0] and "SIGABRT" in errors[0], captured.err
+    assert captured.out.count("page 566x80") == 2, "both files after the crash are read"
+
+
+def test_stdin_is_bounded_and_read_after_the_checks(
+    cli: Registry, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 21 item 9: ``-`` reads at most --max-stdin-bytes (one line past it), and
+    not before the request is checked."""
+    import io
+
+    class Untouchable(io.BytesIO):
+        def read(self, *args: object) -> bytes:
+            raise AssertionError("stdin read before the request was checked")
+
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(Untouchable()))
+    assert main(["read", "-", "-b", "fake", "--dpi", "0"]) != 0
+    assert "dpi must be" in one_error_line(capsys.readouterr().err)
+
+    document = LINE_IMAGE.read_bytes()
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(document)))
+    assert main(["read", "-", "-b", "fake", "--max-stdin-bytes", str(len(document) - 1)]) != 0
+    assert f"stdin holds more than {len(document) - 1} bytes" in one_error_line(capsys.readouterr().err)
+
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(document)))
+    assert main(["read", "-", "-b", "fake", "--max-stdin-bytes", str(len(document))]) == 0
+    assert capsys.readouterr().out == "page 566x80\n"
+
+
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
@@ -95,6 +139,10 @@ def test_read_bad_file_among_good_ones(cli: Registry, tmp_path: Path, capsys: py
         (["read", str(LINE_IMAGE), "-b", "fake", "-o", "novalue"], "KEY=VALUE"),
         (["read", str(LINE_IMAGE), "-b", "fake", "-m", "missing"], "available: default"),
         (["read", str(LINE_IMAGE), "-b", "fake", "--layout", "column"], "unknown layout"),
+        (["read", str(LINE_IMAGE), "-b", "fake", "--dpi", "100000"], "dpi must be a number from 10 to 2400"),
+        (["read", str(LINE_IMAGE), "-b", "fake", "--pages", "9" * 4300], "at most 4096"),
+        (["read", str(LINE_IMAGE), "-b", "fake", "--pages", "2-" + "9" * 4000], "page numbers go up to 1000000"),
+        (["read", str(LINE_IMAGE), "-b", "fake", "-o", "vars=" + "[" * 1000], "at most 16"),
         (["read", "/no/such/file.png", "-b", "fake"], "image file not found"),
         (["read", str(LINE_IMAGE), "-b", "fake", "--output", "/no/such/dir/out.txt"], "No such file or directory"),
         (["read"], "required: FILE"),

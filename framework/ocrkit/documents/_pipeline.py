@@ -274,7 +274,10 @@ def recognize_document(engine: OcrEngine, source: Any, **kwargs: Any) -> Documen
     """:func:`read_document` gathered into one :class:`Document`."""
     document = Document(source_name(source))
     for item in read_document(engine, source, **kwargs):
-        (document.errors if isinstance(item, PageError) else document.pages).append(item)
+        if isinstance(item, PageError):
+            document.errors.append(item)
+        else:
+            document.pages.append(item)
     return document
 
 

@@ -13,6 +13,7 @@ from .. import formats
 from .._protocol import OcrEngine
 from ..documents import ReadSpec, read_pages
 from ..formats import FORMATS, media_type
+from ..results import Page
 
 __all__ = ["ReadRequest", "FORMATS", "media_type", "read_document"]
 
@@ -36,5 +37,6 @@ def read_document(engine: OcrEngine, request: ReadRequest) -> str:
     The first page that fails raises (one error answers the request), as the
     command reports an unreadable file; past the deadline, ``ReadDeadlineError``."""
     formats.media_type(request.fmt)  # an unknown format fails before any recognition
-    pages = read_pages(engine, request.data, request.spec, name=request.name, deadline=request.deadline)
-    return formats.render(list(pages), request.fmt)
+    stream = read_pages(engine, request.data, request.spec, name=request.name, deadline=request.deadline)
+    pages = [page for page in stream if isinstance(page, Page)]  # errors="raise": a failed page raised
+    return formats.render(pages, request.fmt)
