@@ -13,6 +13,10 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -111,3 +115,73 @@ def test_a_deeply_nested_journal_line_is_ignored(tmp_path: Path) -> None:
     run, _ = _run([folder], out)
     assert run.summary.files_done == 1
 
+
+
+def test_an_interrupted_force_run_says_how_to_finish(tmp_path: Path) -> None:
+    """After Ctrl-C on a --force batch the summary said "run the same command again
+    to finish", which redoes everything; without --force the rest is what is left."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for name in ("a.png", "b.png", "c.png"):
+        shutil.copy(DATA / "line_hello.png", folder / name)
+    out = tmp_path / "out"
+    _run([folder], out)
+    run = ocrkit.batch.run([str(folder)], out, jobs=1, force=True)
+    for event in run:
+        if isinstance(event, FileResult):
+            break  # one file redone, then stopped, as by Ctrl-C
+    run.close()
+    assert run.summary.interrupted and "without --force to finish" in run.summary.line()
+    again, _ = _run([folder], out)
+    assert (again.summary.files_skipped, again.summary.files_done) == (3, 0)
+
+
+@pytest.mark.slow
+def test_ctrl_c_on_a_local_dask_batch_is_one_line_and_exit_130(tmp_path: Path) -> None:
+    """Ctrl-C reached the Dask workers too (one process group): they died, and the
+    scheduler printed 5-6 tracebacks (~85 lines) before the summary."""
+    pytest.importorskip("distributed")
+    import psutil
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for i in range(12):
+        shutil.copy(DATA / "line_sentence.png", folder / f"{i:02d}.png")
+    out = tmp_path / "out"
+    proc = subprocess.Popen([sys.executable, "-m", "ocrkit", "batch", str(folder), "--out", str(out), "--dask", "local:2"],
+                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+    journal = out / ocrkit.batch.JOURNAL_NAME
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None:  # the cluster is up and reading
+        if journal.is_file() and journal.read_text().strip():
+            break
+        time.sleep(0.05)
+    children = psutil.Process(proc.pid).children(recursive=True)
+    os.killpg(proc.pid, signal.SIGINT)  # as Ctrl-C in a terminal: the whole process group
+    _, err = proc.communicate(timeout=120)
+    lines = [line for line in err.splitlines() if " files, " not in line]  # progress lines off a terminal
+    assert proc.returncode == 130 and len(lines) == 1 and "interrupted" in lines[0], err
+    _, alive = psutil.wait_procs(children, timeout=30)
+    assert not [c for c in alive if c.status() != psutil.STATUS_ZOMBIE]
+
+
+def test_a_page_range_in_a_batch_means_those_pages_where_they_exist(tmp_path: Path) -> None:
+    """The CLI docs' own ``ocrkit batch 'inbox/*.pdf' --out o --pages 1-2`` failed on
+    every one-page PDF; now it reads the pages each document has."""
+    from PIL import Image
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    pages = [Image.open(DATA / n).convert("RGB") for n in ("line_hello.png", "line_numbers.png", "line_sentence.png")]
+    pages[0].save(folder / "one.pdf", resolution=150)
+    pages[0].save(folder / "three.pdf", save_all=True, append_images=pages[1:], resolution=150)
+    shutil.copy(DATA / "line_hello.png", folder / "image.png")
+    out = tmp_path / "out"
+    run, results = _run([folder], out, pages="1-2", formats=["json"])
+    assert run.summary.files_done == 3, [r.error for r in results]
+    docs = {n: json.loads((out / f"{n}.json").read_text()) for n in ("one.pdf", "three.pdf", "image.png")}
+    count = {n: len(doc) if isinstance(doc, list) else 1 for n, doc in docs.items()}  # one page: an object
+    assert count == {"one.pdf": 1, "three.pdf": 2, "image.png": 1}
+    run, results = _run([folder / "one.pdf"], tmp_path / "out3", pages="3-")
+    (failed,) = results
+    assert failed.status == "failed" and "selects no page of" in str(failed.error) and "1 page" in str(failed.error)

@@ -98,3 +98,9 @@ def test_after_a_pull_from_a_local_catalogue_the_same_call_reads(clean_env, mode
         assert (record.name, record.source, record.path) == ("fra", "store", result.path)
         page = ocr.recognize(DATA / "page_simple.png")
     assert "The quick brown fox jumps over the lazy dog." in page.text
+
+
+def test_lang_with_process_isolation_routes_in_the_caller(clean_env):
+    with ocrkit.open("tesseract", lang="de", isolation="process") as ocr:
+        assert ocr.model == "deu"
+        assert "Grüße" in ocr.recognize(DATA / "german.png").text

@@ -35,3 +35,23 @@ def test_unknown_backend_is_one_line_exit_1(clean_env, capsys):
     assert main(["languages", "-b", "nosuch"]) == 1
     err = capsys.readouterr().err
     assert err.startswith("ocrkit: error: unknown OCR backend 'nosuch'") and err.count("\n") == 1
+
+
+def _german_dataset(folder, truth):
+    from tests.eval.conftest import make_dataset
+
+    return make_dataset(folder, ("german.png",), "page", truth)
+
+
+def test_eval_lang_routes_like_open(clean_env, tmp_path, truth, capsys):
+    dataset = _german_dataset(tmp_path / "de", truth)
+    assert main(["eval", str(dataset), "-b", "tesseract", "-l", "de+en", "--json", "-"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["reader"]["model"] == "deu+eng"
+
+
+def test_eval_lang_nobody_reads_is_one_line(clean_env, tmp_path, truth, capsys):
+    dataset = _german_dataset(tmp_path / "de", truth)
+    assert main(["eval", str(dataset), "-b", "tesseract", "-l", "kor"]) == 1
+    err = capsys.readouterr().err
+    assert "`ocrkit models pull kor`" in err and err.count("\n") == 1

@@ -66,7 +66,7 @@ class BatchRun:
         self.jobs = jobs or default_jobs()
         self.max_pages_per_worker = max_pages_per_worker
         self.dask = dask
-        self.summary = Summary(out=self.out)
+        self.summary = Summary(out=self.out, force=force)
         self._started = False
         self._gen: Iterator[Event] | None = None
 

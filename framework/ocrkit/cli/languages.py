@@ -9,7 +9,7 @@ import argparse
 from .._languages import languages
 from ._util import print_json, print_table
 
-__all__ = ["add_parser", "run"]
+__all__ = ["add_parser", "add_lang_argument", "run"]
 
 #: Catalogue names shown per row in the table (``--json`` has them all).
 SHOWN_PULLS = 3
@@ -27,6 +27,15 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("-b", "--backend", help="only this backend")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=run)
+
+
+def add_lang_argument(parser: argparse.ArgumentParser) -> None:
+    """``-l/--lang``, the same on every command that reads (read, batch, eval)."""
+    parser.add_argument(
+        "-l", "--lang", metavar="CODES", default=None,
+        help="languages to read, e.g. fra or fra+eng (ISO 639-2 as `ocrkit languages` lists them; en, de... "
+        "work too): picks the installed model that reads them, or says what to pull",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
