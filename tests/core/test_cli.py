@@ -105,6 +105,33 @@ def test_a_crashed_isolated_backend_is_reopened_for_the_next_files(
     assert captured.out.count("page 566x80") == 2, "both files after the crash are read"
 
 
+def test_progress_on_a_terminal_only(
+    cli: Registry, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 24: a multi-page read shows pages done / total on a terminal, nothing elsewhere."""
+    import io
+
+    from PIL import Image
+
+    tiff = tmp_path / "three.tif"
+    frame = Image.open(LINE_IMAGE).convert("L")
+    frame.save(tiff, save_all=True, append_images=[frame, frame])
+    assert main(["read", str(tiff), "-b", "fake"]) == 0
+    assert capsys.readouterr().err == "", "not a terminal: no progress"
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    terminal = Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    assert main(["read", str(tiff), "-b", "fake"]) == 0
+    shown = terminal.getvalue()
+    assert "ocrkit read" in shown and "3/3" in shown and "page" in shown, shown
+    assert main(["read", str(LINE_IMAGE), "-b", "fake"]) == 0
+    assert terminal.getvalue() == shown, "one page: no bar"
+
+
 def test_stdin_is_bounded_and_read_after_the_checks(
     cli: Registry, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
