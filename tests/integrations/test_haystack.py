@@ -19,7 +19,7 @@ from haystack.dataclasses import ByteStream
 from ocrkit.integrations import EnginePool
 from ocrkit.integrations.haystack import OcrkitToDocument
 
-from .conftest import BACKENDS, DPI, IMAGE, PDF_NAME, SMALL_IMAGE, as_read_output, assert_blocks, corpus_file, ocrkit_read
+from .conftest import BACKENDS, DPI, IMAGE, PDF_NAME, SMALL_IMAGE, ReadOutput, as_read_output, assert_blocks, corpus_file
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
@@ -33,7 +33,7 @@ def pipeline(request: pytest.FixtureRequest) -> Iterator[tuple[str, Pipeline]]:
 
 
 @pytest.mark.parametrize("name", ["pdf", "image"])
-def test_pipeline_reads_like_ocrkit_read(pipeline: tuple[str, Pipeline], name: str) -> None:
+def test_pipeline_reads_like_ocrkit_read(pipeline: tuple[str, Pipeline], name: str, ocrkit_read: ReadOutput) -> None:
     backend, pipe = pipeline
     path = corpus_file(PDF_NAME) if name == "pdf" else IMAGE
     docs = pipe.run({"ocr": {"sources": [path], "meta": {"batch": 7}}})["ocr"]["documents"]

@@ -24,7 +24,7 @@ from ocrkit import OcrkitError
 from ocrkit.integrations._reading import EnginePool
 from ocrkit.integrations.langchain import OcrkitBlobParser, OcrkitImageBlobParser, OcrkitLoader
 
-from .conftest import BACKENDS, DPI, IMAGE, PDF_NAME, SMALL_IMAGE, as_read_output, assert_blocks, corpus_file, ocrkit_read, wait_until
+from .conftest import BACKENDS, DPI, IMAGE, PDF_NAME, SMALL_IMAGE, ReadOutput, as_read_output, assert_blocks, corpus_file, wait_until
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
@@ -36,7 +36,7 @@ def pool(request: pytest.FixtureRequest) -> Iterator[tuple[str, EnginePool]]:
 
 
 @pytest.mark.parametrize("name", ["pdf", "image"])
-def test_loader_reads_like_ocrkit_read(pool: tuple[str, EnginePool], name: str) -> None:
+def test_loader_reads_like_ocrkit_read(pool: tuple[str, EnginePool], name: str, ocrkit_read: ReadOutput) -> None:
     backend, engines = pool
     path = corpus_file(PDF_NAME) if name == "pdf" else IMAGE
     docs = OcrkitLoader(path, backend=backend, dpi=DPI, pool=engines).load()

@@ -147,7 +147,7 @@ def connect(target: Any) -> tuple[Client, LocalCluster | None]:
             raise OcrkitError(f"--dask {text!r}: use local:N with N worker processes, e.g. local:2") from None
         with _workers_ignore_sigint():
             cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                   dashboard_address=None, silence_logs=logging.ERROR)
+                                   dashboard_address=":0", silence_logs=logging.ERROR)  # ":0": 8787 may be taken
         return Client(cluster), cluster
     try:
         return Client(text, timeout=30), None
