@@ -133,6 +133,22 @@ def _workers_ignore_sigint() -> Iterator[None]:
         signal.signal(signal.SIGINT, previous)
 
 
+@contextmanager
+def _quiet_teardown() -> Iterator[None]:
+    """Closing a local cluster (above all after Ctrl-C, with tasks in flight) makes
+    distributed, tornado and asyncio log connection errors that say nothing to the
+    user of ``--dask local:N``; failures reach them as results already."""
+    loggers = [logging.getLogger(name) for name in ("distributed", "tornado", "asyncio")]
+    levels = [lg.level for lg in loggers]
+    for lg in loggers:
+        lg.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        for lg, level in zip(loggers, levels, strict=True):
+            lg.setLevel(level)
+
+
 def connect(target: Any) -> tuple[Client, LocalCluster | None]:
     """A client for ``"local:N"`` (a new LocalCluster of N worker processes on
     127.0.0.1), a scheduler address, or an existing client (returned as it is)."""
@@ -148,7 +164,7 @@ def connect(target: Any) -> tuple[Client, LocalCluster | None]:
             raise OcrkitError(f"--dask {text!r}: use local:N with N worker processes, e.g. local:2") from None
         with _workers_ignore_sigint():
             cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                   dashboard_address=":0", silence_logs=logging.ERROR)  # ":0": 8787 may be taken
+                                   dashboard_address=":0", silence_logs=logging.CRITICAL)  # ":0": 8787 may be taken
         return Client(cluster), cluster
     try:
         return Client(text, timeout=30), None
@@ -181,5 +197,6 @@ def run_dask(jobs: Sequence[Job], settings: BatchSettings, target: Any) -> Gener
                 client.cancel([f for f in futures if not f.done()])
     finally:
         if cluster is not None:
-            client.close()
-            cluster.close()
+            with _quiet_teardown():  # a cluster we started: its shutdown chatter is not the user's
+                client.close()
+                cluster.close()
