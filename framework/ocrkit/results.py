@@ -164,6 +164,12 @@ class Page:
             self.text = "\n\n".join(b.text for b in self.blocks if b.lines)
 
     @property
+    def text_angle(self) -> float:
+        """Counter-clockwise angle (degrees, 0 <= a < 360) of the text on the page as given:
+        what hOCR's ``textangle`` and ALTO's ``ROTATION`` say (0 for an upright page)."""
+        return round((-self.rotation - self.skew) % 360.0, 2) % 360.0
+
+    @property
     def lines(self) -> list[Line]:
         return [line for block in self.blocks for line in block.lines]
 

@@ -12,10 +12,11 @@ import sys
 import time
 from typing import Any, TextIO
 
-from .._registry import get_registry
-from ..batch import FileResult, Progress, default_jobs, known_formats, run
+from .. import formats
+from .._open import DEFAULT_BACKEND
+from ..batch import FileResult, Progress, default_jobs, run
+from ..documents import DEFAULT_DPI, ReadSpec
 from . import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK
-from .read import DEFAULT_BACKEND, parse_options
 
 __all__ = ["add_parser"]
 
@@ -34,7 +35,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("inputs", nargs="+", metavar="INPUT", help="files, folders or glob patterns ('scans/**/*.tif')")
     p.add_argument("--out", required=True, metavar="DIR", help="output folder (with --dask: a path every worker can write)")
     p.add_argument("--format", "-f", default="text", metavar="FORMATS",
-                   help=f"comma-separated output formats (default: text; known: {','.join(known_formats())})")
+                   help=f"comma-separated output formats (default: text; known: {','.join(formats.FORMATS)})")
     p.add_argument("-r", "--recursive", action="store_true", help="walk sub-folders of folder inputs")
     p.add_argument("--force", action="store_true", help="redo every input, even those already done")
     p.add_argument("--jobs", "-j", type=int, metavar="N",
@@ -47,7 +48,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--backend", "-b", default=DEFAULT_BACKEND, help=f"OCR backend (default: {DEFAULT_BACKEND})")
     p.add_argument("--model", "-m", help="model name, e.g. a tesseract language such as eng or deu+eng")
     p.add_argument("--layout", default="page", metavar="page|line", help="page (default) or line: each image is one text line")
-    p.add_argument("--dpi", type=float, default=300, help="resolution PDF pages are rendered at (default: 300)")
+    p.add_argument("--dpi", type=float, default=DEFAULT_DPI,
+                   help=f"resolution PDF pages are rendered at (default: {DEFAULT_DPI:g})")
     p.add_argument("--pages", metavar="SPEC", help="pages of each document to read, e.g. 1-3,7 (default: all)")
     p.add_argument("--password", help="password of encrypted PDFs")
     p.add_argument("-o", "--option", dest="options", action="append", default=[], metavar="KEY=VALUE",
@@ -106,11 +108,12 @@ class _Reporter:
 
 
 def run_command(args: argparse.Namespace) -> int:
-    options = parse_options(args.options, get_registry().require(args.backend))
+    spec = ReadSpec.from_arguments(args.backend, args.model, args.options, isolation=args.isolation,
+                                   pages=args.pages, dpi=args.dpi, password=args.password, layout=args.layout)
     batch = run(
         args.inputs, args.out, formats=[f.strip() for f in args.format.split(",") if f.strip()],
-        backend=args.backend, model=args.model, options=options, layout=args.layout, dpi=args.dpi,
-        pages=args.pages, password=args.password, isolation=args.isolation, recursive=args.recursive,
+        backend=spec.backend, model=spec.model, options=dict(spec.options), layout=spec.layout, dpi=spec.dpi,
+        pages=args.pages, password=spec.password, isolation=spec.isolation, recursive=args.recursive,
         force=args.force, jobs=args.jobs, max_pages_per_worker=args.max_pages_per_worker, dask=args.dask,
     )
     reporter = _Reporter(sys.stderr, args.quiet)

@@ -69,6 +69,8 @@ def _page(body: ET.Element, page: Page, index: int) -> None:
     title = [_bbox((0, 0, page.width, page.height)), f"ppageno {(page.page_number or n) - 1}"]
     if page.dpi:
         title.append(f"scan_res {round(page.dpi)} {round(page.dpi)}")
+    if page.text_angle:  # page analysis turned the page: its text runs at this angle in the scan
+        title.append(f"textangle {page.text_angle:g}")
     if page.source:  # last: a parser that searches the title finds the real properties first
         title.append(f"image {_title_name(page.source)}")
     div = ET.SubElement(body, "div", {"class": "ocr_page", "id": f"page_{n}", "title": "; ".join(title)})
