@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import DocumentError, DocumentWarning, EncryptedDocumentError, ImageTooLargeError
-from ._renderer import RenderBudget, RenderWorker, WorkerFailed, give_back, map_pixels, take_worker
+from ._renderer import RECYCLE_RESIDENT, RenderBudget, RenderWorker, _WorkerFailed, give_back, map_pixels, take_worker
 
 __all__ = ["PDFIUM_LOCK", "MIN_FALLBACK_DPI", "is_pdf", "PdfSource", "RenderBudget"]
 
@@ -92,11 +92,11 @@ class PdfSource:
         seconds = 0.0 if until == math.inf else max(until - time.monotonic(), 0.001)
         try:
             return self._worker.request(message, seconds, self._fd if message["op"] == "open" else None)
-        except WorkerFailed as exc:
+        except _WorkerFailed as exc:
             self._worker = None
             raise self._over_budget(exc, where) from None
 
-    def _over_budget(self, failure: WorkerFailed, where: str) -> DocumentError:
+    def _over_budget(self, failure: _WorkerFailed, where: str) -> DocumentError:
         if failure.timed_out:
             return DocumentError(
                 f"{where} took longer than the render budget of {self.budget.seconds:g} s and was stopped "
@@ -136,7 +136,7 @@ class PdfSource:
             try:
                 worker.request({"op": "close"}, self.budget.seconds or 60.0)
                 give_back(worker)
-            except WorkerFailed:
+            except _WorkerFailed:
                 pass  # killed already
         if self._fd >= 0:
             os.close(self._fd)
@@ -163,9 +163,17 @@ class PdfSource:
         reply, fd = self._ask({"op": "render", "page": number, "scale": used / 72}, where, until)
         if "error" in reply or fd is None:
             if reply.get("error") == "memory":
-                raise self._over_budget(WorkerFailed(False, "out of memory"), where)
+                raise self._over_budget(_WorkerFailed(False, "out of memory"), where)
             raise DocumentError(f"{where} cannot be rendered ({reply.get('detail', 'no pixels')})")
+        if reply["resident"] > RECYCLE_RESIDENT:
+            self._recycle_worker()
         return map_pixels(fd, reply["width"], reply["height"], reply["channels"]), used
+
+    def _recycle_worker(self) -> None:
+        """End a worker a big page left holding its peak; the next page starts a fresh one."""
+        worker, self._worker = self._worker, None
+        if worker is not None:
+            worker.close()
 
     def _dpi_for(self, where: str, width_pt: float, height_pt: float, dpi: float, max_pixels: int) -> float:
         if not (width_pt > 0 and height_pt > 0):

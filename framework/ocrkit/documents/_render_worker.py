@@ -8,7 +8,7 @@ socket *FD*, one at a time:
 - ``{"op": "open", "password": ...}`` with a file descriptor of the PDF ->
   ``{"pages": N}``
 - ``{"op": "size", "page": n}`` -> ``{"width": pt, "height": pt}`` (as displayed)
-- ``{"op": "render", "page": n, "scale": s}`` -> ``{"width", "height", "channels"}``
+- ``{"op": "render", "page": n, "scale": s}`` -> ``{"width", "height", "channels", "resident"}``
   with a memfd holding the pixels (grey, one byte a pixel, for a page whose content
   is all grey or bilevel; RGB otherwise), rendered straight into that shared memory
 - ``{"op": "close"}`` -> ``{}``
@@ -49,6 +49,12 @@ def _cap_memory(budget: int) -> None:
     if hard != resource.RLIM_INFINITY:
         limit = min(limit, hard)  # a caller's own cap (inherited) is never raised
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+
+def _resident() -> int:
+    """This process's resident memory in bytes (PDFium's allocator keeps what a big page took)."""
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
 
 
 def _give_memory_back() -> None:
@@ -241,7 +247,8 @@ class Worker:
                     made.pop("mem").close()
                 except BufferError:
                     pass  # still referenced by a failed render's traceback: unmapped when that goes
-        return {"width": made["width"], "height": made["height"], "channels": made["channels"]}, made["fd"]
+        return {"width": made["width"], "height": made["height"], "channels": made["channels"],
+                "resident": _resident()}, made["fd"]
 
 
 def _render(page: Any, scale: float, pixel_format: dict[str, Any], maker: Any) -> None:

@@ -9,7 +9,8 @@ a deadline; past either, the worker is killed, the page fails with one
 :class:`DocumentError`, and the next page gets a fresh worker. Workers are kept
 between documents (a few idle ones per process), so a normal PDF pays one round trip
 per page; the pixels come back in shared memory (a memfd the worker renders into and
-the caller maps), never copied.
+the caller maps), never copied. A worker that a big page left holding much memory is
+ended after that page instead of being kept.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ import numpy as np
 
 from ..errors import InvalidOptionError
 
-__all__ = ["RenderBudget", "RenderWorker", "WorkerFailed", "take_worker", "give_back", "DEFAULT_RENDER_SECONDS",
+__all__ = ["RenderBudget", "RenderWorker", "take_worker", "give_back", "DEFAULT_RENDER_SECONDS",
            "DEFAULT_RENDER_MEMORY"]
 
 #: Seconds a worker may take to open a document or render one page.
@@ -41,8 +42,9 @@ DEFAULT_RENDER_SECONDS = 60.0
 DEFAULT_RENDER_MEMORY = 1024**3
 #: Idle workers kept per process for the next document.
 MAX_IDLE = max(2, os.cpu_count() or 1)
-#: A worker that takes longer to start than this has failed.
-START_SECONDS = 30.0
+#: A worker left holding more resident memory than this after a page (PDFium's allocator
+#: keeps a big page's peak) is ended rather than kept: the next page starts a fresh one.
+RECYCLE_RESIDENT = 256 * 1024**2
 _WORKER = Path(__file__).with_name("_render_worker.py")
 _PACKET = 1 << 16
 
@@ -78,7 +80,7 @@ class RenderBudget:
         return f"{self.memory / 2**20:.0f} MiB"
 
 
-class WorkerFailed(Exception):
+class _WorkerFailed(Exception):
     """The worker went over its time (``timed_out``) or died (its memory, or a crash)."""
 
     def __init__(self, timed_out: bool, detail: str) -> None:
@@ -108,14 +110,14 @@ class RenderWorker:
 
     def request(self, message: dict[str, Any], seconds: float, fd: int | None = None) -> tuple[dict[str, Any], int | None]:
         """Send *message* (with *fd*); the reply and the descriptor it carries. Past *seconds*
-        (0: none) or if the worker dies, it is killed and :class:`WorkerFailed` raised."""
+        (0: none) or if the worker dies, it is killed and :class:`_WorkerFailed` raised."""
         rights = [] if fd is None else [(socket.SOL_SOCKET, socket.SCM_RIGHTS, fd.to_bytes(4, sys.byteorder))]
         try:
             self.sock.sendmsg([json.dumps(message).encode()], rights)
             ready, _, _ = select.select([self.sock], [], [], seconds or None)
             if not ready:
                 self.kill()
-                raise WorkerFailed(True, f"no answer within {seconds:g} s")
+                raise _WorkerFailed(True, f"no answer within {seconds:g} s")
             data, ancillary, _, _ = self.sock.recvmsg(_PACKET, socket.CMSG_SPACE(4))
         except OSError as exc:
             data, ancillary = b"", []
@@ -124,7 +126,7 @@ class RenderWorker:
             detail = ""
         if not data:
             self.kill()
-            raise WorkerFailed(False, detail or f"the render worker ended ({self._how_it_ended()})")
+            raise _WorkerFailed(False, detail or f"the render worker ended ({self._how_it_ended()})")
         fds = [int.from_bytes(d[:4], sys.byteorder) for lvl, typ, d in ancillary
                if lvl == socket.SOL_SOCKET and typ == socket.SCM_RIGHTS]
         return json.loads(data), (fds[0] if fds else None)
