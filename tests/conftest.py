@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,16 @@ TESTS = Path(__file__).parent
 DATA = TESTS / "data"
 REPO = TESTS.parent
 SHARED_DATASETS = Path(os.environ.get("OCRKIT_SHARED_DATASETS", REPO.parent / "shared" / "datasets"))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _private_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Keep every test (even those without ``ocrkit_home``) off the user's real model
+    store, and a ``TESSDATA_PREFIX`` from the environment out of discovery."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("OCRKIT_HOME", str(tmp_path_factory.mktemp("session-home")))
+        mp.delenv("TESSDATA_PREFIX", raising=False)
+        yield
 
 
 @pytest.fixture

@@ -14,6 +14,15 @@ Only digests we could establish go in; none is typed in by guesswork:
 - PP-OCR sets: URLs and sha256 from rapidocr 3.10's own ``default_models.yaml``;
   sizes computed here for the three files the rapidocr wheel ships (whose digests
   we recompute and check against the yaml), ``null`` (not established) for the rest.
+- PP-OCR language families (``ppocrv5-korean``...): the recogniser alone, URL and
+  sha256 from the same yaml (the public RapidAI/RapidOCR repository's
+  ``python/rapidocr/default_models.yaml`` at 03f3e5d pins the same digests for the
+  v3.9.2 copies); the character list is inside each ONNX file (metadata
+  ``character``, which rapidocr reads too), so no dictionary file is needed. The
+  set borrows the detector and angle classifier of an installed set (``base``).
+
+Every entry lists the codes it reads (``languages``), which ``lang=`` routes by.
+Run with the worktree's plugins importable (``PYTHONPATH=framework:plugins``).
 """
 
 from __future__ import annotations
@@ -24,6 +33,8 @@ import sys
 from pathlib import Path
 
 import yaml
+
+from ocrkit_onnx._languages import languages_of
 
 REPO = Path(__file__).resolve().parents[1]
 OUT = REPO / "framework" / "ocrkit" / "pull" / "catalog.json"
@@ -93,6 +104,27 @@ PPOCR_SETS = {
                           {"det": ("PP-OCRv4", "det", "en_PP-OCRv3_det_mobile"), "cls": CLS_V2,
                            "rec": ("PP-OCRv4", "rec", "en_PP-OCRv4_rec_mobile")}),
 }
+# PP-OCR language families: name -> (description, PaddleOCR family, version, rapidocr version key, model key).
+LANGUAGE_SETS = {
+    "ppocrv5-korean": ("Korean", "korean", "PP-OCRv5", "korean_PP-OCRv5_rec_mobile"),
+    "ppocrv5-latin": ("Latin-script languages", "latin", "PP-OCRv5", "latin_PP-OCRv5_rec_mobile"),
+    "ppocrv5-eslav": ("East Slavic (Russian, Ukrainian, Belarusian)", "eslav", "PP-OCRv5", "eslav_PP-OCRv5_rec_mobile"),
+    "ppocrv5-cyrillic": ("Cyrillic-script languages", "cyrillic", "PP-OCRv5", "cyrillic_PP-OCRv5_rec_mobile"),
+    "ppocrv5-en": ("English", "en", "PP-OCRv5", "en_PP-OCRv5_rec_mobile"),
+    "ppocrv5-thai": ("Thai", "th", "PP-OCRv5", "th_PP-OCRv5_rec_mobile"),
+    "ppocrv5-greek": ("Greek", "el", "PP-OCRv5", "el_PP-OCRv5_rec_mobile"),
+    "ppocrv5-arabic": ("Arabic-script languages", "arabic", "PP-OCRv5", "arabic_PP-OCRv5_rec_mobile"),
+    "ppocrv5-devanagari": ("Devanagari-script languages", "devanagari", "PP-OCRv5", "devanagari_PP-OCRv5_rec_mobile"),
+    "ppocrv5-tamil": ("Tamil", "ta", "PP-OCRv5", "ta_PP-OCRv5_rec_mobile"),
+    "ppocrv5-telugu": ("Telugu", "te", "PP-OCRv5", "te_PP-OCRv5_rec_mobile"),
+    "ppocrv4-kannada": ("Kannada", "ka", "PP-OCRv4", "ka_PP-OCRv4_rec_mobile"),
+    "ppocrv4-japanese": ("Japanese", "japan", "PP-OCRv4", "japan_PP-OCRv4_rec_mobile"),
+    "ppocrv3-chinese-traditional": ("Chinese (traditional)", "chinese_cht", "PP-OCRv4", "chinese_cht_PP-OCRv3_rec_mobile"),
+}
+#: Sets a language family may borrow its detector and angle classifier from, best first
+#: (ppocrv6-small ships in the rapidocr wheel the onnx extra installs).
+FAMILY_BASES = ["ppocrv6-small", "ppocrv6-medium", "ppocrv6-tiny", "ppocrv5-mobile", "ppocrv4-mobile"]
+
 #: The onnx backend's set manifest (docs/backends/onnx.md); unlisted keys take its defaults
 #: (PaddleOCR normalisation, det limit 960 max, rec height 48, characters from the rec model's metadata).
 SET_MANIFEST = {"format": "ocrkit-ppocr", "format_version": 1, "family": "PP-OCR"}
@@ -133,6 +165,7 @@ def tesseract_entries(site: Path) -> dict[str, dict]:
                                   else " (float LSTM: slower, sometimes more accurate)"),
                 "source": f"tesseract-ocr/tessdata_{variant} @ {commit[:7]}",
                 "provenance": provenance,
+                "languages": [] if lang == "osd" else [lang],
                 **({"aliases": [f"{lang}-fast"]} if variant == "fast" else {}),
                 "files": [{
                     "name": file_name,
@@ -178,6 +211,7 @@ def ppocr_entries(site: Path) -> dict[str, dict]:
         models[name] = {
             "backend": "onnx",
             "language": language,
+            "languages": list(languages_of(language)),
             "description": description,
             "source": "RapidAI/RapidOCR model hub (modelscope) v3.10.0",
             "provenance": provenance,
@@ -188,12 +222,41 @@ def ppocr_entries(site: Path) -> dict[str, dict]:
     return models
 
 
+def language_entries(site: Path) -> dict[str, dict]:
+    """The recogniser-only sets: one rec.onnx each, the detector and classifier borrowed."""
+    config = yaml.safe_load((site / "rapidocr" / "default_models.yaml").read_text(encoding="utf-8"))
+    models: dict[str, dict] = {}
+    for name, (what, family, version, key) in LANGUAGE_SETS.items():
+        spec = config["onnxruntime"][version]["rec"][key]
+        url, digest = spec["model_dir"], spec["SHA256"].lower()
+        languages = list(languages_of(family))
+        manifest = {**SET_MANIFEST, "name": name, "version": version.removeprefix("PP-OCRv"),
+                    "variant": f"{family}-mobile", "language": family, "languages": languages,
+                    "base": FAMILY_BASES, "rec": {"file": "rec.onnx"}, "sha256": {"rec.onnx": digest}}
+        models[name] = {
+            "backend": "onnx",
+            "language": family,
+            "languages": languages,
+            "description": f"{what}: {key.replace('_', ' ')} recogniser, with the detector and angle "
+                           "classifier of an installed set (ppocrv6-small from ocrkit[onnx])",
+            "source": "RapidAI/RapidOCR model hub (modelscope) v3.10.0",
+            "provenance": f"URL and sha256 from rapidocr 3.10 default_models.yaml (onnxruntime.{version}.rec.{key}); "
+                          "the same sha256 is pinned in RapidAI/RapidOCR python/rapidocr/default_models.yaml @ 03f3e5d; "
+                          "character list inside the model (metadata 'character'); size not established (null)",
+            "layout": "directory",
+            "files": [{"name": "rec.onnx", "size": None, "sha256": digest, "urls": [url],
+                       "upstream_name": url.rsplit("/", 1)[1]}],
+            "manifest": manifest,
+        }
+    return models
+
+
 def main() -> None:
     site = site_packages()
     document = {
         "format": 1,
         "about": "ocrkit model catalogue; see docs/model-pulls.md. Regenerate with tools/make_catalog.py.",
-        "models": {**tesseract_entries(site), **ppocr_entries(site)},
+        "models": {**tesseract_entries(site), **ppocr_entries(site), **language_entries(site)},
     }
     OUT.write_text(json.dumps(document, indent=1) + "\n", encoding="utf-8")
     print(f"wrote {OUT} ({len(document['models'])} models)")

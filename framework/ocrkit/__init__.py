@@ -11,9 +11,11 @@ from __future__ import annotations
 
 from . import documents, formats
 from ._engine import Engine
+from ._languages import LanguageSupport, languages
 from ._open import open
 from ._records import BackendInfo, ModelRecord
 from ._registry import Registry, get_registry
+from ._versions import __version__
 from .errors import (
     BackendCrashedError,
     BackendTimeoutError,
@@ -27,6 +29,7 @@ from .errors import (
     ImageTooLargeError,
     InvalidModelNameError,
     InvalidOptionError,
+    LanguageNotAvailableError,
     ModelCorruptError,
     ModelExistsError,
     ModelInUseError,
@@ -41,8 +44,6 @@ from .hookspecs import hookimpl
 from .results import Block, Line, Page, Word
 from .store import ModelStore
 
-__version__ = "0.1.0"
-
 
 def backends() -> list[str]:
     """Names of the registered backends (usable or not; see ``ocrkit backends``)."""
@@ -54,6 +55,8 @@ __all__ = [
     "documents",
     "formats",
     "backends",
+    "languages",
+    "LanguageSupport",
     "Engine",
     "Registry",
     "get_registry",
@@ -74,6 +77,7 @@ __all__ = [
     "InvalidOptionError",
     "PluginError",
     "ModelNotFoundError",
+    "LanguageNotAvailableError",
     "ModelExistsError",
     "ModelCorruptError",
     "ModelInUseError",

@@ -23,7 +23,9 @@ from pathlib import Path
 from typing import Any, TypeVar, overload
 
 from . import documents
+from ._in_use import mark_in_use
 from ._memory import limit_malloc_arenas, release_memory
+from ._model_lookup import resolve_import_source
 from ._records import LAYOUTS, BackendInfo, ModelHandle, ModelRecord
 from ._registry import Registry, get_registry
 from .errors import (
@@ -34,7 +36,7 @@ from .errors import (
 )
 from .images import ImageInput, PageImage, checked_max_pixels, load_image, max_pixels_from_env
 from .results import Page
-from .store import AuditEntry, ModelStore, PruneResult, mark_in_use, resolve_import_source
+from .store import AuditEntry, ModelStore, PruneResult
 
 __all__ = ["Engine"]
 

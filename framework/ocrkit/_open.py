@@ -3,11 +3,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from ._engine import Engine
 from ._isolation import ProcessEngine
+from ._languages import route
 from ._registry import Registry
 from .errors import InvalidOptionError
 from .store import ModelStore
@@ -22,6 +24,7 @@ def open(
     backend: str,
     model: str | None = None,
     *,
+    lang: str | Sequence[str] | None = None,
     registry: Registry | None = None,
     store: ModelStore | str | None = None,
     lazy: bool = False,
@@ -33,7 +36,10 @@ def open(
     """Open an OCR engine on *backend* (``"tesseract"``, ``"onnx"``, a plugin's name).
 
     *model* picks a model (a tesseract language such as ``"eng"``, a PP-OCR model
-    set); the backend's default otherwise. *options* are backend options (see
+    set); the backend's default otherwise. *lang* (``"fra"``, ``"fra+eng"``,
+    ``["eng", "de"]``) picks the installed model that reads those languages, or checks
+    that *model* does (see docs/languages.md); when none does,
+    :class:`LanguageNotAvailableError` says what to pull. *options* are backend options (see
     ``ocrkit backends -v``); undeclared ones raise :class:`UnknownOptionError`.
     *store* is a model store root other than ``$OCRKIT_HOME``. ``lazy=True`` loads
     the model on first use (model management alone needs none).
@@ -49,6 +55,8 @@ def open(
         raise InvalidOptionError(f"unknown isolation {isolation!r}; use one of {sorted(ISOLATIONS)}")
     if isinstance(store, (str, Path)):
         store = ModelStore(store)
+    if lang is not None:
+        model = route(backend, lang, model, registry=registry, store=store)
     if engine_class is ProcessEngine:
         options["call_timeout"] = call_timeout
     elif call_timeout is not None:

@@ -10,9 +10,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
+from ._json_bounds import MAX_JSON_DEPTH, loads_bounded
 from .errors import InvalidOptionError
 
-__all__ = ["OptionSpec", "BackendInfo", "ModelRecord", "ModelHandle", "HandleState", "SOURCE_PRECEDENCE", "LAYOUTS", "MAX_LINE_ASPECT"]
+__all__ = ["OptionSpec", "BackendInfo", "ModelRecord", "ModelHandle", "HandleState", "SOURCE_PRECEDENCE", "LAYOUTS",
+           "MAX_LINE_ASPECT", "MAX_OPTION_CHARS", "shown_value"]
 
 #: Layouts every backend must support. ``"page"``: find the text on the page;
 #: ``"line"``: the image is one text line, skip segmentation/detection.
@@ -27,6 +29,16 @@ SOURCE_PRECEDENCE = ("store", "env", "package", "system", "other")
 #: pixel strip (which a line recogniser would scale to its model height, i.e. to
 #: tens of thousands of pixels) costs milliseconds, not minutes or gigabytes.
 MAX_LINE_ASPECT = 160.0
+
+
+#: Longest option value taken from a command line or a request, in characters.
+MAX_OPTION_CHARS = 65536
+
+def shown_value(value: Any, limit: int = 60) -> str:
+    """*value* as an error message shows it: its repr, cut to about *limit* characters
+    (an option value can be 65,536 characters; its error stays one short line)."""
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[: limit - 20]}...({len(text)} characters)"
 
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -48,7 +60,7 @@ def _convert_one(value: str, type_name: str) -> Any:
         return [v for v in value.replace("+", ",").split(",") if v]
     if type_name.startswith("dict"):
         if value.lstrip().startswith("{"):
-            parsed = json.loads(value)
+            parsed = loads_bounded(value)
             if not isinstance(parsed, dict):
                 raise ValueError(value)
             return parsed
@@ -74,15 +86,24 @@ class OptionSpec:
         ``int``, ``float``, ``bool`` (1/0, true/false, yes/no, on/off),
         ``list[...]`` (comma or ``+`` separated), ``dict[...]`` (JSON or
         ``key:value,key:value``), anything else as the string; ``int|str`` tries
-        each alternative in order. Raises :class:`InvalidOptionError` otherwise.
+        each alternative in order. Raises :class:`InvalidOptionError` otherwise,
+        and for a value longer than :data:`MAX_OPTION_CHARS` or JSON nested deeper
+        than :data:`~ocrkit._json_bounds.MAX_JSON_DEPTH` levels.
         """
+        if len(value) > MAX_OPTION_CHARS:
+            raise InvalidOptionError(
+                f"option {self.name}: the value has {len(value)} characters; at most {MAX_OPTION_CHARS} are accepted"
+            )
+        problem = ""
         for alternative in self.type.split("|"):
             try:
                 return _convert_one(value, alternative)
+            except json.JSONDecodeError as exc:
+                problem = f": {exc.msg}"
             except ValueError:
                 continue
-        hint = " (JSON or key:value,key:value)" if "dict" in self.type else ""
-        raise InvalidOptionError(f"option {self.name}={value!r}: expected a value of type {self.type}{hint}")
+        hint = f" (JSON nested at most {MAX_JSON_DEPTH} levels, or key:value,key:value)" if "dict" in self.type else ""
+        raise InvalidOptionError(f"option {self.name}={shown_value(value)}: expected a value of type {self.type}{hint}{problem}")
 
 
 @dataclass(frozen=True)
@@ -93,6 +114,10 @@ class BackendInfo:
     (word boxes), ``polygons``, ``blocks``, ``languages`` (multi-language),
     ``detect`` (detection-only layout), ``gpu`` (accelerator providers),
     ``threadsafe`` (recognize may be called from several threads at once).
+    With ``languages``, ``lang=`` may combine several models into one load, as
+    ``model="eng+deu"`` (tesseract); without it one model must read every
+    requested language (see :mod:`ocrkit.languages`). ``default_model`` is what a
+    load without ``model=`` uses; ``lang=`` prefers it when it reads the languages.
     ``requires`` lists importable modules the backend needs; a missing one makes
     the backend "unavailable" (with ``install_hint``) instead of broken.
     """
@@ -105,6 +130,7 @@ class BackendInfo:
     options: tuple[OptionSpec, ...] = ()
     requires: tuple[str, ...] = ()
     install_hint: str = ""
+    default_model: str | None = None
 
     @property
     def option_names(self) -> frozenset[str]:
@@ -135,6 +161,8 @@ class ModelRecord:
     a PP-OCR set such as ``ppocrv6-small``); ``path`` is the file, or the directory
     of a multi-file model set; ``files`` lists every file the model consists of
     (used for in-use checks and descriptor accounting; defaults to ``(path,)``).
+    ``languages`` lists the Tesseract-style codes (``eng``, ``chi_sim``, ``kor``) the
+    model reads; ``lang=`` routes by it (empty: the model declares none).
     """
 
     name: str
@@ -148,6 +176,7 @@ class ModelRecord:
     kind: str | None = None
     files: tuple[Path, ...] = ()
     extra: Mapping[str, Any] = field(default_factory=dict)
+    languages: tuple[str, ...] = ()
 
     def all_files(self) -> tuple[Path, ...]:
         return self.files or (self.path,)
@@ -164,6 +193,7 @@ class ModelRecord:
             "version": self.version,
             "kind": self.kind,
             "files": [str(f) for f in self.all_files()],
+            "languages": list(self.languages),
             "extra": dict(self.extra),
         }
 

@@ -31,16 +31,18 @@ from typing import Any
 import pluggy
 
 from . import hookspecs
-from ._plugin_checks import REQUIRED_BACKEND_HOOKS, backend_info_problem, checked_pages, record_problem
+from ._names import check_store_name
+from ._plugin_checks import REQUIRED_BACKEND_HOOKS, analysis_problem, backend_info_problem, checked_pages, record_problem
 from ._records import SOURCE_PRECEDENCE, BackendInfo, ModelHandle, ModelRecord
 from .errors import BackendUnavailableError, OcrkitError, PluginError, PluginWarning, UnknownBackendError
 from .images import PageImage
-from .results import Page
+from .results import Page, PageAnalysis
 
 __all__ = [
     "Registry",
     "BackendStatus",
     "get_registry",
+    "set_default_registry",
     "ENTRY_POINT_GROUP",
     "DISABLE_AUTOLOAD_ENV",
     "PLUGINS_ENV",
@@ -220,9 +222,12 @@ class Registry:
         dist = self._distributions.get(plugin_name)
         return f"plugin {plugin_name!r} ({dist})" if dist else f"plugin {plugin_name!r}"
 
-    def _missing_hooks(self, plugin_name: str) -> list[str]:
+    def _implemented(self, plugin_name: str) -> set[str]:
         plugin = self.pm.get_plugin(plugin_name)
-        implemented = {caller.name for caller in self.pm.get_hookcallers(plugin) or ()}
+        return {caller.name for caller in self.pm.get_hookcallers(plugin) or ()}
+
+    def _missing_hooks(self, plugin_name: str) -> list[str]:
+        implemented = self._implemented(plugin_name)
         return [h for h in REQUIRED_BACKEND_HOOKS if h not in implemented]
 
     def _describe_all(self) -> dict[str, BackendStatus]:
@@ -424,7 +429,23 @@ class Registry:
         return checked_pages(answer, images, where)
 
     def free(self, handle: ModelHandle) -> None:
-        self._owner_call("ocrkit_free_model", handle.backend, handle=handle)
+        """The owner's ``ocrkit_free_model``; for a backend without one, ``handle.state.free()``
+        (the :class:`~ocrkit.backend.HandleState` convention), so the simplest backend
+        needs no freeing hook of its own."""
+        owner = self.backend(handle.backend).plugin
+        if "ocrkit_free_model" in self._implemented(owner):
+            self._owner_call("ocrkit_free_model", handle.backend, handle=handle)
+            return
+        state, handle.state = handle.state, None
+        if state is None:
+            return
+        free = getattr(state, "free", None)
+        if not callable(free):
+            raise PluginError(
+                f"{self._label(owner)} has no ocrkit_free_model and its handle.state ({type(state).__name__}) "
+                "has no free() method: implement one of them"
+            )
+        self._guarded(owner, "handle.state.free", free)
 
     def import_model(self, record: ModelRecord, dest_dir: Path) -> Path | None:
         """The owner's import of *record* into *dest_dir*, or ``None`` for a plain copy."""
@@ -438,7 +459,10 @@ class Registry:
         progress: Callable[[str], None] | None = None,
     ) -> Path:
         """The owner's int8 model made from *record* in *dest_dir*; a backend that
-        cannot quantise raises :class:`BackendUnavailableError`."""
+        cannot quantise raises :class:`BackendUnavailableError`. A *name* the store
+        would not list is refused before the backend spends any time on it."""
+        if name is not None:
+            check_store_name(name)
         made, where = self._owner_call(
             "ocrkit_quantize_model", record.backend,
             record=record, dest_dir=dest_dir, name=name, calibration=calibration, progress=progress,
@@ -451,9 +475,34 @@ class Registry:
             raise PluginError(f"{where} returned {type(made).__name__}, not a pathlib.Path or None")
         return made
 
+    def analyse_page(self, image: PageImage, backend: str) -> PageAnalysis | None:
+        """The first page analyser plugin's checked answer for *image*, or ``None``
+        when no plugin analyses pages (the built-in analyser then does)."""
+        kwargs = {"image": image, "backend": backend}
+        for impl in reversed(self.pm.hook.ocrkit_analyse_page.get_hookimpls()):  # pluggy's call order
+            if impl.plugin_name in self._broken:
+                continue
+            args = [kwargs[a] for a in impl.argnames]
+            answer = self._guarded(impl.plugin_name, "ocrkit_analyse_page", functools.partial(impl.function, *args))
+            if answer is None:
+                continue
+            problem = analysis_problem(answer)
+            if problem:
+                raise PluginError(f"{self._where(impl.plugin_name, 'ocrkit_analyse_page')} {problem}")
+            return answer
+        return None
+
 
 _default: Registry | None = None
 _default_lock = threading.Lock()
+
+
+def set_default_registry(registry: Registry | None) -> None:
+    """Make *registry* the process-wide one (``None``: build it again on next use).
+    For a process that assembles its own registry, such as an isolated backend's child."""
+    global _default
+    with _default_lock:
+        _default = registry
 
 
 def get_registry() -> Registry:

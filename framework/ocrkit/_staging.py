@@ -69,7 +69,6 @@ class StagedEntry:
         self._workdir = Path(tempfile.mkdtemp(prefix=f".{self.target.name}.", suffix=".tmp", dir=self.target.parent))
         #: Where to build the new entry (nothing exists there yet: create a file or a directory).
         self.path = self._workdir / self.target.name
-        self.committed = False
 
     def commit(self) -> Path:
         """Flush the staged entry, move an existing target aside, rename the new one
@@ -91,7 +90,6 @@ class StagedEntry:
             except BaseException:
                 os.rename(aside, target)
                 raise
-        self.committed = True
         fsync_dir(target.parent)
         return target
 

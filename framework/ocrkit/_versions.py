@@ -7,7 +7,11 @@ from __future__ import annotations
 import importlib.metadata
 from pathlib import Path
 
-__all__ = ["installed_version", "distribution_files"]
+__all__ = ["__version__", "installed_version", "distribution_files"]
+
+#: ocrkit's own version (``ocrkit.__version__``), here so that modules below the
+#: package's ``__init__`` (the pull's User-Agent) need not import the package.
+__version__ = "0.1.0"
 
 
 def installed_version(distribution: str, missing: str | None = None) -> str | None:

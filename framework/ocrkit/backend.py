@@ -5,9 +5,21 @@
 
 from __future__ import annotations
 
+from ._digest import sha256_of
 from ._memory import limit_malloc_arenas, open_files, release_memory, rss_bytes
+from ._names import plain_name_problem, store_name_problem
 from ._parallel import default_workers, parallel_map
-from ._records import LAYOUTS, MAX_LINE_ASPECT, SOURCE_PRECEDENCE, BackendInfo, HandleState, ModelHandle, ModelRecord, OptionSpec
+from ._records import (
+    LAYOUTS,
+    MAX_LINE_ASPECT,
+    SOURCE_PRECEDENCE,
+    BackendInfo,
+    HandleState,
+    ModelHandle,
+    ModelRecord,
+    OptionSpec,
+    shown_value,
+)
 from ._registry import ENTRY_POINT_GROUP
 from ._staging import StagedEntry, staged_entry
 from ._text_metrics import TextScore, score_text
@@ -25,9 +37,10 @@ from .errors import (
 from .hookspecs import hookimpl
 from .images import PageImage
 from .results import Block, Line, Page, Word, union_bbox
-from .store import ModelStore, plain_name_problem, sha256_of
+from .store import ModelStore
 
 __all__ = [
+    "shown_value",
     "hookimpl",
     "BackendInfo",
     "OptionSpec",
@@ -41,6 +54,7 @@ __all__ = [
     "Word",
     "union_bbox",
     "plain_name_problem",
+    "store_name_problem",
     "sha256_of",
     "staged_entry",
     "StagedEntry",

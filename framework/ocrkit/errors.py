@@ -20,6 +20,7 @@ __all__ = [
     "PluginError",
     "ModelNotFoundError",
     "ModelExistsError",
+    "LanguageNotAvailableError",
     "ModelCorruptError",
     "ModelInUseError",
     "InvalidModelNameError",
@@ -110,6 +111,17 @@ class ModelNotFoundError(OcrkitError, LookupError):
         if self.available:
             message += f"; available: {_known(self.available)}"
         super().__init__(message)
+
+
+class LanguageNotAvailableError(ModelNotFoundError):
+    """No installed model of the backend reads the languages asked for with ``lang=``;
+    the message names the models that would and how to get them. ``languages``: the
+    codes nobody reads; ``pulls``: catalogue models of the backend that would."""
+
+    def __init__(self, message: str, languages: Iterable[str] = (), pulls: Iterable[str] = ()):
+        super().__init__(message)
+        self.languages = tuple(languages)
+        self.pulls = tuple(pulls)
 
 
 class ModelExistsError(OcrkitError, FileExistsError):

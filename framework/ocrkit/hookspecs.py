@@ -11,9 +11,10 @@ ocrkit_describe_backend   per plugin      every plugin (model packs return ``Non
 ocrkit_discover_models    broadcast       every plugin; results are concatenated
 ocrkit_load_model         firstresult     every plugin until one returns a handle
 ocrkit_recognize          firstresult     the plugin that owns the handle, only
-ocrkit_free_model         firstresult     the plugin that owns the handle, only
+ocrkit_free_model         firstresult     the plugin that owns the handle, only (optional)
 ocrkit_import_model       firstresult     the plugin that describes the record's backend
 ocrkit_quantize_model     firstresult     the plugin that describes the record's backend
+ocrkit_analyse_page       firstresult     every plugin until one answers (any backend)
 ========================  ==============  ==========================================
 
 Threads: describe and discover are called from whichever thread opens an engine
@@ -21,7 +22,11 @@ or runs a CLI command. ``ocrkit_recognize`` is called concurrently from any
 number of user threads when the backend declares the ``threadsafe`` capability
 (otherwise the engine serialises calls). ``ocrkit_free_model`` is called exactly
 once per handle, after every in-flight recognition on that handle has returned;
-it may run on any thread, including the garbage collector's.
+it may run on any thread, including the garbage collector's. A backend without it
+is freed by the core calling ``handle.state.free()``.
+
+Hooks routed to one plugin (recognize, free, import, quantize) never see another
+backend's handle or record: they need no ``if handle.backend != NAME`` check.
 
 Hook implementations must not import their heavy native libraries at module
 import time: ``import ocrkit`` and ``ocrkit backends`` stay fast and load no model.
@@ -38,7 +43,7 @@ import pluggy
 if TYPE_CHECKING:
     from ._records import BackendInfo, ModelHandle, ModelRecord
     from .images import PageImage
-    from .results import Page
+    from .results import Page, PageAnalysis
 
 PROJECT_NAME = "ocrkit"
 
@@ -71,7 +76,8 @@ def ocrkit_discover_models(backend: str, store_dir: Path) -> Sequence[ModelRecor
     :return: :class:`ocrkit.backend.ModelRecord` s (or ``None``/empty). The core
         concatenates every plugin's answer and orders it by
         :data:`ocrkit.backend.SOURCE_PRECEDENCE` (``store`` first), keeping each
-        plugin's own order within a source.
+        plugin's own order within a source. A record's ``languages`` (codes such as
+        ``("kor", "eng")``) is what ``lang=`` routes by, for every backend.
 
     Broadcast (not firstresult). Called when an engine opens and by
     ``list_models()``/``ocrkit models list``. Must not load models.
@@ -130,6 +136,11 @@ def ocrkit_free_model(handle: ModelHandle) -> bool | None:
     after in-flight recognitions have finished. Must not raise for a handle
     whose resources are already partly gone. The core then drops ``handle.state``
     and returns freed heap to the OS (``ocrkit.backend.release_memory``).
+
+    Optional: for a backend that does not implement it, the core calls
+    ``handle.state.free()`` instead (the :class:`ocrkit.backend.HandleState`
+    convention), so a backend whose state knows how to free itself needs no
+    freeing hook. A state without ``free()`` is then a ``PluginWarning``.
     """
 
 
@@ -177,4 +188,29 @@ def ocrkit_quantize_model(
     write atomically, and describe the derivation in the new record's
     ``extra["derived"]`` (``{"from": NAME, "precision": "int8", ...}``) so
     ``ocrkit models list`` and ``audit`` can show it.
+    """
+
+
+@hookspec(firstresult=True)
+def ocrkit_analyse_page(image: PageImage, backend: str) -> PageAnalysis | None:
+    """Find which way up a page image is, and its skew, before any backend reads it.
+
+    :param image: the page as given (``PageImage``, uint8 ``L`` or ``RGB``), on page
+        layouts only (never for ``layout="line"``).
+    :param backend: the backend that will recognise the page (an analyser may use it
+        or ignore it: its answer is used for every backend).
+    :return: a :class:`ocrkit.results.PageAnalysis`: ``rotation`` (0/90/180/270, the
+        clockwise turn of the content), ``rotation_confidence`` (0..1, compared with the
+        user's ``rotate_pages_threshold``), ``skew`` in degrees (positive: lines run
+        downhill; ``None`` leaves skew to the built-in measure) and ``analyser`` (a
+        name for the record); or ``None`` to let the next plugin, then the built-in
+        analyser, answer.
+
+    firstresult, over every plugin (not routed to a backend's owner): a plugin that
+    brings a better orientation or layout model turns pages for every backend,
+    built-in or third-party. Called by the read pipeline once per page, on the
+    thread reading that page, possibly concurrently for different pages. The answer
+    is checked (angles, ranges, types); a plugin that raises or answers nonsense
+    fails the page with a :class:`PluginError` naming it. Forced angles in the
+    user's settings (``rotation=``, ``skew=``) skip the hook. See ``ocrkit.analysis``.
     """

@@ -191,7 +191,9 @@ def _declared_dpi(img: PILImage.Image) -> float | None:
     return value if math.isfinite(value) and value > 0 else None
 
 
-def _from_pil(img: PILImage.Image, max_pixels: int, what: str) -> tuple[np.ndarray, float | None]:
+def from_pil(img: PILImage.Image, max_pixels: int, what: str) -> tuple[np.ndarray, float | None]:
+    """Pixels and declared DPI of an opened image, its size checked against *max_pixels*
+    first; a decoder failure is a :class:`BadImageError` naming *what*."""
     _check_size(img.width, img.height, max_pixels, what)
     try:
         with decoder_messages_to_log():
@@ -229,12 +231,19 @@ def _align_pillow_guard(max_pixels: int) -> None:
 _open_lock = threading.Lock()
 
 
-def _open_header(data: io.BytesIO | Path) -> PILImage.Image:
+def open_header(data: io.BytesIO | Path) -> PILImage.Image:
+    """Open an image reading its header only (no pixel decoded yet); a decompression
+    bomb warning from Pillow is raised as an error here."""
     from PIL import Image
 
     with _open_lock, warnings.catch_warnings(), decoder_messages_to_log():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         return Image.open(data)
+
+
+#: The former private names, for modules not yet moved to the public ones.
+_from_pil = from_pil
+_open_header = open_header
 
 
 #: Formats whose extra frames are pages of a document (read them all with
@@ -262,11 +271,11 @@ def _open_encoded(data: io.BytesIO | Path, what: str, max_pixels: int) -> tuple[
 
     _align_pillow_guard(max_pixels)
     try:
-        with _open_header(data) as img:  # reads the header only: the size is known before decoding
+        with open_header(data) as img:  # reads the header only: the size is known before decoding
             _warn_extra_frames(img, what)
             with decoder_messages_to_log():  # back to frame 0: a crafted frame table warns here
                 img.seek(0)
-            return _from_pil(img, max_pixels, what)
+            return from_pil(img, max_pixels, what)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise ImageTooLargeError(
             f"{what} is too large to decode safely ({exc}); raise the limit with "
@@ -333,7 +342,7 @@ def load_image(image: ImageInput | PageImage, max_pixels: int | None = None) -> 
     except ImportError:  # pragma: no cover - Pillow is a dependency
         Image = None  # type: ignore[assignment]
     if Image is not None and isinstance(image, Image.Image):
-        array, dpi = _from_pil(image, limit, "PIL image")
+        array, dpi = from_pil(image, limit, "PIL image")
         return PageImage(array, source="<PIL.Image>", dpi=dpi)
     raise BadImageError(
         f"unsupported image input of type {type(image).__name__}; pass a path, bytes, "

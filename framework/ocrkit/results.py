@@ -13,7 +13,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["BBox", "Polygon", "Word", "Line", "Block", "Page", "union_bbox", "dumps_json"]
+from ._json_bounds import escape_lone_surrogates
+
+__all__ = ["BBox", "Polygon", "Word", "Line", "Block", "Page", "PageAnalysis", "union_bbox", "dumps_json"]
 
 BBox = tuple[int, int, int, int]
 Polygon = tuple[tuple[float, float], ...]
@@ -41,8 +43,9 @@ _NUMBER_ARRAY = re.compile(rf"\[\n\s*({_NUMBER}(?:,\n\s*{_NUMBER})*)\n\s*\]")
 
 
 def dumps_json(data: Any, indent: int | None = 2) -> str:
-    """``json.dumps`` for results: indented, but boxes and points on one line each."""
-    text = json.dumps(data, ensure_ascii=False, indent=indent, default=str)
+    """``json.dumps`` for results: indented, but boxes and points on one line each; a
+    file name that is not UTF-8 (lone surrogates) as ``\\udcXX`` escapes."""
+    text = escape_lone_surrogates(json.dumps(data, ensure_ascii=False, indent=indent, default=str))
     if indent is None:
         return text
     return _NUMBER_ARRAY.sub(lambda m: "[" + re.sub(r",\n\s*", ", ", m.group(1)) + "]", text)
@@ -103,6 +106,23 @@ class Block:
         return {"bbox": list(self.bbox or (0, 0, 0, 0)), "lines": [ln.to_dict() for ln in self.lines]}
 
 
+@dataclass(frozen=True)
+class PageAnalysis:
+    """What a page analyser found on a page image as given (see ``ocrkit.analysis``).
+
+    ``rotation`` is how far the page's content is turned clockwise (0, 90, 180 or 270;
+    the pipeline turns the image back counter-clockwise by it), ``rotation_confidence``
+    how sure the analyser is (0..1), ``skew`` the small angle of the text lines in
+    degrees (positive: they run downhill to the right), or ``None`` to leave skew to
+    the built-in measure. ``analyser`` names who answered (for the record).
+    """
+
+    rotation: int = 0
+    rotation_confidence: float = 0.0
+    skew: float | None = None
+    analyser: str = ""
+
+
 @dataclass
 class Page:
     """One recognised image (or one page of a document).
@@ -122,6 +142,13 @@ class Page:
     meta: dict[str, Any] = field(default_factory=dict)  # backend extras, JSON-serialisable
     page_number: int | None = None  # 1-based page of a document (PDF, TIFF); 1 for an image file
     dpi: float | None = None  # resolution the page was rendered at (or the image file declares)
+    #: Page analysis (ocrkit.analysis): the clockwise rotation of the content that was
+    #: undone before recognition (0/90/180/270), the skew straightened (degrees,
+    #: positive = lines ran downhill), the orientation's confidence (None: not analysed).
+    #: Boxes and polygons are always in the input's pixel grid, whatever was applied.
+    rotation: int = 0
+    skew: float = 0.0
+    rotation_confidence: float | None = None
 
     def __post_init__(self) -> None:
         if not self.text and self.blocks:
@@ -154,6 +181,9 @@ class Page:
             "height": self.height,
             "text": self.text,
             "confidence": round(self.confidence, 4),
+            "rotation": self.rotation,
+            "skew": round(float(self.skew), 2),
+            "rotation_confidence": None if self.rotation_confidence is None else round(float(self.rotation_confidence), 4),
             "meta": dict(self.meta),
             "blocks": [b.to_dict() for b in self.blocks],
         }
@@ -208,4 +238,7 @@ class Page:
             meta=dict(data.get("meta") or {}),
             page_number=data.get("page"),
             dpi=data.get("dpi"),
+            rotation=int(data.get("rotation") or 0),
+            skew=float(data.get("skew") or 0.0),
+            rotation_confidence=data.get("rotation_confidence"),
         )

@@ -8,37 +8,26 @@ engine has loaded cannot be removed (:class:`ModelInUseError`).
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 import shutil
-import stat
 import threading
-import weakref
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from pathlib import Path, PureWindowsPath
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import Any
 
+from ._digest import entry_size, sha256_of
+from ._in_use import check_not_in_use, in_use_paths, mark_in_use
+from ._names import check_plain_name, check_store_name, is_listed, plain_name_problem, store_name_problem
 from ._records import ModelRecord
 from ._staging import staged_entry
-from .errors import (
-    InvalidModelNameError,
-    ModelExistsError,
-    ModelInUseError,
-    ModelNotFoundError,
-    NotRegularFileError,
-    OcrkitError,
-    UnknownBackendError,
-)
-
-if TYPE_CHECKING:  # the functions that also ask discovery are handed the registry
-    from ._registry import Registry
+from .errors import InvalidModelNameError, ModelExistsError, ModelInUseError, ModelNotFoundError, NotRegularFileError, OcrkitError
 
 __all__ = [
-    "ModelStore", "AuditEntry", "PruneResult", "Importer", "NotRegularFileError", "default_home", "in_use_paths", "mark_in_use",
-    "plain_name_problem", "sha256_of",
-    "resolve_import_source", "store_backends", "owning_backend", "backend_for_path", "backend_with_model",
+    "ModelStore", "AuditEntry", "PruneResult", "Importer", "default_home",
+    # kept importable from here; they live in _in_use, _digest, _names and errors
+    "NotRegularFileError", "in_use_paths", "mark_in_use", "plain_name_problem", "sha256_of",
 ]
 
 #: A backend's ``ocrkit_import_model``: copy *record* into *dest_dir*, return the new
@@ -46,7 +35,6 @@ __all__ = [
 Importer = Callable[[ModelRecord, Path], "Path | None"]
 
 HOME_ENV = "OCRKIT_HOME"
-_PARTIAL_SUFFIXES = (".part", ".tmp", ".lock")
 _VERSION_RE = re.compile(r"^(?P<stem>.+?)[-_.]v?(?P<version>\d+(?:\.\d+)*)(?P<ext>(?:\.[A-Za-z]\w*)*)$")
 
 
@@ -58,27 +46,6 @@ def default_home() -> Path:
     import platformdirs
 
     return Path(platformdirs.user_data_dir("ocrkit", appauthor=False))
-
-
-# -- in-use tracking: every live engine registers the files of its loaded models --------
-
-_in_use_lock = threading.Lock()
-_in_use: weakref.WeakKeyDictionary[Any, frozenset[Path]] = weakref.WeakKeyDictionary()
-
-
-def mark_in_use(owner: Any, files: Iterable[Path]) -> None:
-    """Record (or, with no files, clear) the model files *owner* keeps loaded."""
-    resolved = frozenset(Path(f).resolve() for f in files)
-    with _in_use_lock:
-        if resolved:
-            _in_use[owner] = resolved
-        else:
-            _in_use.pop(owner, None)
-
-
-def in_use_paths() -> frozenset[Path]:
-    with _in_use_lock:
-        return frozenset(p for paths in _in_use.values() for p in paths)
 
 
 @dataclass(frozen=True)
@@ -103,28 +70,6 @@ class AuditEntry:
         }
 
 
-_KINDS = ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
-          (stat.S_ISSOCK, "a socket"), (stat.S_ISDIR, "a directory"))
-
-
-def _not_regular(path: Path, mode: int) -> NotRegularFileError:
-    kind = next((name for test, name in _KINDS if test(mode)), "not a regular file")
-    return NotRegularFileError(f"{path.name} is {kind}, not a regular file (not read)")
-
-
-def _raise(exc: OSError) -> None:
-    raise exc
-
-
-def _files_of(directory: Path) -> list[Path]:
-    """Every file under *directory*, sorted; an unreadable subdirectory raises
-    (``rglob`` would skip it and the audit would show 0 B and an empty digest)."""
-    found = []
-    for top, _dirs, files in os.walk(directory, onerror=_raise):
-        found += [Path(top, name) for name in files]
-    return sorted(found)
-
-
 class PruneResult(list[str]):
     """What a prune removed (the list of names) and what it kept: ``skipped`` maps a
     name to why (in use, a symlink out of the store...)."""
@@ -137,63 +82,8 @@ class PruneResult(list[str]):
         return f"PruneResult({list(self)!r}, skipped={self.skipped!r})"
 
 
-def sha256_of(path: Path, chunk: int = 1 << 20) -> str:
-    """Digest of a regular file, or of a directory's files (sorted relative names and
-    contents). Anything else raises :class:`NotRegularFileError` without blocking:
-    the file is opened non-blocking and checked before a byte is read."""
-    digest = hashlib.sha256()
-    if path.is_dir():
-        for sub in _files_of(path):
-            digest.update(str(sub.relative_to(path)).encode() + b"\0")
-            digest.update(sha256_of(sub).encode())
-        return digest.hexdigest()
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
-    with open(fd, "rb") as fh:
-        mode = os.fstat(fd).st_mode
-        if not stat.S_ISREG(mode):
-            raise _not_regular(path, mode)
-        for block in iter(lambda: fh.read(chunk), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def _size(path: Path) -> int:
-    if path.is_dir():
-        return sum(p.stat().st_size for p in _files_of(path) if not p.is_symlink())
-    mode = path.stat().st_mode
-    if not stat.S_ISREG(mode):
-        raise _not_regular(path, mode)
-    return path.stat().st_size
-
-
 def _version_key(version: str) -> tuple[int, ...]:
     return tuple(int(x) for x in version.split("."))
-
-
-def plain_name_problem(name: object) -> str | None:
-    """Why *name* is not one plain directory entry (``None`` if it is).
-
-    The one check behind every name that becomes a path component: store names,
-    catalogue entries, files listed in a backend's manifest. Refused: non-strings,
-    empty, ``.``/``..``, path separators of any platform, NUL, absolute paths and
-    drive letters.
-    """
-    if not isinstance(name, str) or not name:
-        return "a name must be a non-empty string"
-    if name in (".", "..") or "/" in name or "\\" in name or "\0" in name:
-        return "path separators, NUL and '..' are not allowed in a name"
-    if os.path.isabs(name) or PureWindowsPath(name).drive:  # drive letters on every platform
-        return "absolute paths and drive letters are not names"
-    return None
-
-
-def _check_plain_name(name: str, what: str) -> None:
-    """Refuse anything that is not one plain directory entry: no separators, no ``..``."""
-    problem = plain_name_problem(name)
-    if problem:
-        raise InvalidModelNameError(
-            f"invalid {what} {name!r}: {problem}; give a plain name as shown by `ocrkit models list`"
-        )
 
 
 def _remove_entry(path: Path) -> None:
@@ -227,7 +117,7 @@ class ModelStore:
 
     def path(self, backend: str, create: bool = True) -> Path:
         """The backend's model directory (created unless *create* is false)."""
-        _check_plain_name(backend, "backend name")
+        check_plain_name(backend, "backend name")
         directory = self.root / backend
         if create:
             directory.mkdir(parents=True, exist_ok=True)
@@ -245,12 +135,12 @@ class ModelStore:
         return sorted(
             entry.name
             for entry in directory.iterdir()
-            if not entry.name.startswith(".") and not entry.name.endswith(_PARTIAL_SUFFIXES)
+            if is_listed(entry.name)
         )
 
     def resolve(self, backend: str, name: str) -> Path:
         """The path of model *name*, refusing anything outside the store."""
-        _check_plain_name(name, "model name")
+        check_plain_name(name, "model name")
         directory = self.path(backend, create=False).resolve()
         candidate = directory / name
         if not candidate.exists() and not candidate.is_symlink():
@@ -302,7 +192,7 @@ class ModelStore:
             if path.is_symlink() and not path.resolve().is_relative_to(root):
                 reason = "; ".join(filter(None, [reason, f"symlink to {path.resolve()}, outside the store"]))
             try:
-                size = _size(path)
+                size = entry_size(path)
                 digest = sha256_of(path) if with_digest else ""
             except OSError as exc:  # a dangling symlink, a file removed meanwhile
                 size, digest = 0, ""
@@ -377,7 +267,7 @@ class ModelStore:
             path=path,
             source="other",
             format=path.suffix.lstrip(".") if path.is_file() else "directory",
-            size=_size(path),
+            size=entry_size(path),
             files=files if path.is_dir() else (),
         )
 
@@ -392,7 +282,7 @@ class ModelStore:
         """
         dest_dir = self.path(record.backend, create=False)
         if record.path.is_dir():
-            default = record.name if plain_name_problem(record.name) is None else record.path.name
+            default = record.name if store_name_problem(record.name) is None else record.path.name
             return [(record.path, dest_dir / str(record.extra.get("store_name") or default))]
         return [(f, dest_dir / f.name) for f in record.all_files()]
 
@@ -417,7 +307,7 @@ class ModelStore:
             raise ModelExistsError(f"{record.path} is already in the {record.backend} store ({root})")
         targets = self.import_targets(record)
         for _, target in targets:
-            _check_plain_name(target.name, "model name")
+            check_store_name(target.name)
             if target.exists() or target.is_symlink():
                 if not overwrite:
                     raise ModelExistsError(
@@ -453,106 +343,7 @@ class ModelStore:
                 raise ModelExistsError(f"model {target.name!r} appeared in the store during the import")
             staged.commit()
 
-    def check_not_in_use(self, name: str, path: Path) -> None:
+    @staticmethod
+    def check_not_in_use(name: str, path: Path) -> None:
         """Raise :class:`ModelInUseError` if a live engine has *path* (or a file in it) loaded."""
-        busy = in_use_paths()
-        resolved = path.resolve()
-        if resolved in busy or any(p.is_relative_to(resolved) for p in busy):
-            raise ModelInUseError(
-                f"model {name!r} ({path}) is loaded by a live engine; call free_resources() "
-                "on that engine first"
-            )
-
-
-# -- finding models: the store together with discovery ----------------------------------
-
-
-def store_backends(registry: Registry, store: ModelStore, backend: str | None) -> list[str]:
-    """The backends a store command works on.
-
-    ``--backend`` given: that one, if a plugin provides it or the store has a
-    directory for it (models of an uninstalled plugin can still be managed).
-    Otherwise every registered backend and every directory in the store.
-    """
-    on_disk = sorted(p.name for p in store.root.iterdir() if p.is_dir() and not p.name.startswith(".")) \
-        if store.root.is_dir() else []
-    known = registry.backend_names()
-    if backend is not None:
-        if backend in known or backend in on_disk:
-            return [backend]
-        raise UnknownBackendError(backend, known + on_disk)
-    return sorted(set(known) | set(on_disk))
-
-
-def owning_backend(registry: Registry, store: ModelStore, name: str, backend: str | None) -> str:
-    """The backend whose store holds *name*; ambiguous or missing names are errors."""
-    candidates = store_backends(registry, store, backend)
-    holders = []
-    for b in candidates:
-        try:
-            store.resolve(b, name)
-        except ModelNotFoundError:
-            continue
-        holders.append(b)
-    if len(holders) == 1:
-        return holders[0]
-    if not holders:
-        available = sorted({n for b in candidates for n in store.list_local(b)})
-        where = f"the {backend} store" if backend else "the model store"
-        raise ModelNotFoundError(f"no model {name!r} in {where} ({store.root})", available)
-    raise OcrkitError(f"model {name!r} exists for several backends ({', '.join(holders)}); choose one with --backend")
-
-
-def backend_for_path(registry: Registry, path: Path) -> str:
-    """Guess the backend of a model file from its format (``.traineddata`` -> tesseract)."""
-    suffixes = {p.suffix.lstrip(".") for p in ([path] if path.is_file() else path.rglob("*")) if p.is_file()}
-    owners = sorted(
-        s.name for s in registry.statuses()
-        if s.info is not None and s.status != "broken" and suffixes & set(s.info.model_formats)
-    )
-    if len(owners) == 1:
-        return owners[0]
-    found = ", ".join(sorted(suffixes)) or "none"
-    raise OcrkitError(
-        f"cannot tell which backend {path} is for (file formats: {found}; "
-        f"candidates: {', '.join(owners) or 'none'}); pass --backend"
-    )
-
-
-def backend_with_model(registry: Registry, store: ModelStore, name: str, backend: str | None) -> str:
-    """The backend that has a model called *name* outside the store (``""``: none of several)."""
-    backends = [backend] if backend else registry.backend_names()
-    holders = [
-        b for b in backends
-        if any(r.name == name and r.source != "store" for r in registry.discover(b, store.path(b, create=False), errors=[]))
-    ]
-    if len(holders) == 1:
-        return holders[0]
-    if holders:
-        raise OcrkitError(f"model {name!r} exists for several backends ({', '.join(holders)}); choose one with --backend")
-    return backends[0] if len(backends) == 1 else ""
-
-
-def resolve_import_source(
-    registry: Registry, store: ModelStore, backend: str, model: str | ModelRecord | os.PathLike[str]
-) -> ModelRecord:
-    """The record to import for *model*: a record, an existing path, or a discovered name.
-
-    A name picks the best-ranked record found outside the store; a name that only
-    exists in the store is already imported.
-    """
-    if isinstance(model, ModelRecord):
-        return model
-    text = os.fspath(model)
-    if isinstance(model, os.PathLike) or os.sep in text or Path(text).exists():
-        return store.record_for_path(backend, text)
-    found = registry.discover(backend, store.path(backend, create=False))
-    named = [r for r in found if r.name == text]
-    outside = [r for r in named if r.source != "store"]
-    if outside:
-        return outside[0]
-    if named:
-        raise ModelExistsError(f"model {text!r} is already in the {backend} store ({named[0].path})")
-    raise ModelNotFoundError(
-        f"no model {text!r} for backend {backend!r} and no such file", sorted({r.name for r in found})
-    )
+        check_not_in_use(name, path)

@@ -11,10 +11,10 @@ from typing import Any
 from ocrkit.backend import ModelRecord, OcrkitError
 
 from ._languages import languages_of
-from ._manifest import MANIFEST_NAME, ModelSet, read_manifest
+from ._manifest import MANIFEST_NAME, BaseLookup, ModelSet, read_manifest
 from ._packages import package_sets
 
-__all__ = ["BACKEND", "RECORD_FORMAT", "RECORD_KIND", "record_for", "store_records", "discover_sets"]
+__all__ = ["BACKEND", "RECORD_FORMAT", "RECORD_KIND", "record_for", "store_records", "discover_sets", "base_lookup"]
 
 BACKEND = "onnx"
 RECORD_FORMAT = "ppocr-onnx"
@@ -34,6 +34,7 @@ def _size(paths: Iterable[Path]) -> int:
 def record_for(model_set: ModelSet) -> ModelRecord:
     """The discovery record of a set; ``extra["manifest"]`` lets any plugin's record be loaded."""
     files = model_set.all_files()
+    languages = model_set.languages or languages_of(model_set.language)
     return ModelRecord(
         name=model_set.name,
         backend=BACKEND,
@@ -50,11 +51,13 @@ def record_for(model_set: ModelSet) -> ModelRecord:
             "family": model_set.family,
             "variant": model_set.variant,
             "angle_classifier": model_set.cls is not None,
-            "languages": languages_of(model_set.language),
+            "languages": languages,
             "manifest": model_set.to_manifest(),
             "precision": model_set.precision,
+            **({"base": model_set.base} if model_set.base else {}),
             **({"derived": derivation(model_set.quantization)} if model_set.quantization else {}),
         },
+        languages=languages,
     )
 
 
@@ -87,16 +90,36 @@ def _broken_record(set_dir: Path, error: Exception) -> ModelRecord:
     )
 
 
+def base_lookup(store_dir: Path | None) -> BaseLookup:
+    """Finds the installed set a recogniser-only set borrows its detector from: the store
+    copy first, then a package's. A base that itself borrows does not count (one level)."""
+    packaged: list[ModelSet] | None = None
+
+    def lookup(name: str) -> ModelSet | None:
+        nonlocal packaged
+        if store_dir is not None and (store_dir / name / MANIFEST_NAME).is_file():
+            try:
+                return read_manifest(store_dir / name, source="store")
+            except OcrkitError:
+                pass
+        if packaged is None:
+            packaged = package_sets()
+        return next((s for s in packaged if s.name == name), None)
+
+    return lookup
+
+
 def store_records(store_dir: Path) -> list[ModelRecord]:
     """One record per directory with a manifest in the backend's store directory."""
     if not store_dir.is_dir():
         return []
+    lookup = base_lookup(store_dir)
     records: list[ModelRecord] = []
     for entry in sorted(store_dir.iterdir()):
         if entry.name.startswith(".") or not entry.is_dir() or not (entry / MANIFEST_NAME).exists():
             continue
         try:
-            records.append(record_for(read_manifest(entry, source="store")))
+            records.append(record_for(read_manifest(entry, source="store", base_lookup=lookup)))
         except OcrkitError as exc:
             records.append(_broken_record(entry, exc))
     return records

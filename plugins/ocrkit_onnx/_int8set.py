@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from ocrkit.backend import OcrkitError, plain_name_problem, sha256_of, staged_entry
+from ocrkit.backend import OcrkitError, sha256_of, staged_entry, store_name_problem
 
 from ._calibration import Calibration, default_calibration, directory_calibration
 from ._cpu import cpu_features
@@ -219,7 +219,7 @@ def quantize_set(
     started = time.perf_counter()
     say = progress or (lambda _msg: None)
     name = name or f"{source.name}{INT8_SUFFIX}"
-    problem = plain_name_problem(name)
+    problem = store_name_problem(name)
     if problem:
         raise OcrkitError(f"int8 set name {name!r} is not a plain store name ({problem}); choose another --name")
     threads = threads or default_intra_threads()

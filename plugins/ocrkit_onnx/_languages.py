@@ -1,11 +1,13 @@
-"""Which languages (Tesseract-style ISO 639-2 codes, as ``-l`` takes them) a PP-OCR
-recogniser reads: the set's ``language`` family mapped to codes, so tools that
-choose a model by language (OCRmyPDF's ``-l``) can pick a set or say none fits.
+"""Which languages (Tesseract-style ISO 639-2 codes, as ``lang=`` and ``-l`` take them)
+a PP-OCR recogniser reads: the set's ``language`` family (PaddleOCR's names) mapped to
+codes, unless its manifest lists ``languages`` itself. The core routes ``lang=`` by
+these (``ModelRecord.languages``).
 
-The ``ch`` family (PP-OCRv5/v6 multilingual recognisers, what rapidocr ships) was
-checked against its character list: every letter of the Latin-script languages
-below is in it, and Han and kana are; Cyrillic, Hangul, Greek accents and
-Vietnamese tone marks are not.
+The ``ch``/``multi`` family (PP-OCRv5/v6 multilingual recognisers, what rapidocr ships)
+was checked against PP-OCRv6 small's character list: every letter of the Latin-script
+languages below is in it, and Han, kana and Greek are; Cyrillic, Hangul and
+Vietnamese's precomposed tone letters are not. The other families follow PaddleOCR's
+per-family language lists (each also reads ASCII, hence ``eng``).
 """
 
 from __future__ import annotations
@@ -17,10 +19,12 @@ LATIN: frozenset[str] = frozenset({
     "eng", "deu", "fra", "spa", "ita", "por", "nld", "dan", "nor", "swe", "fin", "isl",
     "cat", "pol", "ces", "slk", "hun", "ron", "tur", "hrv", "slv", "est", "lav", "lit",
 })
+_MULTI = LATIN | {"chi_sim", "chi_tra", "jpn"}
 
 #: A model set's ``language`` (PaddleOCR's family names) -> the codes it reads.
 FAMILY_LANGUAGES: dict[str, frozenset[str]] = {
-    "ch": LATIN | {"chi_sim", "chi_tra", "jpn"},
+    "ch": _MULTI,
+    "multi": _MULTI,
     "en": frozenset({"eng"}),
     "latin": LATIN,
     "chinese_cht": frozenset({"chi_tra", "eng"}),
@@ -29,7 +33,12 @@ FAMILY_LANGUAGES: dict[str, frozenset[str]] = {
     "cyrillic": frozenset({"rus", "ukr", "bel", "bul", "srp", "mkd", "eng"}),
     "eslav": frozenset({"rus", "ukr", "bel", "eng"}),
     "arabic": frozenset({"ara", "fas", "urd", "eng"}),
-    "devanagari": frozenset({"hin", "mar", "nep", "eng"}),
+    "devanagari": frozenset({"hin", "mar", "nep", "san", "eng"}),
+    "th": frozenset({"tha", "eng"}),
+    "el": frozenset({"ell", "eng"}),
+    "ta": frozenset({"tam", "eng"}),
+    "te": frozenset({"tel", "eng"}),
+    "ka": frozenset({"kan", "eng"}),  # PaddleOCR's "ka" is Kannada (ka_dict.txt), not Georgian
 }
 
 

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from ocrkit.backend import ModelCorruptError, ModelNotFoundError, plain_name_problem
 
@@ -33,6 +33,7 @@ __all__ = [
 ]
 
 MANIFEST_NAME = "manifest.json"
+_Spec = TypeVar("_Spec", "DetSpec", "ClsSpec")
 #: Value of the manifest's ``format`` key; bump ``format_version`` on incompatible changes.
 MANIFEST_FORMAT = "ocrkit-ppocr"
 MANIFEST_VERSION = 1
@@ -100,11 +101,16 @@ class ModelSet:
     version: str = ""
     variant: str = ""
     language: str | None = None
+    #: Codes the recogniser reads, when the manifest lists them (else the ``language`` family's).
+    languages: tuple[str, ...] = ()
     color_order: str = "BGR"
     source: str = "other"
     manifest_path: Path | None = None
     #: How an int8 set was made from its fp32 set (``ocrkit models quantize``); None: not derived.
     quantization: Mapping[str, Any] | None = None
+    #: Sets whose detector (and classifier) this one may borrow (manifest ``base``); when it
+    #: does, those specs' ``file`` is the base's absolute path.
+    base: tuple[str, ...] = ()
 
     @property
     def precision(self) -> str:
@@ -112,7 +118,7 @@ class ModelSet:
         return str(self.quantization.get("precision", "int8")) if self.quantization else "fp32"
 
     def path_of(self, name: str) -> Path:
-        return self.root / name
+        return self.root / name  # a borrowed file's name is absolute: the join gives it back
 
     @property
     def det_path(self) -> Path:
@@ -146,7 +152,8 @@ class ModelSet:
         return (self.manifest_path, *files) if self.manifest_path else files
 
     def to_manifest(self, sha256: Mapping[str, str] | None = None) -> dict[str, Any]:
-        """The JSON manifest describing this set (file names relative to its directory)."""
+        """The JSON manifest describing this set (file names relative to its directory: a
+        copy of the set, which holds borrowed files too, stands on its own)."""
         manifest: dict[str, Any] = {
             "format": MANIFEST_FORMAT,
             "format_version": MANIFEST_VERSION,
@@ -155,9 +162,10 @@ class ModelSet:
             "version": self.version,
             "variant": self.variant,
             "language": self.language,
+            **({"languages": list(self.languages)} if self.languages else {}),
             "color_order": self.color_order,
             "det": {
-                "file": self.det.file,
+                "file": Path(self.det.file).name,
                 "limit_side_len": self.det.limit_side_len,
                 "limit_type": self.det.limit_type,
                 "mean": list(self.det.mean),
@@ -166,7 +174,7 @@ class ModelSet:
             "cls": None
             if self.cls is None
             else {
-                "file": self.cls.file,
+                "file": Path(self.cls.file).name,
                 "input_shape": list(self.cls.input_shape),
                 "labels": list(self.cls.labels),
                 "mean": list(self.cls.mean),
@@ -215,6 +223,8 @@ def _plain_file_name(value: Any, where: str, key: str) -> str:
 MAX_INPUT_SIDE = 16384
 #: Largest line-model input height (PP-OCR uses 32 or 48).
 MAX_LINE_HEIGHT = 512
+#: Most language codes a manifest may list.
+MAX_LANGUAGES = 500
 #: Bound of a normalisation mean or std (pixel values are 0..1 or 0..255).
 MAX_NORM = 1000.0
 
@@ -259,30 +269,11 @@ def _section(data: Mapping[str, Any], key: str, where: str, required: bool) -> M
     return section
 
 
-def parse_manifest(data: Any, root: Path, where: str, *, source: str = "store",
-                   manifest_path: Path | None = None, name: str | None = None) -> ModelSet:
-    """Validate a manifest (already decoded JSON) into a :class:`ModelSet` rooted at *root*.
-
-    Raises :class:`ModelCorruptError` naming *where* for anything malformed. Files
-    are not checked here (see :func:`check_files`).
-    """
-    if not isinstance(data, Mapping):
-        raise _fail(where, "the manifest must be a JSON object")
-    if data.get("format", MANIFEST_FORMAT) != MANIFEST_FORMAT:
-        raise _fail(where, f"format must be {MANIFEST_FORMAT!r}, got {data.get('format')!r}")
-    fv = data.get("format_version", MANIFEST_VERSION)
-    if not isinstance(fv, int) or fv > MANIFEST_VERSION:
-        raise _fail(where, f"format_version {fv!r} is newer than this ocrkit understands ({MANIFEST_VERSION})")
-
-    det_d = _section(data, "det", where, required=True)
-    rec_d = _section(data, "rec", where, required=True)
-    cls_d = _section(data, "cls", where, required=False)
-    assert det_d is not None and rec_d is not None
-
+def _det_spec(det_d: Mapping[str, Any], where: str) -> DetSpec:
     limit_type = det_d.get("limit_type", "max")
     if limit_type not in ("max", "min"):
         raise _fail(where, f"det.limit_type must be 'max' or 'min', got {limit_type!r}")
-    det = DetSpec(
+    return DetSpec(
         file=_plain_file_name(det_d.get("file"), where, "det.file"),
         limit_side_len=_int(det_d.get("limit_side_len"), where, "det.limit_side_len", 960, 32, MAX_INPUT_SIDE),
         limit_type=limit_type,
@@ -290,22 +281,101 @@ def parse_manifest(data: Any, root: Path, where: str, *, source: str = "store",
         std=_triple(det_d.get("std"), where, "det.std", _PADDLE_NORM),
     )
 
+
+def _cls_spec(cls_d: Mapping[str, Any], where: str) -> ClsSpec:
+    shape = cls_d.get("input_shape", [3, 48, 192])
+    if (not isinstance(shape, (list, tuple)) or len(shape) != 3 or shape[0] != 3
+            or not all(isinstance(v, int) and not isinstance(v, bool) for v in shape)
+            or not 8 <= shape[1] <= MAX_LINE_HEIGHT or not 8 <= shape[2] <= MAX_INPUT_SIDE):
+        raise _fail(
+            where, f"cls.input_shape must be [3, H, W] with H 8..{MAX_LINE_HEIGHT} and W 8..{MAX_INPUT_SIDE}, "
+            f"got {shape!r}"
+        )
+    labels = cls_d.get("labels", ["0", "180"])
+    if not isinstance(labels, (list, tuple)) or not 2 <= len(labels) <= 1000 or "180" not in [str(v) for v in labels]:
+        raise _fail(where, f"cls.labels must list the classes and include '180', got {labels!r}")
+    return ClsSpec(
+        file=_plain_file_name(cls_d.get("file"), where, "cls.file"),
+        input_shape=(int(shape[0]), int(shape[1]), int(shape[2])),
+        labels=tuple(str(v) for v in labels),
+        mean=_triple(cls_d.get("mean"), where, "cls.mean", _PADDLE_NORM),
+        std=_triple(cls_d.get("std"), where, "cls.std", _PADDLE_NORM),
+    )
+
+
+#: Looks a set up by name among those installed (discovery's), for a set that borrows
+#: its detector and angle classifier (``"base"`` in its manifest).
+BaseLookup = Callable[[str], "ModelSet | None"]
+#: Most base sets a manifest may name.
+MAX_BASES = 16
+
+
+def _base_names(data: Mapping[str, Any], where: str) -> tuple[str, ...]:
+    """The manifest's ``base``: set names whose detector (and classifier) this set may use."""
+    names = data.get("base", [])
+    if isinstance(names, str):
+        names = [names]
+    if (not isinstance(names, list) or len(names) > MAX_BASES
+            or not all(isinstance(n, str) and not plain_name_problem(n) for n in names)):
+        raise _fail(where, f"base must be a set name or a list of at most {MAX_BASES} set names")
+    return tuple(names)
+
+
+def _base_set(names: tuple[str, ...], set_name: str, lookup: BaseLookup | None) -> ModelSet:
+    """The first installed set of *names*; a set with neither its own detector nor an
+    installed base cannot read, and says how to get one."""
+    for base in names:
+        found = lookup(base) if lookup is not None else None
+        if found is not None:
+            return found
+    if not names:
+        raise ModelCorruptError(f"model set {set_name!r}: no 'det' section and no 'base' set to borrow it from")
+    raise ModelNotFoundError(
+        f"model set {set_name!r} reads with the detector and angle classifier of {' or '.join(names)}, "
+        f'and none is installed: pip install "ocrkit[onnx]" (ships {names[0]}) or `ocrkit models pull {names[0]}`'
+    )
+
+
+def _borrowed_file(spec: _Spec, path: Path) -> _Spec:
+    """*spec* of a base set, its file given as the absolute path (the set's root is elsewhere)."""
+    return replace(spec, file=str(path))
+
+
+def _check_format(data: Any, where: str) -> Mapping[str, Any]:
+    """*data* if it is a manifest object of a format and version this code reads."""
+    if not isinstance(data, Mapping):
+        raise _fail(where, "the manifest must be a JSON object")
+    if data.get("format", MANIFEST_FORMAT) != MANIFEST_FORMAT:
+        raise _fail(where, f"format must be {MANIFEST_FORMAT!r}, got {data.get('format')!r}")
+    fv = data.get("format_version", MANIFEST_VERSION)
+    if not isinstance(fv, int) or fv > MANIFEST_VERSION:
+        raise _fail(where, f"format_version {fv!r} is newer than this ocrkit understands ({MANIFEST_VERSION})")
+    return data
+
+
+def _characters(rec_d: Mapping[str, Any], where: str) -> dict[str, str]:
+    """Where the recogniser's alphabet is: ``{"metadata_key": KEY}`` or ``{"file": NAME}``."""
     chars = rec_d.get("characters", {"metadata_key": "character"})
     if isinstance(chars, str):  # shorthand: a dictionary file name
         chars = {"file": chars}
     if not isinstance(chars, Mapping) or len(chars) != 1 or not ({"metadata_key", "file"} & set(chars)):
         raise _fail(where, 'rec.characters must be {"metadata_key": KEY} or {"file": NAME}')
     if "file" in chars:
-        chars = {"file": _plain_file_name(chars["file"], where, "rec.characters.file")}
-    elif not isinstance(chars["metadata_key"], str) or not chars["metadata_key"]:
+        return {"file": _plain_file_name(chars["file"], where, "rec.characters.file")}
+    if not isinstance(chars["metadata_key"], str) or not chars["metadata_key"]:
         raise _fail(where, "rec.characters.metadata_key must be a non-empty string")
+    return dict(chars)
+
+
+def _rec_spec(rec_d: Mapping[str, Any], where: str) -> RecSpec:
+    characters = _characters(rec_d, where)
     word_gap = _number(rec_d.get("word_gap", 0.0), where, "rec.word_gap", 100.0)
     space_threshold = _number(rec_d.get("space_threshold", 0.15), where, "rec.space_threshold", 1.0)
-    rec = RecSpec(
+    return RecSpec(
         file=_plain_file_name(rec_d.get("file"), where, "rec.file"),
         input_height=_int(rec_d.get("input_height"), where, "rec.input_height", 48, 8, MAX_LINE_HEIGHT),
         min_width=_int(rec_d.get("min_width"), where, "rec.min_width", DEFAULT_REC_MIN_WIDTH, 8, MAX_INPUT_SIDE),
-        characters=dict(chars),
+        characters=characters,
         space_char=bool(rec_d.get("space_char", True)),
         space_threshold=space_threshold,
         word_gap=word_gap,
@@ -313,38 +383,61 @@ def parse_manifest(data: Any, root: Path, where: str, *, source: str = "store",
         std=_triple(rec_d.get("std"), where, "rec.std", _PADDLE_NORM),
     )
 
-    cls = None
-    if cls_d is not None:
-        shape = cls_d.get("input_shape", [3, 48, 192])
-        if (not isinstance(shape, (list, tuple)) or len(shape) != 3 or shape[0] != 3
-                or not all(isinstance(v, int) and not isinstance(v, bool) for v in shape)
-                or not 8 <= shape[1] <= MAX_LINE_HEIGHT or not 8 <= shape[2] <= MAX_INPUT_SIDE):
-            raise _fail(
-                where, f"cls.input_shape must be [3, H, W] with H 8..{MAX_LINE_HEIGHT} and W 8..{MAX_INPUT_SIDE}, "
-                f"got {shape!r}"
-            )
-        labels = cls_d.get("labels", ["0", "180"])
-        if not isinstance(labels, (list, tuple)) or not 2 <= len(labels) <= 1000 or "180" not in [str(v) for v in labels]:
-            raise _fail(where, f"cls.labels must list the classes and include '180', got {labels!r}")
-        cls = ClsSpec(
-            file=_plain_file_name(cls_d.get("file"), where, "cls.file"),
-            input_shape=(int(shape[0]), int(shape[1]), int(shape[2])),
-            labels=tuple(str(v) for v in labels),
-            mean=_triple(cls_d.get("mean"), where, "cls.mean", _PADDLE_NORM),
-            std=_triple(cls_d.get("std"), where, "cls.std", _PADDLE_NORM),
-        )
 
+def _borrow_from_base(det: DetSpec | None, cls: ClsSpec | None, own_cls: bool, base_names: tuple[str, ...],
+                      set_name: str, base_lookup: BaseLookup | None) -> tuple[DetSpec, ClsSpec | None]:
+    """The detector (and, unless the manifest has its own ``cls`` key, the angle
+    classifier) of the first installed base set, for what the manifest leaves out."""
+    borrowed = _base_set(base_names, set_name, base_lookup)
+    det = det or _borrowed_file(borrowed.det, borrowed.det_path)
+    if not own_cls and borrowed.cls is not None and borrowed.cls_path is not None:
+        cls = _borrowed_file(borrowed.cls, borrowed.cls_path)
+    return det, cls
+
+
+def _description(data: Mapping[str, Any], where: str) -> tuple[str, list[str], Mapping[str, Any] | None]:
+    """The set's colour order, languages and quantisation record, checked."""
     color = data.get("color_order", "BGR")
     if color not in ("BGR", "RGB"):
         raise _fail(where, f"color_order must be 'BGR' or 'RGB', got {color!r}")
-    set_name = name or data.get("name") or root.name
-    language = data.get("language")
+    languages = data.get("languages", [])
+    if (not isinstance(languages, list) or len(languages) > MAX_LANGUAGES
+            or not all(isinstance(c, str) and 0 < len(c) <= 64 for c in languages)):
+        raise _fail(where, f"languages must be a list of at most {MAX_LANGUAGES} codes such as ['kor', 'eng']")
     quantization = data.get("quantization")
     if quantization is not None and (not isinstance(quantization, Mapping)
                                      or not isinstance(quantization.get("precision"), str)):
         raise _fail(where, 'quantization must be an object with a "precision" (written by ocrkit models quantize)')
+    return color, languages, quantization
+
+
+def parse_manifest(data: Any, root: Path, where: str, *, source: str = "store",
+                   manifest_path: Path | None = None, name: str | None = None,
+                   base_lookup: BaseLookup | None = None) -> ModelSet:
+    """Validate a manifest (already decoded JSON) into a :class:`ModelSet` rooted at *root*.
+
+    A manifest without a ``det`` section (a recogniser-only set, such as the catalogue's
+    PP-OCR language families) names ``base`` sets; the first one *base_lookup* finds
+    lends its detector, and its angle classifier unless the manifest has a ``cls`` key.
+    Raises :class:`ModelCorruptError` naming *where* for anything malformed. Files
+    are not checked here (see :func:`check_files`).
+    """
+    data = _check_format(data, where)
+    base_names = _base_names(data, where)
+    det_d = _section(data, "det", where, required=not base_names)
+    rec_d = _section(data, "rec", where, required=True)
+    cls_d = _section(data, "cls", where, required=False)
+    assert rec_d is not None
+    det = _det_spec(det_d, where) if det_d is not None else None
+    rec = _rec_spec(rec_d, where)
+    cls = _cls_spec(cls_d, where) if cls_d is not None else None
+    set_name = str(name or data.get("name") or root.name)
+    if det is None or ("cls" not in data and base_names):
+        det, cls = _borrow_from_base(det, cls, "cls" in data, base_names, set_name, base_lookup)
+    color, languages, quantization = _description(data, where)
+    language = data.get("language")
     return ModelSet(
-        name=str(set_name),
+        name=set_name,
         root=root,
         det=det,
         rec=rec,
@@ -353,14 +446,16 @@ def parse_manifest(data: Any, root: Path, where: str, *, source: str = "store",
         version=str(data.get("version", "")),
         variant=str(data.get("variant", "")),
         language=str(language) if language else None,
+        languages=tuple(languages),
         color_order=color,
         source=source,
         manifest_path=manifest_path,
         quantization=dict(quantization) if quantization is not None else None,
+        base=base_names,
     )
 
 
-def read_manifest(set_dir: Path, source: str = "store") -> ModelSet:
+def read_manifest(set_dir: Path, source: str = "store", base_lookup: BaseLookup | None = None) -> ModelSet:
     """Parse ``<set_dir>/manifest.json``; the set's name is its directory name."""
     path = set_dir / MANIFEST_NAME
     try:
@@ -373,7 +468,8 @@ def read_manifest(set_dir: Path, source: str = "store") -> ModelSet:
         data = json.loads(raw)
     except json.JSONDecodeError as exc:
         raise _fail(str(path), f"is not valid JSON: {exc}") from exc
-    return parse_manifest(data, set_dir, str(path), source=source, manifest_path=path, name=set_dir.name)
+    return parse_manifest(data, set_dir, str(path), source=source, manifest_path=path, name=set_dir.name,
+                          base_lookup=base_lookup)
 
 
 def check_files(model_set: ModelSet) -> None:

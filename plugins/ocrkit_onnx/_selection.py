@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ocrkit.backend import ModelCorruptError, ModelNotFoundError, ModelRecord
 
-from ._discovery import BACKEND, RECORD_KIND
+from ._discovery import BACKEND, RECORD_KIND, base_lookup
 from ._manifest import MANIFEST_NAME, ModelSet, check_files, parse_manifest, read_manifest
 
 __all__ = ["DEFAULT_SET", "set_from_record", "select_set"]
@@ -28,10 +28,11 @@ def set_from_record(record: ModelRecord) -> ModelSet:
         raise cls(str(record.extra["error"]))
     inline = record.extra.get("manifest")
     path = Path(record.path)
-    if path.is_file() and path.name == MANIFEST_NAME:
-        model_set = read_manifest(path.parent, source=record.source)
-    elif path.is_dir() and (path / MANIFEST_NAME).is_file():
-        model_set = read_manifest(path, source=record.source)
+    set_dir = path.parent if path.is_file() and path.name == MANIFEST_NAME else path
+    if set_dir.is_dir() and (set_dir / MANIFEST_NAME).is_file():
+        # a recogniser-only set borrows the detector of a set beside it in the store, or a package's
+        lookup = base_lookup(set_dir.parent if record.source == "store" else None)
+        model_set = read_manifest(set_dir, source=record.source, base_lookup=lookup)
     elif inline is not None:
         where = f"of model {record.name!r} ({path})"
         model_set = parse_manifest(inline, path, where, source=record.source, name=record.name)

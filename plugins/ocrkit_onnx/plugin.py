@@ -17,7 +17,7 @@ from ._discovery import BACKEND, discover_sets
 from ._import import import_set
 from ._int8set import quantize_set
 from ._options import OPTIONS, parse_options
-from ._selection import select_set, set_from_record
+from ._selection import DEFAULT_SET, select_set, set_from_record
 
 
 @hookimpl
@@ -31,6 +31,7 @@ def ocrkit_describe_backend() -> BackendInfo:
         options=OPTIONS,
         requires=("onnxruntime", "cv2", "pyclipper"),
         install_hint='pip install "ocrkit[onnx]"',
+        default_model=DEFAULT_SET,
     )
 
 
@@ -64,16 +65,12 @@ def ocrkit_load_model(
 
 
 @hookimpl
-def ocrkit_recognize(handle: ModelHandle, images: Sequence[PageImage], layout: str) -> list[Page] | None:
-    if handle.backend != BACKEND:
-        return None
+def ocrkit_recognize(handle: ModelHandle, images: Sequence[PageImage], layout: str) -> list[Page]:
     return handle.state.recognize(images, layout)
 
 
 @hookimpl
-def ocrkit_free_model(handle: ModelHandle) -> bool | None:
-    if handle.backend != BACKEND:
-        return None
+def ocrkit_free_model(handle: ModelHandle) -> bool:
     state, handle.state = handle.state, None
     if state is not None:
         state.free()
@@ -81,9 +78,7 @@ def ocrkit_free_model(handle: ModelHandle) -> bool | None:
 
 
 @hookimpl
-def ocrkit_import_model(record: ModelRecord, dest_dir: Path) -> Path | None:
-    if record.backend != BACKEND:
-        return None
+def ocrkit_import_model(record: ModelRecord, dest_dir: Path) -> Path:
     return import_set(record, dest_dir)
 
 
@@ -91,7 +86,5 @@ def ocrkit_import_model(record: ModelRecord, dest_dir: Path) -> Path | None:
 def ocrkit_quantize_model(
     record: ModelRecord, dest_dir: Path, name: str | None, calibration: Path | None,
     progress: Callable[[str], None] | None,
-) -> Path | None:
-    if record.backend != BACKEND:
-        return None
+) -> Path:
     return quantize_set(set_from_record(record), dest_dir, name=name, calibrate=calibration, progress=progress).path

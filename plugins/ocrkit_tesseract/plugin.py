@@ -13,7 +13,7 @@ from typing import Any
 from ocrkit.backend import BackendInfo, ModelHandle, ModelRecord, Page, PageImage, hookimpl, installed_version
 
 from ._discovery import BACKEND, find_models
-from ._options import OPTION_SPECS
+from ._options import DEFAULT_LANG, OPTION_SPECS
 from ._pool import freed_error
 from ._traineddata import read_traineddata
 
@@ -29,6 +29,7 @@ def ocrkit_describe_backend() -> BackendInfo:
         options=OPTION_SPECS,
         requires=("tesserocr",),
         install_hint='pip install "ocrkit[tesseract]"',
+        default_model=DEFAULT_LANG,
     )
 
 
@@ -51,18 +52,14 @@ def ocrkit_load_model(
 
 
 @hookimpl
-def ocrkit_recognize(handle: ModelHandle, images: Sequence[PageImage], layout: str) -> list[Page] | None:
-    if handle.backend != BACKEND:
-        return None
+def ocrkit_recognize(handle: ModelHandle, images: Sequence[PageImage], layout: str) -> list[Page]:
     if handle.state is None:
         raise freed_error()
     return handle.state.recognize(images, layout)
 
 
 @hookimpl
-def ocrkit_free_model(handle: ModelHandle) -> bool | None:
-    if handle.backend != BACKEND:
-        return None
+def ocrkit_free_model(handle: ModelHandle) -> bool:
     state, handle.state = handle.state, None
     if state is not None:
         state.free()
@@ -72,7 +69,5 @@ def ocrkit_free_model(handle: ModelHandle) -> bool | None:
 @hookimpl
 def ocrkit_import_model(record: ModelRecord, dest_dir: Path) -> Path | None:
     """Refuse a corrupt traineddata before it reaches the store; a plain copy does the rest."""
-    if record.backend != BACKEND:
-        return None
     read_traineddata(Path(record.path), deep=True)
     return None

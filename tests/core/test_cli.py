@@ -13,6 +13,7 @@ import pytest
 
 from ocrkit import Registry, _registry
 from ocrkit.cli import main
+from tests.commands import run_ocrkit
 from tests.fakeocr import write_model
 
 from .conftest import LINE_IMAGE, TESTS
@@ -230,16 +231,6 @@ def test_models_import_path_and_name(
 # -- subprocess: import cost and third-party plugins ------------------------------------------------
 
 
-def run_cli(args: list[str], env_extra: dict[str, str] | None = None, home: Path | None = None) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ)
-    env.update(env_extra or {})
-    if home is not None:
-        env["OCRKIT_HOME"] = str(home)
-    return subprocess.run(
-        [sys.executable, "-m", "ocrkit.cli", *args], capture_output=True, text=True, env=env, timeout=120, cwd=REPO
-    )
-
-
 def test_light_commands_import_no_inference_library(ocrkit_home: Path) -> None:
     script = textwrap.dedent(f"""
         import contextlib, io, sys
@@ -320,7 +311,7 @@ def make_plugin_site(root: Path) -> Path:
 def test_third_party_plugin_in_ocrkit_backends(tmp_path: Path, ocrkit_home: Path) -> None:
     site = make_plugin_site(tmp_path)
     env = {"PYTHONPATH": os.pathsep.join([str(site), os.environ.get("PYTHONPATH", "")])}
-    proc = run_cli(["backends", "--json"], env, ocrkit_home)
+    proc = run_ocrkit("backends", "--json", env={**env, "OCRKIT_HOME": str(ocrkit_home)})
     assert proc.returncode == 0, proc.stderr
     rows = {r["name"]: r for r in json.loads(proc.stdout)}
     assert rows["echo"]["status"] == "ok" and rows["echo"]["version"] == "0.4.2"
@@ -330,14 +321,14 @@ def test_third_party_plugin_in_ocrkit_backends(tmp_path: Path, ocrkit_home: Path
     assert {"tesseract", "onnx"} <= set(rows), "built-ins still load next to a broken plugin"
     assert rows["tesseract"]["status"] == "ok"
 
-    table = run_cli(["backends"], env, ocrkit_home)
+    table = run_ocrkit("backends", env={**env, "OCRKIT_HOME": str(ocrkit_home)})
     assert table.returncode == 0
     kaput_row = next(line for line in table.stdout.splitlines() if line.startswith("kaput"))
     assert "broken" in kaput_row and "missing licence key" in kaput_row
 
-    read = run_cli(["read", str(LINE_IMAGE), "--backend", "echo"], env, ocrkit_home)
+    read = run_ocrkit("read", str(LINE_IMAGE), "--backend", "echo", env={**env, "OCRKIT_HOME": str(ocrkit_home)})
     assert (read.returncode, read.stdout) == (0, "echo 566x80\n"), read.stderr
-    broken = run_cli(["read", str(LINE_IMAGE), "--backend", "kaput"], env, ocrkit_home)
+    broken = run_ocrkit("read", str(LINE_IMAGE), "--backend", "kaput", env={**env, "OCRKIT_HOME": str(ocrkit_home)})
     assert broken.returncode == 1 and "missing licence key" in one_error_line(broken.stderr)
 
 

@@ -1,6 +1,7 @@
 """The packages' import graph has no cycle, and no import placed inside a function
-closes one (lazy imports of heavy optional libraries are fine; hiding a circular
-import in a function is not). Read from the source with ``ast``, nothing imported."""
+or under ``if TYPE_CHECKING:`` closes one (lazy imports of heavy optional libraries
+are fine; hiding a circular import in a function, or one only the type checker
+follows, is not). Read from the source with ``ast``, nothing imported."""
 
 from __future__ import annotations
 
@@ -55,9 +56,11 @@ def _is_type_checking(node: ast.AST) -> bool:
     )
 
 
-def _imports(tree: ast.Module) -> Iterator[tuple[ast.Import | ast.ImportFrom, bool]]:
+def _imports(tree: ast.Module, type_checking: bool = False) -> Iterator[tuple[ast.Import | ast.ImportFrom, bool]]:
     """Every import with whether it runs when the module is imported (module level,
-    including under ``if``/``try``, but not under ``if TYPE_CHECKING``)."""
+    including under ``if``/``try``, but not under ``if TYPE_CHECKING``). With
+    *type_checking*, imports under ``if TYPE_CHECKING`` count as module level: the
+    graph a type checker follows."""
 
     def walk(node: ast.AST, top: bool) -> Iterator[tuple[ast.Import | ast.ImportFrom, bool]]:
         for child in ast.iter_child_nodes(node):
@@ -66,6 +69,8 @@ def _imports(tree: ast.Module) -> Iterator[tuple[ast.Import | ast.ImportFrom, bo
             elif isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
                 yield from walk(child, False)
             elif _is_type_checking(child):
+                if type_checking:
+                    yield from walk(child, top)
                 continue
             else:
                 yield from walk(child, top)
@@ -73,13 +78,13 @@ def _imports(tree: ast.Module) -> Iterator[tuple[ast.Import | ast.ImportFrom, bo
     return walk(tree, True)
 
 
-def import_graph(package: str, *, with_function_imports: bool) -> dict[str, set[str]]:
+def import_graph(package: str, *, with_function_imports: bool, with_type_checking: bool = False) -> dict[str, set[str]]:
     """module -> the package's modules it imports."""
     known = _modules(package)
     graph: dict[str, set[str]] = {m: set() for m in known}
     for module, path in known.items():
         tree = ast.parse(path.read_text(encoding="utf-8"))
-        for node, top in _imports(tree):
+        for node, top in _imports(tree, type_checking=with_type_checking):
             if top or with_function_imports:
                 targets = _targets(module, path.name == "__init__.py", node, known)
                 graph[module] |= {t for t in targets if t in known and t != module}
@@ -123,11 +128,21 @@ def test_no_function_level_import_hides_a_cycle(package: str) -> None:
     assert cycle is None, "an import inside a function closes " + " -> ".join(cycle or [])
 
 
+@pytest.mark.parametrize("package", sorted(PACKAGES))
+def test_no_cycle_even_for_the_type_checker(package: str) -> None:
+    """``if TYPE_CHECKING:`` imports are a graph too: a circle there means the modules
+    are not layered, whatever runs at import time."""
+    cycle = find_cycle(import_graph(package, with_function_imports=False, with_type_checking=True))
+    assert cycle is None, "an import under TYPE_CHECKING closes " + " -> ".join(cycle or [])
+
+
 def test_the_checker_sees_a_cycle() -> None:
     assert find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
     assert find_cycle({"a": {"b"}, "b": set(), "c": {"a", "b"}}) is None
     tree = ast.parse("import x\ndef f():\n    import y\nif TYPE_CHECKING:\n    import z\n")
     assert [(n.names[0].name, top) for n, top in _imports(tree)] == [("x", True), ("y", False)]
+    assert [(n.names[0].name, top) for n, top in _imports(tree, type_checking=True)] == [
+        ("x", True), ("y", False), ("z", True)]
 
 
 @pytest.mark.parametrize("package", ["ocrkit_tesseract", "ocrkit_onnx"])

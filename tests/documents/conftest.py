@@ -20,14 +20,6 @@ PDF_CORPUS = SHARED_DATASETS / "pdf-corpus" / "files"
 PAGE_IMAGES = ("page_simple.png", "two_columns.png", "german.png")
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _private_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    """Keep every test off the user's real model store."""
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("OCRKIT_HOME", str(tmp_path_factory.mktemp("documents-home")))
-        yield
-
-
 @pytest.fixture(scope="session")
 def docs_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("documents")
@@ -88,10 +80,3 @@ def engines(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, ocrk
 @pytest.fixture(scope="session")
 def tesseract(engines: dict[str, ocrkit.Engine]) -> ocrkit.Engine:
     return engines["tesseract"]
-
-
-@pytest.fixture(scope="session")
-def truth() -> dict[str, str]:
-    import json
-
-    return json.loads((DATA / "truth.json").read_text(encoding="utf-8"))

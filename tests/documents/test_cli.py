@@ -13,15 +13,15 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from ocrkit.cli import main
+from tests.commands import call_ocrkit
 
 from .conftest import DATA
 
 
 def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, list[str]]:
-    code = main(["read", *argv])
-    captured = capsys.readouterr()
-    return code, captured.out, [line for line in captured.err.splitlines() if line.strip()]
+    """``ocrkit read ARGV``: (exit code, stdout, the non-blank stderr lines)."""
+    code, out, err = call_ocrkit(capsys, "read", *argv)
+    return code, out, [line for line in err.splitlines() if line.strip()]
 
 
 def test_read_pdf_pages_as_tsv_and_json(three_page_pdf: Path, capsys: pytest.CaptureFixture[str]) -> None:

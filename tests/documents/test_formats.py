@@ -130,7 +130,7 @@ def test_text_that_xml_cannot_hold_is_escaped_or_dropped(tmp_path: Path, alto_sc
     assert_valid_hocr(path)
     words = [w.text for w in ET.fromstring(hocr).iter(f"{XHTML}span") if w.get("class") == "ocrx_word"]
     assert words == [CLEAN, "ok", "no word boxes"]  # a control-only word is left out; a box-less line is one word
-    assert "image \"dir/'odd' <name>.png\"" in ET.fromstring(hocr).find(f".//{XHTML}div").get("title", "")  # type: ignore[union-attr]
+    assert 'image "dir/%22odd%22 <name>.png"' in ET.fromstring(hocr).find(f".//{XHTML}div").get("title", "")  # type: ignore[union-attr]
     alto = formats.render([page], "alto")
     assert_valid_alto(alto_schema, alto)
     assert [s.get("CONTENT") for s in ET.fromstring(alto).iter(f"{ALTO}String")] == [CLEAN, "ok", "no word boxes"]

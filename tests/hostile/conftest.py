@@ -8,11 +8,12 @@ import os
 import struct
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from PIL import Image
+
+from tests.commands import run_ocrkit as run_ocrkit  # the hostile tests import it from here
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLE = REPO / "examples" / "images" / "sample.png"
@@ -50,23 +51,9 @@ def hostile_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _private_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("OCRKIT_HOME", str(tmp_path_factory.mktemp("hostile-home")))
-        mp.delenv("TESSDATA_PREFIX", raising=False)
-        yield
-
-
 def run_python(code: str, *args: str, timeout: float = 120, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     """*code* in a fresh interpreter (for stderr and peak memory of one action alone)."""
     return subprocess.run(
         [sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=timeout,
         env={**os.environ, **(env or {})}, cwd=REPO,
     )
-
-
-def run_ocrkit(*args: str, timeout: float = 120, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    """The ``ocrkit`` command (as the installed script runs it) in a fresh interpreter."""
-    code = "import sys; from ocrkit.cli import main; sys.exit(main(sys.argv[1:]))"
-    return run_python(code, *args, timeout=timeout, env=env)

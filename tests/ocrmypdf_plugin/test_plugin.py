@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import importlib
 import os
-import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +23,7 @@ from PIL import Image
 import ocrkit
 from ocrkit.integrations.ocrmypdf import _geometry
 from ocrkit.integrations.ocrmypdf._engines import ENGINES
+from tests.commands import run_ocrkit
 
 from . import textlayer
 from .conftest import DATA, corpus_file, run_ocrmypdf
@@ -218,8 +218,9 @@ def test_one_engine_for_all_pages_freed_when_ocrmypdf_finishes(built_onnx_api: R
 
 @pytest.mark.parametrize(("args", "message"), [
     (["--ocrkit-backend", "nosuch"], "ocrkit: unknown OCR backend 'nosuch'; known backends: onnx, tesseract"),
-    (["--ocrkit-backend", "onnx", "-l", "rus"], "ocrkit: no onnx model reads language(s) rus"),
-    (["--ocrkit-backend", "tesseract", "-l", "fra"], "ocrkit: backend 'tesseract' has no model for language(s) fra"),
+    (["--ocrkit-backend", "onnx", "-l", "rus"], "ocrkit: no installed onnx model reads rus (Russian)"),
+    (["--ocrkit-backend", "tesseract", "-l", "fra"], "ocrkit: no installed tesseract model reads fra (French); "
+                                                     "`ocrkit models pull fra` adds one"),
     (["--ocrkit-backend", "onnx", "--ocrkit-option", "det_thresh=high"], "expected a value of type float"),
     (["--ocrkit-backend", "onnx", "--ocrkit-model", "nosuch"], "backend 'onnx' has no model nosuch"),
 ])
@@ -286,15 +287,10 @@ def test_generate_hocr_is_read_back_by_ocrmypdfs_hocr_parser(tmp_path: Path) -> 
 # -- ocrkit read --format pdf: OCRmyPDF's Python API with the ocrkit engine -------------------------------
 
 
-def _ocrkit(*args: str | os.PathLike[str]) -> subprocess.CompletedProcess:
-    return subprocess.run([str(Path(sys.executable).with_name("ocrkit")), *map(str, args)], capture_output=True,
-                          text=True, timeout=300)
-
-
 @pytest.mark.parametrize("backend", ["tesseract", "onnx"])
 def test_ocrkit_read_writes_a_searchable_pdf_from_an_image(backend: str, tmp_path: Path) -> None:
     out = tmp_path / "page.pdf"
-    done = _ocrkit("read", DATA / "page_simple.png", "--format", "pdf", "-O", out, "-b", backend)
+    done = run_ocrkit("read", DATA / "page_simple.png", "--format", "pdf", "-O", out, "-b", backend, timeout=300)
     assert done.returncode == 0, done.stderr
     assert textlayer.page_count(out) == 1
     run = Run(backend, out, [0], 0)
@@ -306,7 +302,7 @@ def test_ocrkit_read_writes_a_searchable_pdf_from_an_image(backend: str, tmp_pat
 
 def test_ocrkit_read_writes_a_searchable_pdf_from_a_pdf(built_pdf: Path, tmp_path: Path, truth: dict[str, str]) -> None:
     out = tmp_path / "built.pdf"
-    done = _ocrkit("read", built_pdf, "--format", "pdf", "-O", out, "--pages", "2", "-m", "deu")
+    done = run_ocrkit("read", built_pdf, "--format", "pdf", "-O", out, "--pages", "2", "-m", "deu", timeout=300)
     assert done.returncode == 0, done.stderr
     assert textlayer.page_count(out) == 2
     assert textlayer.text_words(out, 0, 72) == []  # --pages 2 only
@@ -319,7 +315,7 @@ def test_ocrkit_read_writes_a_searchable_pdf_from_a_pdf(built_pdf: Path, tmp_pat
     (["--format", "pdf", "-b", "nosuch", str(DATA / "page_simple.png"), "-O", "x.pdf"], "unknown OCR backend 'nosuch'"),
 ])
 def test_ocrkit_read_pdf_errors_are_one_line(args: list[str], message: str, tmp_path: Path) -> None:
-    done = _ocrkit("read", *args)
+    done = run_ocrkit("read", *args, timeout=300)
     assert done.returncode == 1
     assert done.stderr.startswith("ocrkit: error: ") and message in done.stderr
     assert "Traceback" not in done.stderr

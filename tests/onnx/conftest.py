@@ -25,14 +25,6 @@ CLS = "ch_ppocr_mobile_v2.0_cls_mobile.onnx"
 DATA = Path(__file__).resolve().parent.parent / "data"
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _private_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    """Keep every test (even those without ``ocrkit_home``) off the user's real store."""
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("OCRKIT_HOME", str(tmp_path_factory.mktemp("onnx-session-home")))
-        yield
-
-
 @pytest.fixture(scope="session")
 def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ocrkit.Engine]:
     """One engine on the default set, shared by tests that only recognise."""

@@ -157,3 +157,11 @@ def test_quantize_errors_are_one_line(tmp_path: Path) -> None:
     assert missing.returncode != 0 and "does not exist" in missing.stderr
     assert "Traceback" not in missing.stderr and len(missing.stderr.strip().splitlines()) <= 2
     assert not list((tmp_path / "onnx").glob("*")), "nothing may be left in the store"
+
+
+@pytest.mark.parametrize("name", [".hidden", " "])
+def test_quantize_from_python_refuses_a_name_the_store_would_hide(name: str, tmp_path: Path) -> None:
+    """Issue 21, item 14: the store's one name rule, also when the backend is called directly."""
+    with pytest.raises(ocrkit.OcrkitError, match="not a plain store name"):
+        ocrkit_onnx.quantize("ppocrv6-small", name=name, home=tmp_path)
+    assert not [p for p in (tmp_path / "onnx").iterdir() if p.name != "ppocrv6-small"]

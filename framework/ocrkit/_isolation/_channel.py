@@ -44,7 +44,8 @@ STDERR_TAIL_LINES = 400
 CRASH_REPORT_LINES = 12
 
 
-def _describe_exit(returncode: int | None) -> str:
+def describe_exit(returncode: int | None) -> str:
+    """How a process ended, for a message: ``was killed by SIGKILL``, ``exited with status 1``."""
     if returncode is None:
         return "stopped answering"
     if returncode < 0:
@@ -54,6 +55,9 @@ def _describe_exit(returncode: int | None) -> str:
             name = f"signal {-returncode}"
         return f"was killed by {name}"
     return f"exited with status {returncode}"
+
+
+_describe_exit = describe_exit  # the former private name, still imported by batch/_local.py
 
 
 def _crash_excerpt(lines: list[str]) -> list[str]:
@@ -196,7 +200,7 @@ class Channel:
                 f"and open a new one with ocrkit.open({self.backend!r}, ..., isolation='process')"
             )
         message = (
-            f"the {self.backend!r} backend process (pid {self.proc.pid}) {_describe_exit(returncode)}{what}. "
+            f"the {self.backend!r} backend process (pid {self.proc.pid}) {describe_exit(returncode)}{what}. "
             f"{advice}; your process and other engines are unaffected."
         )
         if tail:

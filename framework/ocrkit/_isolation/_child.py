@@ -23,9 +23,8 @@ from contextlib import ExitStack
 from multiprocessing.connection import Connection
 from typing import Any
 
-from .. import _registry
 from .._engine import Engine
-from .._registry import Registry
+from .._registry import Registry, set_default_registry
 from ..errors import OcrkitError, PluginWarning
 from ..images import ImageInput, PageImage
 from ._wire import ChildSpec, encode_error, read_probe, register_plugins, unpack_images
@@ -93,7 +92,7 @@ def _serve(conn: Connection, spec: ChildSpec) -> None:
     try:
         registry = Registry(autoload=False)
         register_plugins(registry, spec.plugins)
-        _registry._default = registry  # code asking for the default registry gets this one
+        set_default_registry(registry)  # code asking for the default registry gets this one
         engine = Engine(
             spec.backend,
             spec.model,

@@ -25,12 +25,13 @@ from collections.abc import Sequence
 from typing import Any, overload
 
 from .._engine import _EngineBase, _InUseKey, _Lifecycle, claim_unfreed
+from .._in_use import mark_in_use
 from .._records import ModelHandle, ModelRecord
 from .._registry import Registry
 from ..errors import InvalidOptionError, PluginWarning
 from ..images import ImageInput, PageImage
 from ..results import Page
-from ..store import ModelStore, mark_in_use
+from ..store import ModelStore
 from ._channel import DEFAULT_CALL_TIMEOUT, SHUTDOWN_TIMEOUT, Channel
 from ._wire import ChildSpec, ImagePacker, plugin_specs, probe_memfd, shared_memory_supported
 
@@ -152,10 +153,6 @@ class ProcessEngine(_EngineBase):
     def crashed(self) -> bool:
         """True once the child died on its own; every call then raises ``BackendCrashedError``."""
         return self._channel.dead is not None and not self._life.closed
-
-    def _request(self, op: str, *args: Any, what: str | None = None) -> Any:
-        with self._life.call():
-            return self._channel.request(op, *args, what=what, timeout=self.call_timeout)
 
     # -- loading -----------------------------------------------------------------------
 

@@ -13,7 +13,10 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Generator, Sequence
+import signal
+import threading
+from collections.abc import Generator, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -100,7 +103,9 @@ class DaskEngines:
         """A future per job; each resolves to the job's :class:`FileResult`."""
         return self.client.map(
             _read_on_worker, list(jobs), settings=self.settings, plugin_name=self.plugin.name,
-            key=[f"ocrkit-read-{self.settings.fingerprint}-{job.name}" for job in jobs], pure=False,
+            # a key is UTF-8 on the wire: a name that is not (Latin-1 bytes) shows as \xe9
+            key=[f"ocrkit-read-{self.settings.fingerprint}-{os.fsencode(job.name).decode(errors='backslashreplace')}"
+                 for job in jobs], pure=False,
         )
 
     def map(self, inputs: Sequence[str | os.PathLike[str]], out: str | os.PathLike[str],
@@ -108,6 +113,23 @@ class DaskEngines:
         """Plan *inputs* (files, folders, globs) into *out* and submit them (no journal:
         use ``ocrkit.batch.run(..., dask=client)`` for resume and a failure log)."""
         return self.submit(plan(inputs, Path(out), self.settings.formats, recursive))
+
+
+@contextmanager
+def _workers_ignore_sigint() -> Iterator[None]:
+    """Start local workers with SIGINT ignored (a spawned process keeps an ignored
+    signal ignored): Ctrl-C in a terminal reaches the whole process group, and
+    only the driver should act on it, stopping the cluster in order, as the local
+    runner's workers leave it to their driver. Killed by it, the workers made the
+    scheduler print 5-6 tracebacks (~85 lines)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def connect(target: Any) -> tuple[Client, LocalCluster | None]:
@@ -123,8 +145,9 @@ def connect(target: Any) -> tuple[Client, LocalCluster | None]:
                 raise ValueError
         except ValueError:
             raise OcrkitError(f"--dask {text!r}: use local:N with N worker processes, e.g. local:2") from None
-        cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, host="127.0.0.1",
-                               dashboard_address=None, silence_logs=logging.ERROR)
+        with _workers_ignore_sigint():
+            cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                   dashboard_address=":0", silence_logs=logging.ERROR)  # ":0": 8787 may be taken
         return Client(cluster), cluster
     try:
         return Client(text, timeout=30), None

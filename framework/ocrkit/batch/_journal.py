@@ -3,17 +3,19 @@
 
 Both are JSON lines appended and flushed one record at a time by the one process
 that drives the run, so a run killed at any moment leaves every finished record
-readable (a torn last line is ignored on the next start).
+readable (a torn last line is ignored on the next start). Paths are bytes on
+POSIX: a name that is not UTF-8 is stored as ``\\udcXX`` escapes and read back as
+the same name (:func:`~ocrkit._json_bounds.dumps_line`).
 """
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from pathlib import Path
 from typing import IO, Any
 
+from .._json_bounds import dumps_line, loads_bounded
 from ._atomic import write_atomic
 from ._records import FAILURES_NAME, JOURNAL_NAME, BatchSettings, FileResult, Job
 
@@ -21,7 +23,7 @@ __all__ = ["Journal", "FailureLog"]
 
 
 def _append(fh: IO[str], record: dict[str, Any]) -> None:
-    fh.write(json.dumps(record, ensure_ascii=False) + "\n")
+    fh.write(dumps_line(record) + "\n")
     fh.flush()
     os.fsync(fh.fileno())
 
@@ -40,12 +42,12 @@ class Journal:
         if self.path.is_file():
             for line in self.path.read_text(encoding="utf-8", errors="replace").splitlines():
                 try:
-                    entry = json.loads(line)
+                    entry = loads_bounded(line)
                     self.entries[entry["source"]] = entry
                 except (ValueError, KeyError, TypeError):
-                    continue  # a line torn by a crash: that input is simply redone
+                    continue  # a line torn by a crash (or nested absurdly): that input is simply redone
             # Compact: one line per input, whatever the number of earlier runs.
-            write_atomic(self.path, "".join(json.dumps(e, ensure_ascii=False) + "\n" for e in self.entries.values()))
+            write_atomic(self.path, "".join(dumps_line(e) + "\n" for e in self.entries.values()))
         self._fh: IO[str] = open(self.path, "a", encoding="utf-8")
 
     def is_done(self, job: Job, settings: BatchSettings) -> bool:

@@ -35,7 +35,7 @@ def extension(fmt: str) -> str:
 
 def _pages(engine: Any, job: Job, settings: BatchSettings) -> Iterator[Page]:
     return engine.read_document(
-        str(job.source), pages=settings.pages, dpi=settings.dpi, password=settings.password,
+        str(job.source), pages=settings.selection, dpi=settings.dpi, password=settings.password,
         layout=settings.layout,
     )
 

@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 from .._open import open as open_engine
+from ..documents import PageSelection, parse_pages
+from ..errors import InvalidOptionError
 
 __all__ = ["BatchSettings", "Job", "PagesRead", "FileResult", "Progress", "Summary", "Status", "JOURNAL_NAME", "FAILURES_NAME"]
 
@@ -18,6 +20,23 @@ JOURNAL_NAME = ".ocrkit-batch.jsonl"
 FAILURES_NAME = "failures.jsonl"
 
 Status = Literal["done", "failed", "skipped"]
+
+
+@dataclass(frozen=True)
+class ExistingPages(PageSelection):
+    """A batch's page selection: the selected pages each document has. ``--pages 1-2``
+    over a folder reads page 1 of a one-page PDF instead of failing it; a document
+    that has none of the selected pages fails with that reason."""
+
+    def numbers(self, count: int, what: str = "the document") -> list[int]:
+        if self.everything:
+            return super().numbers(count, what)
+        there = tuple((a, b if b is None or b <= count else count) for a, b in self.ranges if a <= count)
+        if not there:
+            raise InvalidOptionError(
+                f"page selection {self} selects no page of {what}, which has {count} page{'s' if count != 1 else ''}"
+            )
+        return PageSelection(there).numbers(count, what)
 
 
 @dataclass(frozen=True)
@@ -45,6 +64,11 @@ class BatchSettings:
             self.backend, self.model, isolation=self.isolation,
             max_image_pixels=self.max_image_pixels, **self.options,
         )
+
+    @property
+    def selection(self) -> ExistingPages:
+        """The pages to read of each document (those of ``pages`` it has)."""
+        return ExistingPages(parse_pages(self.pages).ranges)
 
     @property
     def fingerprint(self) -> str:
@@ -125,6 +149,7 @@ class Summary:
     pages_done: int = 0
     elapsed: float = 0.0
     interrupted: bool = False
+    force: bool = False  # the run redid everything: the same command would start over
 
     @property
     def files_left(self) -> int:
@@ -143,5 +168,8 @@ class Summary:
         if self.files_failed:
             text += f"; failures in {self.failures_path}"
         if self.interrupted:
-            text += "; interrupted: run the same command again to finish"
+            if self.force:  # what this run finished is in the journal: without --force it is skipped
+                text += "; interrupted: run it again without --force to finish (with --force it starts over)"
+            else:
+                text += "; interrupted: run the same command again to finish"
         return text

@@ -19,7 +19,7 @@ from ..documents import DEFAULT_DPI, parse_pages
 from ..documents._sources import check_dpi
 from ..errors import OcrkitError
 from ._atomic import sweep_temporaries
-from ._inputs import plan
+from ._inputs import plan_inputs
 from ._journal import FailureLog, Journal
 from ._local import run_inline, run_workers
 from ._read import check_formats
@@ -67,7 +67,7 @@ class BatchRun:
         self.jobs = jobs or default_jobs()
         self.max_pages_per_worker = max_pages_per_worker
         self.dask = dask
-        self.summary = Summary(out=self.out)
+        self.summary = Summary(out=self.out, force=force)
         self._started = False
         self._gen: Iterator[Event] | None = None
 
@@ -94,7 +94,7 @@ class BatchRun:
 
     def _events(self) -> Iterator[Event]:
         s = self.summary
-        jobs = plan(self.inputs, self.out, self.settings.formats, self.recursive)
+        jobs, unreadable = plan_inputs(self.inputs, self.out, self.settings.formats, self.recursive)
         self.out.mkdir(parents=True, exist_ok=True)
         lock = FileLock(self.out / LOCK_NAME)
         try:
@@ -104,13 +104,17 @@ class BatchRun:
                 f"another ocrkit batch is writing to {self.out}; wait for it or choose another --out"
             ) from None
         start = time.monotonic()
-        s.files_total = len(jobs)
+        s.files_total = len(jobs) + len(unreadable)
         journal = Journal(self.out)
         failures = FailureLog(self.out)
         by_name = {job.name: job for job in jobs}
         runner: Generator[PagesRead | FileResult, None, None] | None = None
         try:
             sweep_temporaries(self.out)  # left by a writer killed in an earlier run
+            for failed in unreadable:  # found by the walk but cannot be opened
+                s.files_failed += 1
+                failures.record(failed)
+                yield failed
             todo = []
             for job in jobs:
                 if not self.force and journal.is_done(job, self.settings):

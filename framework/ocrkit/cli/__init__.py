@@ -18,7 +18,7 @@ __all__ = ["main", "build_parser"]
 
 #: Command modules, in ``--help`` order. Importing them must stay cheap: no
 #: backend library is imported until a command runs.
-COMMAND_MODULES = ("read", "batch", "backends", "models", "eval", "serve")
+COMMAND_MODULES = ("read", "batch", "backends", "languages", "models", "eval", "serve")
 
 EXIT_OK = 0
 EXIT_ERROR = 1

@@ -2,7 +2,7 @@
 one output file per input per format; resumable, failures logged, with progress.
 
 Exit code: 0 when every input is done, 1 when any failed (see DIR/failures.jsonl),
-130 when interrupted (run the same command again to finish).
+130 when interrupted (run it again to finish; without --force, which would start over).
 """
 
 from __future__ import annotations

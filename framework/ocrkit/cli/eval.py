@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from ..errors import OcrkitError
+from .languages import add_lang_argument
 
 __all__ = ["add_parser"]
 
@@ -26,9 +27,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("dataset", type=Path, help="dataset folder containing manifest.jsonl")
     p.add_argument("-b", "--backend", required=True, help="backend name (see `ocrkit backends`)")
     p.add_argument("-m", "--model", default=None, help="model name (the backend's default otherwise)")
+    add_lang_argument(p)
     p.add_argument(
         "-o", "--option", dest="options", action="append", default=[], metavar="KEY=VALUE",
-        help="backend option, repeatable (e.g. -o psm=6 -o lang=eng+deu)",
+        help="backend option, repeatable (e.g. -o psm=6)",
     )
     p.add_argument("-i", "--ignore-case", action="store_true", help="compare case-insensitively")
     p.add_argument("-n", "--limit", type=int, default=None, metavar="N", help="evaluate the first N samples only")
@@ -46,12 +48,14 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from .._languages import route
     from .._progress import Progress, ProgressMode
     from .._registry import get_registry
     from ..eval import evaluate, load_dataset
 
     dataset = load_dataset(args.dataset, args.limit)
     options = get_registry().require(args.backend).parse_options(args.options)
+    model = route(args.backend, args.lang, args.model) if args.lang else args.model
     # default: a bar on a terminal, nothing in a log; --progress: plain lines in a log too
     mode: ProgressMode
     if args.progress is None:
@@ -60,7 +64,7 @@ def run(args: argparse.Namespace) -> int:
         mode = "auto" if args.progress else "quiet"
     with Progress(f"eval {args.backend}", len(dataset), unit="img", mode=mode) as progress:
         report = evaluate(
-            dataset, args.backend, model=args.model, options=options,
+            dataset, args.backend, model=model, options=options,
             ignore_case=args.ignore_case, batch_size=args.batch_size, progress=progress,
         )
     if args.json_path is not None and str(args.json_path) == "-":

@@ -14,11 +14,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from .._model_lookup import backend_for_path, backend_with_model, owning_backend, resolve_import_source, store_backends
 from .._progress import format_bytes
 from .._records import ModelRecord
 from .._registry import DiscoveryError, Registry, get_registry
 from ..errors import ModelNotFoundError, OcrkitError
-from ..store import ModelStore, backend_for_path, backend_with_model, owning_backend, resolve_import_source, store_backends
+from ..store import ModelStore
 from ._util import print_json, print_table
 
 __all__ = ["add_parser", "model_rows"]
@@ -48,12 +49,14 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
     c = command("list", "list the models discovery finds (store, env, packages, system)", _list)
     c.add_argument("--local", action="store_true", help="only the store's entries (names joinable with `models path`)")
-    command("path", "print the store directory (of one backend with --backend)", _path, json=False,
-            backend_help="print this backend's directory instead of the store root")
+    c = command("path", "print the store directory (of one backend with BACKEND or --backend)", _path, json=False,
+                backend_help="print this backend's directory instead of the store root")
+    c.add_argument("backend_name", nargs="?", metavar="BACKEND", help="print this backend's directory (same as --backend)")
     command("audit", "size, sha256 and OLD/CURRENT status of every model in the store", _audit)
     c = command("rm", "delete models from the store by name", _rm, dry_run=True,
                 backend_help="the backend whose store holds NAME (default: the one that has it)")
-    c.add_argument("names", nargs="+", metavar="NAME", help="store entry names, as `models list --local` shows")
+    c.add_argument("names", nargs="+", metavar="NAME",
+                   help="model names as `models list` shows them (eng), or store entry names (eng.traineddata)")
     c = command("prune", "delete OLD models (or those with --prefix) from the store", _prune, dry_run=True)
     c.add_argument("--prefix", help="delete entries whose name starts with PREFIX instead of the OLD ones")
     c = command("import", "copy a discovered model or a model file/directory into the store", _import, dry_run=True,
@@ -127,8 +130,11 @@ def _list(args: argparse.Namespace) -> int:
 
 def _path(args: argparse.Namespace) -> int:
     store = ModelStore()
-    if args.backend:
-        print(store.path(args.backend, create=False).resolve())
+    if args.backend and args.backend_name and args.backend != args.backend_name:
+        raise OcrkitError(f"two backends given ({args.backend_name} and --backend {args.backend}); give one")
+    backend = args.backend or args.backend_name
+    if backend:
+        print(store.path(backend, create=False).resolve())
     else:
         print(store.root.resolve())
     return 0
@@ -165,11 +171,29 @@ def _audit(args: argparse.Namespace) -> int:
 # -- rm / prune ---------------------------------------------------------------------------
 
 
+def _store_entry(registry: Registry, store: ModelStore, name: str, backend: str | None) -> tuple[str, str]:
+    """``(backend, entry name)`` for *name*: a store entry name (``eng.traineddata``), or
+    a model name as every other command takes it (``eng``) whose copy is in the store."""
+    try:
+        return owning_backend(registry, store, name, backend), name
+    except ModelNotFoundError:
+        entries = {
+            (b, Path(r.path).resolve().relative_to(root).parts[0])
+            for b in store_backends(registry, store, backend)
+            if (root := store.path(b, create=False).resolve()).is_dir()
+            for r in registry.discover(b, root, errors=[])
+            if r.source == "store" and r.name == name and Path(r.path).resolve().is_relative_to(root)
+        }
+        if len(entries) != 1:
+            raise
+        return entries.pop()
+
+
 def _rm(args: argparse.Namespace) -> int:
     registry, store = get_registry(), ModelStore()
     removed: list[dict[str, str]] = []
-    for name in args.names:
-        backend = owning_backend(registry, store, name, args.backend)
+    for asked in args.names:
+        backend, name = _store_entry(registry, store, asked, args.backend)
         if args.dry_run:
             path = store.resolve(backend, name)
             store.check_not_in_use(name, path)

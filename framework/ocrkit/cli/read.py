@@ -33,6 +33,12 @@ BATCH = DEFAULT_BATCH
 #: A searchable PDF (the image plus an invisible text layer), written by OCRmyPDF
 #: with the ocrkit engine: one PDF implementation, not a renderer of our own.
 PDF_FORMAT = "pdf"
+#: ``--format pdf`` on a PDF that already has text: OCRmyPDF's choices, by its names.
+EXISTING_TEXT_FLAGS = {
+    "skip": ("--skip-text", "leave pages that already have text as they are"),
+    "redo": ("--redo-ocr", "replace an earlier OCR text layer, keep other text"),
+    "force": ("--force-ocr", "rasterise every page and OCR it (existing text is lost)"),
+}
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -61,6 +67,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--isolation", choices=("none", "process"), default="none",
                    help="process: run the backend in a child process, so a native crash on a hostile "
                    "image is reported as an error instead of killing ocrkit (default: none)")
+    existing = p.add_mutually_exclusive_group()
+    for choice, (flag, what) in EXISTING_TEXT_FLAGS.items():
+        existing.add_argument(flag, dest="existing_text", action="store_const", const=choice,
+                              help=f"--format pdf, for a PDF that already has text: {what} (as in OCRmyPDF)")
     p.set_defaults(func=run)
 
 
@@ -114,7 +124,8 @@ def _write_pdf(args: argparse.Namespace) -> int:
         raise BackendUnavailableError(
             f'--format pdf needs OCRmyPDF 17 (Python >= 3.11): pip install "ocrkit[ocrmypdf]" ({exc})') from exc
     write_searchable_pdf(args.files[0], args.output, backend=args.backend, model=args.model, options=args.options,
-                         isolation=args.isolation, pages=args.pages, dpi=check_dpi(args.dpi))
+                         isolation=args.isolation, pages=args.pages, dpi=check_dpi(args.dpi),
+                         existing_text=args.existing_text)
     return 0
 
 
@@ -123,6 +134,8 @@ def run(args: argparse.Namespace) -> int:
 
     if args.format == PDF_FORMAT:
         return _write_pdf(args)
+    if args.existing_text:
+        raise OcrkitError(f"{EXISTING_TEXT_FLAGS[args.existing_text][0]} applies to --format pdf only")
     info = get_registry().require(args.backend)
     options = info.parse_options(args.options)
     pages_spec = parse_pages(args.pages)

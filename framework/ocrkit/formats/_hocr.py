@@ -8,6 +8,7 @@ paragraph level); a line without word boxes becomes one word spanning the line.
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 
@@ -21,6 +22,8 @@ DOCTYPE = (
     '<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Transitional//EN"\n'
     '    "http://www.w3.org/TR/xhtml1/DTD/xhtml1-transitional.dtd">'
 )
+#: What a file name in a title property may not hold as it is.
+_TITLE_UNSAFE = re.compile(r'[%;"\\\t\n\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]')
 #: Everything this writer emits, declared as hOCR requires.
 CAPABILITIES = "ocr_page ocr_carea ocr_par ocr_line ocrx_word ocrp_wconf"
 
@@ -52,15 +55,20 @@ def render(pages: Sequence[Page]) -> str:
     return serialise(html, DOCTYPE)
 
 
+def _title_name(name: str) -> str:
+    """*name* as a quoted ``image`` property: ``%``, ``;``, ``"``, ``\\`` and line breaks
+    percent-encoded, so no title parser (split on ``;``, or a regex search) reads a
+    property out of a file name such as ``x; bbox 0 0 9 9; ppageno 41.png``."""
+    return '"{}"'.format(_TITLE_UNSAFE.sub(lambda m: f"%{ord(m.group()):02X}", xml_text(name)))
+
+
 def _page(body: ET.Element, page: Page, index: int) -> None:
     n = index + 1
-    title = []
-    if page.source:
-        title.append('image "{}"'.format(xml_text(page.source).replace('"', "'")))
-    title.append(_bbox((0, 0, page.width, page.height)))
-    title.append(f"ppageno {(page.page_number or n) - 1}")
+    title = [_bbox((0, 0, page.width, page.height)), f"ppageno {(page.page_number or n) - 1}"]
     if page.dpi:
         title.append(f"scan_res {round(page.dpi)} {round(page.dpi)}")
+    if page.source:  # last: a parser that searches the title finds the real properties first
+        title.append(f"image {_title_name(page.source)}")
     div = ET.SubElement(body, "div", {"class": "ocr_page", "id": f"page_{n}", "title": "; ".join(title)})
     line_no = word_no = 0
     for b, block in enumerate((b for b in page.blocks if b.lines), start=1):

@@ -15,12 +15,14 @@ from ._words import line_words
 
 COLUMNS = ("level", "page_num", "block_num", "par_num", "line_num", "word_num",
            "left", "top", "width", "height", "conf", "text")
-_NO_TABS = str.maketrans({"\t": " ", "\n": " ", "\r": " "})
+#: What may not stand in a field: the tab, and everything ``str.splitlines()`` breaks a
+#: row at (a backend's word with ``\x1c`` or ``\u2028`` would split it): a space each.
+_NO_BREAKS = str.maketrans(dict.fromkeys("\t\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029", " "))
 
 
 def _row(level: int, numbers: tuple[int, int, int, int, int], box: BBox, conf: str = "-1", text: str = "") -> str:
     x0, y0, x1, y1 = (int(v) for v in box)
-    fields = (level, *numbers, x0, y0, x1 - x0, y1 - y0, conf, text.translate(_NO_TABS))
+    fields = (level, *numbers, x0, y0, x1 - x0, y1 - y0, conf, text.translate(_NO_BREAKS))
     return "\t".join(str(f) for f in fields)
 
 

@@ -22,8 +22,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from .._names import store_name_problem
 from ..errors import CatalogError, DownloadError, ModelNotFoundError
-from ..store import plain_name_problem
 from ._download import one_line, open_url
 
 __all__ = [
@@ -137,14 +137,12 @@ class Catalog:
 
 
 def _plain_name(value: Any, what: str) -> str:
-    """A name usable as a single path component: no separators, no ``..``, not hidden."""
-    if plain_name_problem(value) or not _NAME_RE.match(value):
-        raise CatalogError(
-            f"invalid {what} {value!r}: use letters, digits and ._+@- only, "
-            "no path separators, not starting with a dot"
-        )
-    if value.endswith((".part", ".tmp", ".lock")):
-        raise CatalogError(f"invalid {what} {value!r}: .part/.tmp/.lock names are reserved for downloads")
+    """A name the store can hold (the store's one name rule), in letters, digits and ``._+@-``."""
+    problem = store_name_problem(value)
+    if problem:
+        raise CatalogError(f"invalid {what} {value!r}: {problem}")
+    if not _NAME_RE.match(value):
+        raise CatalogError(f"invalid {what} {value!r}: use letters, digits and ._+@- only, not starting with a dot")
     return value
 
 

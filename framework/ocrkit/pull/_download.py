@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+from .._versions import __version__
 from ..errors import ChecksumMismatchError, DownloadError, TransferInterrupted
 
 __all__ = ["Progress", "FetchResult", "TransferInterrupted", "fetch", "one_line", "open_url", "REDIRECT_SCHEMES"]
@@ -41,8 +42,6 @@ class FetchResult:
 
 
 def _user_agent() -> str:
-    from .. import __version__
-
     return f"ocrkit/{__version__} (+model pull)"
 
 
@@ -113,10 +112,7 @@ def fetch(
     :raises DownloadError: the server cannot be reached or answers with an error.
     :raises ChecksumMismatchError: the server sends more bytes than the catalogue's size.
     """
-    offset = part.stat().st_size if part.exists() else 0
-    if size is not None and offset > size:
-        part.unlink()
-        offset = 0
+    offset = _kept_bytes(part, size)
     if size is not None and offset == size:
         return FetchResult(url, resumed_from=offset, received=0)  # complete; the digest decides
     try:
@@ -136,58 +132,14 @@ def fetch(
         raise DownloadError(f"cannot reach {url}: {_describe(exc)} (offline, or the server is down?)") from exc
 
     with response:
-        status = getattr(response, "status", None) or 200
-        start = 0
-        if offset and status == 206:
-            match = _CONTENT_RANGE_RE.match(response.headers.get("Content-Range", ""))
-            if not match or int(match.group(1)) != offset:
-                raise DownloadError(
-                    f"{url}: the server resumed at the wrong place "
-                    f"(asked for byte {offset}, got Content-Range {response.headers.get('Content-Range')!r})"
-                )
-            start = offset
+        start = _resumed_at(response, url, offset)
         length_header = response.headers.get("Content-Length")
         expected_body = int(length_header) if length_header and length_header.isdigit() else None
         total = size if size is not None else (start + expected_body if expected_body is not None else None)
         limit = size if size is not None else MAX_UNKNOWN_SIZE
-        done = start
-        received = 0
-        try:
-            out = open(part, "ab" if start else "wb")
-        except OSError as exc:
-            raise DownloadError(f"cannot write {part}: {exc.strerror or exc}") from exc
-        with out:
-            if progress:
-                progress(label, done, total)
-            while True:
-                try:
-                    block = response.read(_CHUNK)
-                except (OSError, http.client.HTTPException) as exc:  # reset, timeout, IncompleteRead
-                    _flush(out, part)
-                    raise TransferInterrupted(
-                        f"{url}: the transfer broke after {done} bytes ({_describe(exc)})"
-                    ) from exc
-                if not block:
-                    break
-                if done + len(block) > limit:
-                    out.close()
-                    part.unlink(missing_ok=True)
-                    raise ChecksumMismatchError(
-                        f"{url} sends more than the {limit} bytes the catalogue gives for {label}; "
-                        "refused (nothing was written to the store)"
-                    )
-                try:
-                    out.write(block)
-                except OSError as exc:  # disk full, quota: retrying would not help
-                    raise DownloadError(
-                        f"cannot write {part} after {done} bytes: {exc.strerror or exc}; "
-                        "free some space and pull again to resume"
-                    ) from exc
-                done += len(block)
-                received += len(block)
-                if progress:
-                    progress(label, done, total)
-            _flush(out, part)
+        received = _copy_body(response, part, url, start=start, limit=limit, label=label, total=total,
+                              progress=progress)
+        done = start + received
         if expected_body is not None and received < expected_body:
             raise TransferInterrupted(
                 f"{url}: the connection closed after {done} of {start + expected_body} bytes"
@@ -197,3 +149,69 @@ def fetch(
         if progress and total is None:
             progress(label, done, done)  # the size was unknown: say it is complete now
         return FetchResult(url, resumed_from=start, received=received)
+
+
+def _kept_bytes(part: Path, size: int | None) -> int:
+    """Bytes of *part* a resume can start from (a ``.part`` longer than the file is dropped)."""
+    offset = part.stat().st_size if part.exists() else 0
+    if size is not None and offset > size:
+        part.unlink()
+        offset = 0
+    return offset
+
+
+def _resumed_at(response: http.client.HTTPResponse, url: str, offset: int) -> int:
+    """Where the body starts: *offset* when the server resumed there (206), else 0."""
+    status = getattr(response, "status", None) or 200
+    if not (offset and status == 206):
+        return 0
+    match = _CONTENT_RANGE_RE.match(response.headers.get("Content-Range", ""))
+    if not match or int(match.group(1)) != offset:
+        raise DownloadError(
+            f"{url}: the server resumed at the wrong place "
+            f"(asked for byte {offset}, got Content-Range {response.headers.get('Content-Range')!r})"
+        )
+    return offset
+
+
+def _copy_body(response: http.client.HTTPResponse, part: Path, url: str, *, start: int, limit: int,
+               label: str, total: int | None, progress: Progress | None) -> int:
+    """Write the body to *part* (appended after *start* bytes, or from scratch), flushed
+    to disk; returns the bytes received. More than *limit* in all deletes *part*."""
+    done = start
+    received = 0
+    try:
+        out = open(part, "ab" if start else "wb")
+    except OSError as exc:
+        raise DownloadError(f"cannot write {part}: {exc.strerror or exc}") from exc
+    with out:
+        if progress:
+            progress(label, done, total)
+        while True:
+            try:
+                block = response.read(_CHUNK)
+            except (OSError, http.client.HTTPException) as exc:  # reset, timeout, IncompleteRead
+                _flush(out, part)
+                raise TransferInterrupted(f"{url}: the transfer broke after {done} bytes ({_describe(exc)})") from exc
+            if not block:
+                break
+            if done + len(block) > limit:
+                out.close()
+                part.unlink(missing_ok=True)
+                raise ChecksumMismatchError(
+                    f"{url} sends more than the {limit} bytes the catalogue gives for {label}; "
+                    "refused (nothing was written to the store)"
+                )
+            try:
+                out.write(block)
+            except OSError as exc:  # disk full, quota: retrying would not help
+                raise DownloadError(
+                    f"cannot write {part} after {done} bytes: {exc.strerror or exc}; "
+                    "free some space and pull again to resume"
+                ) from exc
+            done += len(block)
+            received += len(block)
+            if progress:
+                progress(label, done, total)
+        _flush(out, part)
+    return received

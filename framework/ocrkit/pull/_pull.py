@@ -22,9 +22,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from .._digest import sha256_of
+from .._names import check_store_name
 from .._staging import staged_entry
 from ..errors import ChecksumMismatchError, DownloadError, ModelExistsError
-from ..store import ModelStore, sha256_of
+from ..store import ModelStore
 from ._catalog import Catalog, CatalogEntry, CatalogFile, load_catalog
 from ._download import Progress, TransferInterrupted, fetch
 from ._lock import exclusive_lock
@@ -236,6 +238,7 @@ def pull_model(
     :raises ModelInUseError: with *force*, the model to replace is loaded by a live engine.
     """
     entry = load_catalog(catalog).get(name, backend)
+    check_store_name(entry.target)
     model_store = as_store(store)
     directory = model_store.path(entry.backend)
     target = directory / entry.target

@@ -79,9 +79,9 @@ class BoundedH11Protocol(H11Protocol):
         if self._dropped > LINGER_BYTES:
             self.transport.close()
 
-    def eof_received(self) -> bool | None:
+    def eof_received(self) -> None:
         if self._lingering:
             self.transport.close()
-            return None
-        return super().eof_received()
+            return
+        super().eof_received()
 

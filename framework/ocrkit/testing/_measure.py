@@ -27,6 +27,7 @@ cannot blur the figures.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import json
 import os
@@ -37,9 +38,12 @@ import threading
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import psutil
+
+if TYPE_CHECKING:
+    from ocrkit._registry import Registry
 
 __all__ = ["ReleaseReport", "ReleaseMeasurement", "measure_release", "start_release_measurement"]
 
@@ -102,67 +106,97 @@ def _descriptors() -> tuple[int, list[str]]:
     return me.num_fds(), [f.path for f in me.open_files()]
 
 
-def _run(config: Mapping[str, Any]) -> ReleaseReport:
-    import ocrkit
-    from ocrkit._memory import release_memory, rss_bytes
+def _registry_for(config: Mapping[str, Any]) -> Registry:
+    """A registry with the configured plugins, the backend's ``requires`` modules imported
+    (their import cost is the library's, not the model's)."""
     from ocrkit._registry import Registry
 
     registry = Registry()
     for module in config.get("plugins", ()):
         if registry.pm.get_plugin(module) is None:
             registry.register(importlib.import_module(module), name=module)
-    backend = config["backend"]
-    info = registry.require(backend)
-    for module in info.requires:
+    for module in registry.require(config["backend"]).requires:
         importlib.import_module(module)
-    image = config["image"]
-    layout = config.get("layout", "page")
-    options = dict(config.get("options", {}))
-    store = ocrkit.ModelStore(config["store"])
-    texts: set[str] = set()
+    return registry
 
-    threads = max(1, int(config.get("threads", 1)))
-    threaded_every = max(1, int(config.get("threaded_every", 10)))
 
-    def recognize_all(engine: Any, threaded: bool) -> None:
-        texts.add(engine.recognize(image, layout=layout).text)
-        if threaded and threads > 1:
+class _Cycle:
+    """One measured cycle: open an engine, recognise (alone, or also as a batch and from
+    concurrent threads), free. ``texts`` collects every text read, to check they agree."""
+
+    def __init__(self, config: Mapping[str, Any], registry: Registry) -> None:
+        import ocrkit
+
+        self.open = functools.partial(
+            ocrkit.open, config["backend"], config.get("model"), registry=registry,
+            store=ocrkit.ModelStore(config["store"]), **dict(config.get("options", {})),
+        )
+        self.image = config["image"]
+        self.layout = config.get("layout", "page")
+        self.threads = max(1, int(config.get("threads", 1)))
+        self.texts: set[str] = set()
+
+    def _read(self, engine: Any) -> None:
+        self.texts.add(engine.recognize(self.image, layout=self.layout).text)
+
+    def _recognize_all(self, engine: Any, threaded: bool) -> None:
+        self._read(engine)
+        if threaded and self.threads > 1:
             # a batch (backends spread it over their pool) and concurrent callers, as in
             # a server: worker threads allocate, each in its own glibc arena by default
-            texts.update(p.text for p in engine.recognize([image, image], layout=layout))
-            workers = [
-                threading.Thread(target=lambda: texts.add(engine.recognize(image, layout=layout).text))
-                for _ in range(threads)
-            ]
+            self.texts.update(p.text for p in engine.recognize([self.image, self.image], layout=self.layout))
+            workers = [threading.Thread(target=self._read, args=(engine,)) for _ in range(self.threads)]
             for w in workers:
                 w.start()
             for w in workers:
                 w.join()
 
-    def cycle(threaded: bool) -> Any:
-        engine = ocrkit.open(backend, config.get("model"), registry=registry, store=store, **options)
+    def __call__(self, threaded: bool) -> tuple[int, list[str]]:
+        """Run one cycle: (RSS while loaded, the loaded model files)."""
+        from ocrkit._memory import rss_bytes
+
+        engine = self.open()
         loaded = rss_bytes()
-        recognize_all(engine, threaded)
+        self._recognize_all(engine, threaded)
         files = [str(f) for m in engine.loaded_models for f in m.all_files()]
         engine.free_resources()
         return loaded, files
 
+
+def _new_descriptors(before: tuple[int, list[str]], after: tuple[int, list[str]]) -> list[str]:
+    """Descriptors held after that were not before: file paths, then a count of the rest."""
+    (fds_before, files_before), (fds_after, files_after) = before, after
+    remaining = list(files_after)
+    for path in files_before:
+        if path in remaining:
+            remaining.remove(path)
+    unnamed = (fds_after - fds_before) - len(remaining)
+    if unnamed > 0:
+        remaining.append(f"{unnamed} more (pipes, sockets or other non-files)")
+    return remaining
+
+
+def _run(config: Mapping[str, Any]) -> ReleaseReport:
+    from ocrkit._memory import release_memory, rss_bytes
+
+    cycle = _Cycle(config, _registry_for(config))
     release_memory()
     rss_imported = rss_bytes()
     for _ in range(max(1, int(config.get("warmup", 1)))):
         cycle(threaded=True)
     release_memory()
     rss_warm = rss_before = rss_bytes()
-    fds_before, files_before = _descriptors()
+    before = _descriptors()
     threads_before = psutil.Process().num_threads()
 
     started = time.perf_counter()
     rss_loaded, files = cycle(threaded=True)
     rss_after_free = rss_bytes()
-    fds_after, files_after = _descriptors()
+    after = _descriptors()
     threads_after = psutil.Process().num_threads()
     series = [rss_after_free]
     cycles = max(1, int(config.get("cycles", 100)))
+    threaded_every = max(1, int(config.get("threaded_every", 10)))
     for i in range(1, cycles):
         cycle(threaded=i % threaded_every == 0)
         if (i + 1) % 10 == 0:
@@ -171,16 +205,9 @@ def _run(config: Mapping[str, Any]) -> ReleaseReport:
     rss_after_cycles = rss_bytes()
     elapsed = time.perf_counter() - started
 
-    remaining = list(files_after)
-    for path in files_before:
-        if path in remaining:
-            remaining.remove(path)
-    unnamed = (fds_after - fds_before) - len(remaining)
-    if unnamed > 0:
-        remaining.append(f"{unnamed} more (pipes, sockets or other non-files)")
     model_paths = {os.path.realpath(f) for f in files}
     return ReleaseReport(
-        backend=backend,
+        backend=config["backend"],
         rss_imported=rss_imported,
         rss_warm=rss_warm,
         rss_before=rss_before,
@@ -188,14 +215,14 @@ def _run(config: Mapping[str, Any]) -> ReleaseReport:
         rss_after_free=rss_after_free,
         rss_after_cycles=rss_after_cycles,
         cycles=cycles,
-        fds_before=fds_before,
-        fds_after=fds_after,
-        new_fds=remaining,
-        model_files_open=sorted({f for f in files_after if os.path.realpath(f) in model_paths}),
+        fds_before=before[0],
+        fds_after=after[0],
+        new_fds=_new_descriptors(before, after),
+        model_files_open=sorted({f for f in after[1] if os.path.realpath(f) in model_paths}),
         threads_before=threads_before,
         threads_after=threads_after,
         seconds_per_cycle=elapsed / cycles,
-        texts_consistent=len(texts) == 1,
+        texts_consistent=len(cycle.texts) == 1,
         rss_series=series,
     )
 

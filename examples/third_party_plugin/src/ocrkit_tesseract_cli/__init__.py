@@ -81,7 +81,7 @@ def ocrkit_discover_models(backend: str, store_dir: Path) -> list[ModelRecord] |
         return None
     return [
         ModelRecord(name=path.stem, backend=NAME, path=path, source=source, format="traineddata",
-                    size=path.stat().st_size, language=path.stem)
+                    size=path.stat().st_size, language=path.stem, languages=(path.stem,))
         for directory, source in _tessdata_dirs(store_dir) if directory.is_dir()
         for path in sorted(directory.glob("*.traineddata"))
     ]

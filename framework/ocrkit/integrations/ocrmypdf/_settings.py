@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Literal
@@ -17,6 +17,7 @@ from typing import Any, Literal
 from pydantic import BaseModel
 
 from ... import BackendInfo, ModelRecord, get_registry
+from ..._languages import choose_model, installed_languages, parse_languages
 from ...errors import ModelNotFoundError, OcrkitError, UnknownOptionError
 from ...store import ModelStore
 
@@ -27,7 +28,6 @@ __all__ = [
     "EngineConfig",
     "add_arguments",
     "engine_config",
-    "covered_languages",
     "all_languages",
 ]
 
@@ -80,41 +80,14 @@ class EngineConfig:
     info: BackendInfo | None = field(default=None, hash=False, compare=False, repr=False)
 
 
-def covered_languages(record: ModelRecord) -> frozenset[str]:
-    """The ``-l`` codes a model reads: those the backend lists in ``extra["languages"]``
-    (the onnx backend does for PP-OCR families), else its ``language``."""
-    listed = record.extra.get("languages") if isinstance(record.extra, Mapping) else None
-    if listed:
-        return frozenset(listed)
-    return frozenset({record.language}) if record.language else frozenset()
-
-
 def _model_for_languages(info: BackendInfo, records: Sequence[ModelRecord], languages: Sequence[str]) -> str | None:
-    """The model that reads every language of ``-l``.
-
-    A backend with the ``languages`` capability combines one model per language
-    (tesseract: ``eng+deu``); any other backend needs one model covering them all.
-    A backend whose models declare no language at all gets its default model.
-    """
-    codes = list(dict.fromkeys(languages))
-    if "languages" in info.capabilities:
-        have = sorted({r.name for r in records if r.language})
-        missing = [c for c in codes if c not in have]
-        if missing:
-            raise ModelNotFoundError(
-                f"backend {info.name!r} has no model for language(s) {', '.join(missing)} "
-                f"(add one to the store: `ocrkit models import`, or pass --ocrkit-model)", have)
-        return "+".join(codes)
-    declared = [(r, covered_languages(r)) for r in records if covered_languages(r)]
-    if not declared:
+    """The model that reads every language of ``-l``: the core's ``lang=`` routing, so
+    ``ocrmypdf -l fra`` picks what ``ocrkit.open(backend, lang="fra")`` does. A backend
+    whose models declare no language at all gets its default model (OCRmyPDF always
+    passes ``-l``, ``eng`` when the user gave none)."""
+    if not any(r.languages for r in records):
         return None
-    for record, langs in declared:
-        if set(codes) <= langs:
-            return record.name
-    found = "; ".join(f"{r.name} reads {', '.join(sorted(langs))}" for r, langs in declared)
-    raise OcrkitError(
-        f"no {info.name} model reads language(s) {', '.join(codes)} ({found}); choose -l among those, "
-        "another --ocrkit-backend, or put a model set for that script into the store")
+    return choose_model(info, records, parse_languages(list(languages)))
 
 
 def _check_model_name(info: BackendInfo, records: Sequence[ModelRecord], model: str) -> None:
@@ -160,9 +133,7 @@ def engine_config(options: Any) -> EngineConfig:
 
 
 def all_languages(config: EngineConfig) -> frozenset[str]:
-    """Every ``-l`` code some model of the backend reads (empty: the backend does not say)."""
+    """Every ``-l`` code some installed model of the backend reads (empty: the backend
+    does not say), as ``ocrkit languages`` lists them."""
     records = get_registry().discover(config.backend, ModelStore().path(config.backend, create=False))
-    codes: set[str] = set()
-    for record in records:
-        codes |= covered_languages(record)
-    return frozenset(codes)
+    return frozenset(installed_languages(records))
