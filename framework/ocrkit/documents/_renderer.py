@@ -16,6 +16,7 @@ ended after that page instead of being kept.
 from __future__ import annotations
 
 import atexit
+import importlib.util
 import json
 import mmap
 import os
@@ -162,11 +163,13 @@ class RenderWorker:
 
 
 def _pdfium_paths() -> list[str]:
-    """Where this process found pypdfium2 (the worker runs isolated from the environment)."""
-    import pypdfium2
-    import pypdfium2_raw
-
-    return list(dict.fromkeys(str(Path(m.__file__).resolve().parent.parent) for m in (pypdfium2, pypdfium2_raw)))
+    """Where this process finds pypdfium2 and its binary (the worker runs isolated from the environment)."""
+    paths = []
+    for name in ("pypdfium2", "pypdfium2_raw"):
+        spec = importlib.util.find_spec(name)
+        if spec is not None and spec.origin:
+            paths.append(str(Path(spec.origin).resolve().parent.parent))
+    return list(dict.fromkeys(paths))
 
 
 _idle: list[RenderWorker] = []
