@@ -28,6 +28,7 @@ from ._memory import limit_malloc_arenas, release_memory
 from ._model_lookup import resolve_import_source
 from ._records import LAYOUTS, BackendInfo, ModelHandle, ModelRecord
 from ._registry import Registry, get_registry
+from .analysis import orders_its_own_layout, structure_page
 from .errors import (
     OcrkitError,
     PluginWarning,
@@ -253,6 +254,14 @@ class _EngineBase:
         inputs = list(image) if batch else [image]
         return [load_image(item, self.max_image_pixels) for item in inputs], batch
 
+    def _structured(self, pages: list[Page], layout: str) -> list[Page]:
+        """Pages of a backend that returns bare lines in the core's reading order, as
+        paragraphs and areas (see :mod:`ocrkit.analysis`); a backend with its own
+        layout (capability ``layout``) and ``layout="line"`` keep theirs."""
+        if layout == "line" or orders_its_own_layout(self.info.capabilities):
+            return pages
+        return [structure_page(page) for page in pages]
+
     def read_document(
         self,
         source: Any,
@@ -402,6 +411,7 @@ class Engine(_EngineBase):
             page.backend = page.backend or self.backend
             page.model = page.model or handle.name
             page.source = page.source or img.source
+        pages = self._structured(pages, layout)
         return pages if batch else pages[0]
 
     # -- freeing -------------------------------------------------------------------

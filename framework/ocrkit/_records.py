@@ -113,7 +113,9 @@ class BackendInfo:
     ``capabilities`` uses these words: ``page`` and ``line`` (layouts), ``words``
     (word boxes), ``polygons``, ``blocks``, ``languages`` (multi-language),
     ``detect`` (detection-only layout), ``gpu`` (accelerator providers),
-    ``threadsafe`` (recognize may be called from several threads at once).
+    ``threadsafe`` (recognize may be called from several threads at once),
+    ``layout`` (the backend orders its lines and groups them into paragraphs itself;
+    without it the core's reading order and structure apply, see :mod:`ocrkit.analysis`).
     With ``languages``, ``lang=`` may combine several models into one load, as
     ``model="eng+deu"`` (tesseract); without it one model must read every
     requested language (see :mod:`ocrkit.languages`). ``default_model`` is what a

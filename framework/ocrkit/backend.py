@@ -24,6 +24,7 @@ from ._registry import ENTRY_POINT_GROUP
 from ._staging import StagedEntry, staged_entry
 from ._text_metrics import TextScore, score_text
 from ._versions import distribution_files, installed_version
+from .analysis import UPSIDE_DOWN_META
 from .errors import (
     BackendUnavailableError,
     BadImageError,
@@ -53,6 +54,7 @@ __all__ = [
     "Line",
     "Word",
     "union_bbox",
+    "UPSIDE_DOWN_META",
     "plain_name_problem",
     "store_name_problem",
     "sha256_of",

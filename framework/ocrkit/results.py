@@ -91,8 +91,13 @@ class Line:
 
 @dataclass
 class Block:
+    """A paragraph: lines in reading order. ``area`` numbers the layout area it belongs
+    to (a column of a section, a run of full-width text, a table; 0, 1, ... in reading
+    order) where the core's reading order or the backend gave one, else None."""
+
     lines: list[Line] = field(default_factory=list)
     bbox: BBox | None = None
+    area: int | None = None
 
     def __post_init__(self) -> None:
         if self.bbox is None:
@@ -103,7 +108,11 @@ class Block:
         return "\n".join(line.text for line in self.lines)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"bbox": list(self.bbox or (0, 0, 0, 0)), "lines": [ln.to_dict() for ln in self.lines]}
+        data: dict[str, Any] = {"bbox": list(self.bbox or (0, 0, 0, 0))}
+        if self.area is not None:
+            data["area"] = self.area
+        data["lines"] = [ln.to_dict() for ln in self.lines]
+        return data
 
 
 @dataclass(frozen=True)
@@ -155,12 +164,32 @@ class Page:
             self.text = "\n\n".join(b.text for b in self.blocks if b.lines)
 
     @property
+    def text_angle(self) -> float:
+        """Counter-clockwise angle (degrees, 0 <= a < 360) of the text on the page as given:
+        what hOCR's ``textangle`` and ALTO's ``ROTATION`` say (0 for an upright page)."""
+        return round((-self.rotation - self.skew) % 360.0, 2) % 360.0
+
+    @property
     def lines(self) -> list[Line]:
         return [line for block in self.blocks for line in block.lines]
 
     @property
     def words(self) -> list[Word]:
         return [word for line in self.lines for word in line.words]
+
+    @property
+    def areas(self) -> list[list[Block]]:
+        """The non-empty blocks grouped by area: consecutive blocks with the same
+        ``area`` together, a block without one alone (hOCR's ``ocr_carea``)."""
+        areas: list[list[Block]] = []
+        for block in self.blocks:
+            if not block.lines:
+                continue
+            if areas and block.area is not None and areas[-1][-1].area == block.area:
+                areas[-1].append(block)
+            else:
+                areas.append([block])
+        return areas
 
     @property
     def confidence(self) -> float:
@@ -211,6 +240,7 @@ class Page:
         blocks = [
             Block(
                 bbox=tuple(b["bbox"]),
+                area=b.get("area"),
                 lines=[
                     Line(
                         text=ln["text"],

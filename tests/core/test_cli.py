@@ -91,7 +91,7 @@ def test_read_bad_file_among_good_ones(cli: Registry, tmp_path: Path, capsys: py
     [
         (["read", "x.png", "-b", "nope"], "unknown OCR backend 'nope'; known backends: fake"),
         (["read", str(LINE_IMAGE), "-b", "fake", "-o", "colour=red"],
-         "accepted options: ballast_mb, crash, delay, greeting, odd_meta, repeat"),
+         "accepted options: ballast_mb, crash, delay, greeting, ink_lines, odd_meta, repeat"),
         (["read", str(LINE_IMAGE), "-b", "fake", "-o", "repeat=many"], "expected a value of type int"),
         (["read", str(LINE_IMAGE), "-b", "fake", "-o", "novalue"], "KEY=VALUE"),
         (["read", str(LINE_IMAGE), "-b", "fake", "-m", "missing"], "available: default"),
@@ -126,7 +126,7 @@ def test_backends_table_and_json(cli: Registry, fake_store: Path, capsys: pytest
     assert main(["backends", "--json", "-v"]) == 0
     (row,) = json.loads(capsys.readouterr().out)
     assert row["status"] == "ok" and row["models"] == 2 and row["version"] == "1.2.3"
-    assert [o["name"] for o in row["options"]] == ["greeting", "repeat", "delay", "ballast_mb", "crash", "odd_meta"]
+    assert [o["name"] for o in row["options"]] == ["greeting", "repeat", "delay", "ballast_mb", "crash", "odd_meta", "ink_lines"]
     assert [m["name"] for m in row["model_list"]] == ["default", "second"]
 
 

@@ -1,4 +1,6 @@
-"""Page analysis: turn pages upright (0/90/180/270) and straighten small skews before
+"""Page analysis in the core, the same for every backend.
+
+Before recognition: turn pages upright (0/90/180/270) and straighten small skews before
 any backend reads them, then map every box back to the page as given.
 
 The read pipeline runs it on page layouts (never ``layout="line"``) with
@@ -11,6 +13,11 @@ A plugin can bring its own analyser through the ``ocrkit_analyse_page`` hook; th
 built-in one measures the text axis and skew with projection profiles and finds which
 way up the page is by reading a few of its lines with the page's own backend.
 See docs/documents-and-formats.md ("Page analysis").
+
+After recognition: reading order and structure (columns, areas, paragraphs) for
+backends that return bare lines (:func:`structure_page`, applied by
+``Engine.recognize`` in the recognised page's own frame, before ``finish`` maps it
+back; see "Reading order and structure" in the same document).
 """
 
 from __future__ import annotations
@@ -20,6 +27,8 @@ from ._analyser import BUILTIN_ANALYSER, analyse_builtin, measure_skew
 from ._settings import MAX_SKEW, ROTATIONS, AnalysisSettings
 from ._stage import analyse, find_angles, finish
 from ._transform import PageTransform
+from .reading_order import TEXT_COLUMN_LINE_ASPECT, reading_order
+from .structure import UPSIDE_DOWN_META, orders_its_own_layout, paragraphs, structure_page
 
 __all__ = [
     "AnalysisSettings",
@@ -33,4 +42,10 @@ __all__ = [
     "BUILTIN_ANALYSER",
     "ROTATIONS",
     "MAX_SKEW",
+    "reading_order",
+    "paragraphs",
+    "structure_page",
+    "orders_its_own_layout",
+    "UPSIDE_DOWN_META",
+    "TEXT_COLUMN_LINE_ASPECT",
 ]

@@ -28,21 +28,24 @@ _LINES_PAIR, _LINES_FOUR = 5, 3
 
 @dataclass(frozen=True)
 class _Upright:
-    """The reduced page and its ink turned upright for one candidate rotation."""
+    """The reduced page's ink turned upright for one candidate rotation, and where to
+    cut its lines from the full page."""
 
     rotation: int
-    grey: Image.Image
+    frame: PageTransform
     ink: np.ndarray
+    page: Image.Image
+    scale: float
 
     @classmethod
-    def of(cls, small: Image.Image, ink: np.ndarray, rotation: int, skew: float) -> _Upright:
-        transform = PageTransform(small.width, small.height, rotation, skew)
-        mask = transform.turn(Image.fromarray(ink.astype(np.uint8) * 255, "L"), fill=0)
-        return cls(rotation, transform.turn(small), np.asarray(mask) > 127)
+    def of(cls, page: Image.Image, ink: np.ndarray, scale: float, rotation: int, skew: float) -> _Upright:
+        frame = PageTransform(ink.shape[1], ink.shape[0], rotation, skew)
+        mask = frame.turn(Image.fromarray(ink.astype(np.uint8) * 255, "L"), fill=0)
+        return cls(rotation, frame, np.asarray(mask) > 127, page, scale)
 
     def views(self, lines: int) -> list[tuple[int, list[Image.Image]]]:
         """Line crops for this rotation and, turned over, for the opposite one."""
-        crops = line_crops(self.grey, body_lines(line_pieces(self.ink), lines))
+        crops = line_crops(self.page, self.frame, self.scale, body_lines(line_pieces(self.ink), lines))
         flipped = [c.transpose(Image.Transpose.ROTATE_180) for c in crops]
         return [(self.rotation, crops), ((self.rotation + 180) % 360, flipped)]
 
@@ -54,14 +57,14 @@ class _Upright:
 
 def measure_skew(image: PageImage) -> float:
     """The skew of the page's text lines in degrees (0 when there is too little text)."""
-    small, _ = reduced_grey(image.to_pil())
+    small, _ = reduced_grey(image.array)
     axis = text_axis(ink_mask(small))
     return axis.skew if axis is not None else 0.0
 
 
 def analyse_builtin(image: PageImage, read: ReadLines | None, find_rotation: bool = True) -> PageAnalysis:
     """Orientation (when *find_rotation*, by reading lines with *read*) and skew of a page."""
-    small, _ = reduced_grey(image.to_pil())
+    small, factor = reduced_grey(image.array)
     ink = ink_mask(small)
     axis = text_axis(ink)
     if axis is None:
@@ -69,13 +72,15 @@ def analyse_builtin(image: PageImage, read: ReadLines | None, find_rotation: boo
     if not find_rotation:
         return PageAnalysis(0, 0.0, axis.skew, BUILTIN_ANALYSER)
     base = 90 if axis.vertical else 0
-    upright = _Upright.of(small, ink, base, axis.skew)
+    page = image.to_pil()
+    scale = image.width / small.width if factor > 1 else 1.0
+    upright = _Upright.of(page, ink, scale, base, axis.skew)
     if read is None:
         return upright.tie_break(axis.skew)
     if axis.clarity >= _CLEAR_AXIS:
         views = upright.views(_LINES_PAIR)
     else:
-        across = _Upright.of(small, ink, 0 if base else 90, 0.0)
+        across = _Upright.of(page, ink, scale, 0 if base else 90, 0.0)
         views = upright.views(_LINES_FOUR) + across.views(_LINES_FOUR)
     reading = read_candidates(read, views)
     if reading.confidence <= 0:

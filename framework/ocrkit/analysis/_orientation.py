@@ -8,23 +8,25 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+import numpy as np
 from PIL import Image
 
 from ..results import Page
 from ._lines import LinePiece
+from ._transform import PageTransform
 
 __all__ = ["Reading", "line_crops", "read_candidates", "reading_score"]
 
 ReadLines = Callable[[list[Image.Image]], Sequence[Page]]
 
-#: Line crops are scaled up to at least this height for the recogniser.
-_CROP_HEIGHT = 32
+#: Line crops are scaled to this height range for the recogniser.
+_CROP_HEIGHT, _MAX_CROP_HEIGHT = 32, 40
 #: Characters read confidently for a full-confidence verdict.
-_ENOUGH = 30.0
+_ENOUGH = 20.0
 #: Crops of each view read per call: one, then more while the verdict is unsure.
 _ROUNDS = ((0, 1), (1, 3), (3, 5))
 #: A verdict this confident ends the reading early.
-_SURE = 0.45
+_SURE = 0.35
 
 
 @dataclass(frozen=True)
@@ -42,17 +44,25 @@ def reading_score(page: Page) -> float:
     return score
 
 
-def line_crops(image: Image.Image, pieces: Sequence[LinePiece]) -> list[Image.Image]:
-    """The pieces cut out of *image* with a margin, scaled up to a readable height."""
+def line_crops(page: Image.Image, frame: PageTransform, scale: float, pieces: Sequence[LinePiece]) -> list[Image.Image]:
+    """The *pieces* (found on a reduced copy of *page* turned by *frame*) cut out of the
+    full-resolution *page* with a margin, upright, at a readable height: one affine
+    sample per crop, so the whole page is never turned at full size. *scale* is the
+    full page's size over the reduced copy's."""
     crops = []
     for piece in pieces:
         pad = max(2, piece.height // 4)
-        crop = image.crop((max(0, piece.left - pad), max(0, piece.top - pad),
-                           min(image.width, piece.right + pad), min(image.height, piece.bottom + pad)))
-        if crop.height < _CROP_HEIGHT:
-            scale = _CROP_HEIGHT / max(1, crop.height)
-            crop = crop.resize((max(1, round(crop.width * scale)), _CROP_HEIGHT), Image.Resampling.BICUBIC)
-        crops.append(crop)
+        left, top = piece.left - pad, piece.top - pad
+        width, height = piece.right - piece.left + 2 * pad, piece.bottom - piece.top + 2 * pad
+        zoom = min(_MAX_CROP_HEIGHT, max(_CROP_HEIGHT, height * scale)) / height  # crop px per reduced px
+        size = (max(1, round(width * zoom)), max(1, round(height * zoom)))
+        # crop pixel -> reduced turned page -> reduced input page -> full page
+        to_turned = np.array([[1 / zoom, 0, left], [0, 1 / zoom, top], [0, 0, 1.0]])
+        to_input = np.linalg.inv(frame.matrix) @ to_turned
+        to_full = np.diag([scale, scale, 1.0]) @ to_input
+        paper = 255 if page.mode == "L" else (255, 255, 255)
+        crops.append(page.transform(size, Image.Transform.AFFINE, tuple(to_full[:2].ravel()),
+                                    resample=Image.Resampling.BILINEAR, fillcolor=paper))
     return crops
 
 

@@ -15,10 +15,11 @@ __all__ = ["TextAxis", "text_axis"]
 #: Enough ink pixels to measure; more are subsampled (the profile keeps its shape).
 _MAX_POINTS = 80_000
 _MIN_POINTS = 200
-_COARSE_STEP = 1.0
+_COARSE_STEP = 2.0
 #: Share of each side left out of the measure.
 _MARGIN = 0.08
-_FINE_STEP = 0.1
+_FINE_STEP = 0.25
+_FINEST_STEP = 0.05
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,7 @@ def text_axis(ink: np.ndarray, span: float = MAX_SKEW) -> TextAxis | None:
     up, up_score = _best(ys, -xs, -span, span, _COARSE_STEP)
     vertical = up_score > across_score
     px, py, coarse = (ys, -xs, up) if vertical else (xs, ys, across)
-    skew, _ = _best(px, py, coarse - _COARSE_STEP, coarse + _COARSE_STEP, _FINE_STEP)
+    fine, _ = _best(px, py, coarse - _COARSE_STEP, coarse + _COARSE_STEP, _FINE_STEP)
+    skew, _ = _best(px, py, fine - _FINE_STEP, fine + _FINE_STEP, _FINEST_STEP)
     low, high = sorted((across_score, up_score))
     return TextAxis(vertical, round(skew, 2), high / low if low > 0 else float("inf"))

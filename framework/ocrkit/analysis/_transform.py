@@ -48,6 +48,11 @@ class PageTransform:
         return back @ turn @ centre, (out_w, out_h)
 
     @property
+    def matrix(self) -> np.ndarray:
+        """The forward 3x3 affine: input pixel -> turned page pixel."""
+        return self._matrix()[0]
+
+    @property
     def output_size(self) -> tuple[int, int]:
         return self._matrix()[1]
 
