@@ -6,7 +6,8 @@ It behaves like a real backend where the core can observe it: models are files
 ``fake_models/``, as a package ships models) that it keeps open while loaded, it holds memory while loaded
 (option ``ballast_mb``), it can be slow (``delay``). It "recognises" an image as
 ``"<layout> <width>x<height>"`` (``Page.meta["crc"]`` is the pixels' CRC-32), so
-results are deterministic and checkable.
+results are deterministic and checkable. With option ``ink_lines`` it is a backend of
+bare lines (no layout of its own): one line per run of dark pixels, in detection order.
 
 One plugin, two ways to register it:
 
@@ -135,6 +136,7 @@ class FakeBackend:
                 OptionSpec("ballast_mb", "int", 32, "memory held while loaded"),
                 OptionSpec("crash", "str", "", "'load' or 'free': abort() there (crash containment tests)"),
                 OptionSpec("odd_meta", "bool", False, "put an unpicklable object in Page.meta"),
+                OptionSpec("ink_lines", "bool", False, "bare lines: one line per run of ink, in detection order"),
             ),
             requires=self.requires,
             install_hint="pip install fake-ocr",
@@ -217,6 +219,8 @@ class FakeBackend:
             meta["callback"] = lambda: None
         if "empty_page" in FAULTS and layout == "page":
             return Page(img.width, img.height, meta=meta)
+        if options.get("ink_lines") and layout == "page":
+            return Page(img.width, img.height, [Block(ink_lines(arr))], meta=meta)
         text = expected_text(img.width, img.height, layout, options.get("greeting", ""))
         if "race" in FAULTS:  # a shared buffer, as in a backend that is not really threadsafe
             _scratch["text"] = text
@@ -247,6 +251,32 @@ class FakeBackend:
                 _leaked.append(state["ballast"])
             state["ballast"] = None
         return True
+
+
+def _runs(ink: np.ndarray, min_gap: int = 1) -> list[tuple[int, int]]:
+    """[start, end) of the runs of True in *ink*, runs closer than *min_gap* merged."""
+    edges = np.flatnonzero(np.diff(np.concatenate(([0], ink.astype(np.int8), [0]))))
+    runs: list[tuple[int, int]] = []
+    for start, end in zip(edges[::2].tolist(), edges[1::2].tolist()):
+        if runs and start - runs[-1][1] < min_gap:
+            runs[-1] = (runs[-1][0], end)
+        else:
+            runs.append((start, end))
+    return runs
+
+
+def ink_lines(pixels: np.ndarray) -> list[Line]:
+    """Bare lines the way a detector without layout returns them: each horizontal band
+    of dark pixels cut at gaps wider than its height, band after band (so two columns
+    on one baseline grid come out interleaved); a line's text is ``"x0,y0"``."""
+    grey = pixels if pixels.ndim == 2 else pixels[..., :3].mean(axis=2)
+    dark = grey < 128
+    lines = []
+    for y0, y1 in _runs(dark.any(axis=1)):
+        for x0, x1 in _runs(dark[y0:y1].any(axis=0), min_gap=y1 - y0):
+            text = f"{x0},{y0}"
+            lines.append(Line(text, 0.9, (x0, y0, x1, y1), [Word(text, 0.9, (x0, y0, x1, y1))]))
+    return lines
 
 
 #: The module as a plugin: ``registry.register(fakeocr)`` registers these hooks.

@@ -51,16 +51,17 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = REPO / "tests" / "data" / "fuzz"
-TARGETS = ("loader", "tesseract", "onnx")
+TARGETS = ("loader", "tesseract", "onnx", "options")
 #: CI budget per target (seconds): the loader is fast, the backends pay for a child.
-CI_SECONDS = {"loader": 15.0, "tesseract": 6.0, "onnx": 6.0}
+CI_SECONDS = {"loader": 15.0, "tesseract": 6.0, "onnx": 6.0, "options": 4.0}
 #: ... and at most this many cases each, so the CI run is the same on a fast machine and a
 #: slow one (a faster one must not explore further than the cases verified to pass; the
 #: sequence is fixed by the seed). seed 0 was run past these counts with no finding.
-CI_CASES = {"loader": 5000, "tesseract": 1500, "onnx": 1000}
+CI_CASES = {"loader": 5000, "tesseract": 1500, "onnx": 1000, "options": 3000}
 #: Pixel limit while fuzzing: mutated sizes stay cheap, the limit itself is exercised.
 FUZZ_MAX_PIXELS = 2_000_000
-EXTENSIONS = {"png": "png", "jpeg": "jpg", "tiff": "tif", "gif": "gif", "bmp": "bmp", "webp": "webp", "pdf": "pdf"}
+EXTENSIONS = {"png": "png", "jpeg": "jpg", "tiff": "tif", "gif": "gif", "bmp": "bmp", "webp": "webp", "pdf": "pdf",
+              "options": "options.json"}
 
 
 # -- seeds ---------------------------------------------------------------------------------
@@ -418,6 +419,84 @@ class BackendTarget:
             self.engine = None
 
 
+# -- backend options: what -o KEY=VALUE, ?option= and --ocrkit-option send ---------------------------
+
+#: The longest an option error may be (the tesseract allow-list error lists ~45 names).
+MAX_OPTION_ERROR = 4000
+#: A parse using more CPU than this is a finding: options are checked before anything
+#: loads. CPU time, not wall time: on a loaded machine a 0.2 ms parse once took 1.1 s.
+SLOW_OPTION_SECONDS = 1.0
+OPTION_VALUES = ("", "0", "-1", "1", "true", "nan", "inf", "-inf", "1e308", "-1e308", "1e-320", "1" * 5000,
+                 "9" * 30, "0x10", "1_000", " 7 ", "+3", "eng", "eng+deu", "../eng", "/etc/passwd", "~deu",
+                 "cpu", "cpu,cuda", "cuda;cpu", "a:b,c:d", "a:", ":", "{}", "[]", "null", "\x00", "\udce9",
+                 "é" * 100, "x" * 70000)
+#: tesseract variables the JSON values name: the allowed ones and some that name files.
+OPTION_VARIABLES = ("tessedit_char_whitelist", "preserve_interword_spaces", "thresholding_method",
+                    "invert_threshold", "edges_max_children_per_outline", "load_system_dawg", "debug_file",
+                    "user_words_file", "tessedit_write_images", "user_defined_dpi", "tessedit_pageseg_mode", "")
+
+
+def option_strategy():
+    """``(backend, option, value text)``: every option of both backends, with values
+    from the hostile list, JSON of any nesting (up to 5,000 levels) with extreme
+    numbers, key:value lists and arbitrary text (lone surrogates included: a
+    command line that is not UTF-8)."""
+    from hypothesis import strategies as st
+
+    from ocrkit._registry import get_registry
+
+    registry = get_registry()
+    names = [(b, o.name) for b in ("tesseract", "onnx") for o in registry.require(b).options]
+    scalar = (st.sampled_from(OPTION_VALUES) | st.integers(-(2**70), 2**70)
+              | st.floats(allow_nan=True, allow_infinity=True) | st.booleans() | st.none())
+    json_value = st.recursive(scalar, lambda inner: st.lists(inner, max_size=4)
+                              | st.dictionaries(st.sampled_from(OPTION_VARIABLES) | st.text(max_size=8), inner,
+                                                max_size=4), max_leaves=12)
+    nested = st.integers(1, 5000).map(lambda depth: '{"a": ' + "[" * depth + "]" * depth + "}")
+    unclosed = st.sampled_from(("[", "{", '{"a": [')).flatmap(
+        lambda opener: st.integers(1, 5000).map(lambda depth: opener * depth))
+    pairs = st.lists(st.tuples(st.sampled_from(OPTION_VARIABLES), st.sampled_from(OPTION_VALUES)), max_size=4).map(
+        lambda items: ",".join(f"{k}:{v}" for k, v in items))
+    text = st.text(st.characters(blacklist_categories=()), max_size=60)
+    value = (st.sampled_from(OPTION_VALUES) | json_value.map(lambda v: json.dumps(v, allow_nan=True)) | nested
+             | unclosed | pairs | text)
+    return st.tuples(st.sampled_from(names), value).map(lambda case: (case[0][0], case[0][1], case[1]))
+
+
+def _option_validators() -> dict[str, Callable[[dict], object]]:
+    """Each built-in backend's own check of its options, run without loading a model."""
+    from ocrkit_onnx._options import parse_options as onnx_options
+    from ocrkit_tesseract._options import parse_options as tesseract_options
+
+    return {"tesseract": lambda options: tesseract_options(None, options), "onnx": onnx_options}
+
+
+def check_options(case: bytes) -> None:
+    """``OptionSpec.parse`` (through ``BackendInfo.parse_options``, as the CLI, the server
+    and the OCRmyPDF plugin call it), then the backend's own check: a value or one short
+    ocrkit error line, in well under a second of CPU, nothing on stderr."""
+    from ocrkit import OcrkitError
+    from ocrkit._registry import get_registry
+
+    backend, option, value = json.loads(case)
+    info = get_registry().require(backend)
+    validate = _option_validators()[backend]
+    begin = time.process_time()
+    with stderr_captured() as err:
+        try:
+            validate(info.parse_options([f"{option}={value}"]))
+        except OcrkitError as exc:
+            message = str(exc)
+            if "\n" in message or len(message) > MAX_OPTION_ERROR:
+                raise Finding("bad-error", f"{option}: {type(exc).__name__}: {message[:300]!r} ({len(message)} chars)") from exc
+        except Exception as exc:
+            raise Finding("exception", f"{option}: " + "".join(traceback.format_exception_only(type(exc), exc)).strip()[:300]) from exc
+    if (used := time.process_time() - begin) > SLOW_OPTION_SECONDS:
+        raise Finding("slow", f"{option}={value[:80]!r}: {used:.1f} s of CPU")
+    if err.getvalue().strip():
+        raise Finding("noise", err.getvalue().decode("utf-8", "replace").strip()[:300])
+
+
 # -- the worker: one target, Hypothesis rounds until the time is up --------------------------------
 
 
@@ -437,12 +516,18 @@ def run_worker(target: str, seconds: float, seed_value: int, out: Path, current:
                max_cases: int | None = None) -> int:
     from hypothesis import HealthCheck, Phase, given, settings
     from hypothesis import seed as hypothesis_seed
+    from hypothesis.errors import FlakyFailure
 
     seeds = make_seeds()
     check: Callable[[bytes], None]
     backend: BackendTarget | None = None
+    cases = case_strategy(seeds)
     if target == "loader":
         check = check_loader
+    elif target == "options":
+        generated = Seed("generated-options", "options", b"")
+        cases = option_strategy().map(lambda case: (generated, json.dumps(case).encode()))
+        check = check_options
     else:
         backend = BackendTarget(target, hang_seconds)
         check = backend
@@ -452,7 +537,7 @@ def run_worker(target: str, seconds: float, seed_value: int, out: Path, current:
 
     @settings(max_examples=300, deadline=None, database=None, phases=[Phase.generate, Phase.shrink],
               suppress_health_check=list(HealthCheck), report_multiple_bugs=False)
-    @given(case_strategy(seeds))
+    @given(cases)
     def prop(case: tuple[Seed, bytes]) -> None:
         seed, data = case
         if time.monotonic() > deadline or (max_cases is not None and stats["cases"] >= max_cases):
@@ -471,7 +556,7 @@ def run_worker(target: str, seconds: float, seed_value: int, out: Path, current:
         while time.monotonic() < deadline and (max_cases is None or stats["cases"] < max_cases):
             try:
                 hypothesis_seed(seed_value * 1000 + round_no)(prop)()
-            except Finding:
+            except (Finding, FlakyFailure):  # flaky: the failure did not repeat on replay (time, load)
                 finding, seed, data = last[-1]  # the last failing call is the shrunk one
                 path = save_finding(out, target, finding.kind, seed, data, str(finding))
                 stats["findings"] += 1

@@ -28,6 +28,7 @@ from ._memory import limit_malloc_arenas, release_memory
 from ._model_lookup import resolve_import_source
 from ._records import LAYOUTS, BackendInfo, ModelHandle, ModelRecord
 from ._registry import Registry, get_registry
+from .analysis import orders_its_own_layout, structure_page
 from .errors import (
     OcrkitError,
     PluginWarning,
@@ -253,6 +254,14 @@ class _EngineBase:
         inputs = list(image) if batch else [image]
         return [load_image(item, self.max_image_pixels) for item in inputs], batch
 
+    def _structured(self, pages: list[Page], layout: str) -> list[Page]:
+        """Pages of a backend that returns bare lines in the core's reading order, as
+        paragraphs and areas (see :mod:`ocrkit.analysis`); a backend with its own
+        layout (capability ``layout``) and ``layout="line"`` keep theirs."""
+        if layout == "line" or orders_its_own_layout(self.info.capabilities):
+            return pages
+        return [structure_page(page) for page in pages]
+
     def read_document(
         self,
         source: Any,
@@ -265,7 +274,7 @@ class _EngineBase:
         batch: int = documents.DEFAULT_BATCH,
     ) -> Iterator[Page | documents.PageError]:
         """Recognise a document page by page: an iterator of :class:`Page` results in
-        page order, each as soon as it is done (see :func:`ocrkit.documents.read_document`).
+        page order, each as soon as it is done (see :func:`ocrkit.documents.read_pages`).
 
         *source* is an image, a multi-page TIFF or a PDF (path or bytes); *pages* selects
         pages (``"1-3,7"``); *dpi* is the PDF rendering resolution; *password* opens an
@@ -274,9 +283,8 @@ class _EngineBase:
         page instead of raising, and goes on.
         """
         self._check()
-        return documents.read_document(
-            self, source, pages=pages, dpi=dpi, password=password, layout=layout, errors=errors, batch=batch
-        )
+        spec = documents.spec_for(self, pages=pages, dpi=dpi, password=password, layout=layout)
+        return documents.read_pages(self, source, spec, errors=errors, batch=batch)
 
     def recognize_document(self, source: Any, **kwargs: Any) -> documents.Document:
         """The whole of :meth:`read_document` as one :class:`~ocrkit.documents.Document`."""
@@ -293,6 +301,12 @@ class _EngineBase:
     def freed(self) -> bool:
         """True once :meth:`free_resources` ran."""
         return self._life.closed
+
+    @property
+    def crashed(self) -> bool:
+        """Never, in this process (a native crash takes the process with it); the
+        isolated engine reports its child's death here."""
+        return False
 
     def close(self) -> None:
         """The same as :meth:`free_resources`."""
@@ -402,6 +416,7 @@ class Engine(_EngineBase):
             page.backend = page.backend or self.backend
             page.model = page.model or handle.name
             page.source = page.source or img.source
+        pages = self._structured(pages, layout)
         return pages if batch else pages[0]
 
     # -- freeing -------------------------------------------------------------------

@@ -17,9 +17,9 @@ from ._names import plain_name_problem
 from ._records import SOURCE_PRECEDENCE, BackendInfo, ModelRecord, OptionSpec
 from .errors import PluginError
 from .images import PageImage
-from .results import Block, Line, Page, Word
+from .results import Block, Line, Page, PageAnalysis, Word
 
-__all__ = ["backend_info_problem", "record_problem", "checked_pages", "REQUIRED_BACKEND_HOOKS"]
+__all__ = ["backend_info_problem", "record_problem", "checked_pages", "analysis_problem", "REQUIRED_BACKEND_HOOKS"]
 
 #: Hooks a plugin that describes a backend must implement; without them the
 #: backend could be listed ``ok`` and then fail on first use. ``ocrkit_free_model``
@@ -149,3 +149,27 @@ def checked_pages(answer: object, images: Sequence[PageImage], where: str) -> li
         if problem:
             raise PluginError(f"{where} returned an invalid result for image {index + 1} of {count}: {problem}")
     return list(answer)
+
+
+#: Skew beyond this is not skew (the page-analysis hook's answers are checked against it).
+_MAX_ANALYSED_SKEW = 45.0
+
+
+def analysis_problem(answer: object) -> str | None:
+    """Why *answer* of ``ocrkit_analyse_page`` is unusable (``None`` if it is fine)."""
+    if not isinstance(answer, PageAnalysis):
+        return f"returned {_type_name(answer)}, not PageAnalysis"
+    if isinstance(answer.rotation, bool) or answer.rotation not in (0, 90, 180, 270):
+        return f"rotation {answer.rotation!r} is not one of 0, 90, 180, 270"
+    problem = _confidence_problem(answer.rotation_confidence)
+    if problem:
+        return f"rotation_confidence: {problem}"
+    skew = answer.skew
+    if skew is not None and (
+        isinstance(skew, bool) or not isinstance(skew, (int, float)) or not math.isfinite(skew)
+        or abs(skew) > _MAX_ANALYSED_SKEW
+    ):
+        return f"skew {skew!r} is not a number of degrees within +-{_MAX_ANALYSED_SKEW:g}"
+    if not isinstance(answer.analyser, str):
+        return f"analyser is {_type_name(answer.analyser)}, not str"
+    return None

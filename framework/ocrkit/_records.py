@@ -14,7 +14,7 @@ from ._json_bounds import MAX_JSON_DEPTH, loads_bounded
 from .errors import InvalidOptionError
 
 __all__ = ["OptionSpec", "BackendInfo", "ModelRecord", "ModelHandle", "HandleState", "SOURCE_PRECEDENCE", "LAYOUTS",
-           "MAX_LINE_ASPECT", "MAX_OPTION_CHARS"]
+           "MAX_LINE_ASPECT", "MAX_OPTION_CHARS", "shown_value"]
 
 #: Layouts every backend must support. ``"page"``: find the text on the page;
 #: ``"line"``: the image is one text line, skip segmentation/detection.
@@ -33,6 +33,13 @@ MAX_LINE_ASPECT = 160.0
 
 #: Longest option value taken from a command line or a request, in characters.
 MAX_OPTION_CHARS = 65536
+
+def shown_value(value: Any, limit: int = 60) -> str:
+    """*value* as an error message shows it: its repr, cut to about *limit* characters
+    (an option value can be 65,536 characters; its error stays one short line)."""
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[: limit - 20]}...({len(text)} characters)"
+
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
@@ -96,8 +103,7 @@ class OptionSpec:
             except ValueError:
                 continue
         hint = f" (JSON nested at most {MAX_JSON_DEPTH} levels, or key:value,key:value)" if "dict" in self.type else ""
-        shown = repr(value) if len(value) <= 80 else f"{value[:80]!r}..."
-        raise InvalidOptionError(f"option {self.name}={shown}: expected a value of type {self.type}{hint}{problem}")
+        raise InvalidOptionError(f"option {self.name}={shown_value(value)}: expected a value of type {self.type}{hint}{problem}")
 
 
 @dataclass(frozen=True)
@@ -107,7 +113,9 @@ class BackendInfo:
     ``capabilities`` uses these words: ``page`` and ``line`` (layouts), ``words``
     (word boxes), ``polygons``, ``blocks``, ``languages`` (multi-language),
     ``detect`` (detection-only layout), ``gpu`` (accelerator providers),
-    ``threadsafe`` (recognize may be called from several threads at once).
+    ``threadsafe`` (recognize may be called from several threads at once),
+    ``layout`` (the backend orders its lines and groups them into paragraphs itself;
+    without it the core's reading order and structure apply, see :mod:`ocrkit.analysis`).
     With ``languages``, ``lang=`` may combine several models into one load, as
     ``model="eng+deu"`` (tesseract); without it one model must read every
     requested language (see :mod:`ocrkit.languages`). ``default_model`` is what a

@@ -32,11 +32,11 @@ import pluggy
 
 from . import hookspecs
 from ._names import check_store_name
-from ._plugin_checks import REQUIRED_BACKEND_HOOKS, backend_info_problem, checked_pages, record_problem
+from ._plugin_checks import REQUIRED_BACKEND_HOOKS, analysis_problem, backend_info_problem, checked_pages, record_problem
 from ._records import SOURCE_PRECEDENCE, BackendInfo, ModelHandle, ModelRecord
 from .errors import BackendUnavailableError, OcrkitError, PluginError, PluginWarning, UnknownBackendError
 from .images import PageImage
-from .results import Page
+from .results import Page, PageAnalysis
 
 __all__ = [
     "Registry",
@@ -474,6 +474,23 @@ class Registry:
         if not isinstance(made, Path):
             raise PluginError(f"{where} returned {type(made).__name__}, not a pathlib.Path or None")
         return made
+
+    def analyse_page(self, image: PageImage, backend: str) -> PageAnalysis | None:
+        """The first page analyser plugin's checked answer for *image*, or ``None``
+        when no plugin analyses pages (the built-in analyser then does)."""
+        kwargs = {"image": image, "backend": backend}
+        for impl in reversed(self.pm.hook.ocrkit_analyse_page.get_hookimpls()):  # pluggy's call order
+            if impl.plugin_name in self._broken:
+                continue
+            args = [kwargs[a] for a in impl.argnames]
+            answer = self._guarded(impl.plugin_name, "ocrkit_analyse_page", functools.partial(impl.function, *args))
+            if answer is None:
+                continue
+            problem = analysis_problem(answer)
+            if problem:
+                raise PluginError(f"{self._where(impl.plugin_name, 'ocrkit_analyse_page')} {problem}")
+            return answer
+        return None
 
 
 _default: Registry | None = None

@@ -9,11 +9,22 @@ from ._digest import sha256_of
 from ._memory import limit_malloc_arenas, open_files, release_memory, rss_bytes
 from ._names import plain_name_problem, store_name_problem
 from ._parallel import default_workers, parallel_map
-from ._records import LAYOUTS, MAX_LINE_ASPECT, SOURCE_PRECEDENCE, BackendInfo, HandleState, ModelHandle, ModelRecord, OptionSpec
+from ._records import (
+    LAYOUTS,
+    MAX_LINE_ASPECT,
+    SOURCE_PRECEDENCE,
+    BackendInfo,
+    HandleState,
+    ModelHandle,
+    ModelRecord,
+    OptionSpec,
+    shown_value,
+)
 from ._registry import ENTRY_POINT_GROUP
 from ._staging import StagedEntry, staged_entry
 from ._text_metrics import TextScore, score_text
 from ._versions import distribution_files, installed_version
+from .analysis import UPSIDE_DOWN_META
 from .errors import (
     BackendUnavailableError,
     BadImageError,
@@ -30,6 +41,7 @@ from .results import Block, Line, Page, Word, union_bbox
 from .store import ModelStore
 
 __all__ = [
+    "shown_value",
     "hookimpl",
     "BackendInfo",
     "OptionSpec",
@@ -42,6 +54,7 @@ __all__ = [
     "Line",
     "Word",
     "union_bbox",
+    "UPSIDE_DOWN_META",
     "plain_name_problem",
     "store_name_problem",
     "sha256_of",

@@ -14,6 +14,7 @@ ocrkit_recognize          firstresult     the plugin that owns the handle, only
 ocrkit_free_model         firstresult     the plugin that owns the handle, only (optional)
 ocrkit_import_model       firstresult     the plugin that describes the record's backend
 ocrkit_quantize_model     firstresult     the plugin that describes the record's backend
+ocrkit_analyse_page       firstresult     every plugin until one answers (any backend)
 ========================  ==============  ==========================================
 
 Threads: describe and discover are called from whichever thread opens an engine
@@ -42,7 +43,7 @@ import pluggy
 if TYPE_CHECKING:
     from ._records import BackendInfo, ModelHandle, ModelRecord
     from .images import PageImage
-    from .results import Page
+    from .results import Page, PageAnalysis
 
 PROJECT_NAME = "ocrkit"
 
@@ -187,4 +188,29 @@ def ocrkit_quantize_model(
     write atomically, and describe the derivation in the new record's
     ``extra["derived"]`` (``{"from": NAME, "precision": "int8", ...}``) so
     ``ocrkit models list`` and ``audit`` can show it.
+    """
+
+
+@hookspec(firstresult=True)
+def ocrkit_analyse_page(image: PageImage, backend: str) -> PageAnalysis | None:
+    """Find which way up a page image is, and its skew, before any backend reads it.
+
+    :param image: the page as given (``PageImage``, uint8 ``L`` or ``RGB``), on page
+        layouts only (never for ``layout="line"``).
+    :param backend: the backend that will recognise the page (an analyser may use it
+        or ignore it: its answer is used for every backend).
+    :return: a :class:`ocrkit.results.PageAnalysis`: ``rotation`` (0/90/180/270, the
+        clockwise turn of the content), ``rotation_confidence`` (0..1, compared with the
+        user's ``rotate_pages_threshold``), ``skew`` in degrees (positive: lines run
+        downhill; ``None`` leaves skew to the built-in measure) and ``analyser`` (a
+        name for the record); or ``None`` to let the next plugin, then the built-in
+        analyser, answer.
+
+    firstresult, over every plugin (not routed to a backend's owner): a plugin that
+    brings a better orientation or layout model turns pages for every backend,
+    built-in or third-party. Called by the read pipeline once per page, on the
+    thread reading that page, possibly concurrently for different pages. The answer
+    is checked (angles, ranges, types); a plugin that raises or answers nonsense
+    fails the page with a :class:`PluginError` naming it. Forced angles in the
+    user's settings (``rotation=``, ``skew=``) skip the hook. See ``ocrkit.analysis``.
     """

@@ -15,7 +15,7 @@ from typing import Any
 
 from ._json_bounds import escape_lone_surrogates
 
-__all__ = ["BBox", "Polygon", "Word", "Line", "Block", "Page", "union_bbox", "dumps_json"]
+__all__ = ["BBox", "Polygon", "Word", "Line", "Block", "Page", "PageAnalysis", "union_bbox", "dumps_json"]
 
 BBox = tuple[int, int, int, int]
 Polygon = tuple[tuple[float, float], ...]
@@ -91,8 +91,13 @@ class Line:
 
 @dataclass
 class Block:
+    """A paragraph: lines in reading order. ``area`` numbers the layout area it belongs
+    to (a column of a section, a run of full-width text, a table; 0, 1, ... in reading
+    order) where the core's reading order or the backend gave one, else None."""
+
     lines: list[Line] = field(default_factory=list)
     bbox: BBox | None = None
+    area: int | None = None
 
     def __post_init__(self) -> None:
         if self.bbox is None:
@@ -103,7 +108,28 @@ class Block:
         return "\n".join(line.text for line in self.lines)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"bbox": list(self.bbox or (0, 0, 0, 0)), "lines": [ln.to_dict() for ln in self.lines]}
+        data: dict[str, Any] = {"bbox": list(self.bbox or (0, 0, 0, 0))}
+        if self.area is not None:
+            data["area"] = self.area
+        data["lines"] = [ln.to_dict() for ln in self.lines]
+        return data
+
+
+@dataclass(frozen=True)
+class PageAnalysis:
+    """What a page analyser found on a page image as given (see ``ocrkit.analysis``).
+
+    ``rotation`` is how far the page's content is turned clockwise (0, 90, 180 or 270;
+    the pipeline turns the image back counter-clockwise by it), ``rotation_confidence``
+    how sure the analyser is (0..1), ``skew`` the small angle of the text lines in
+    degrees (positive: they run downhill to the right), or ``None`` to leave skew to
+    the built-in measure. ``analyser`` names who answered (for the record).
+    """
+
+    rotation: int = 0
+    rotation_confidence: float = 0.0
+    skew: float | None = None
+    analyser: str = ""
 
 
 @dataclass
@@ -125,10 +151,23 @@ class Page:
     meta: dict[str, Any] = field(default_factory=dict)  # backend extras, JSON-serialisable
     page_number: int | None = None  # 1-based page of a document (PDF, TIFF); 1 for an image file
     dpi: float | None = None  # resolution the page was rendered at (or the image file declares)
+    #: Page analysis (ocrkit.analysis): the clockwise rotation of the content that was
+    #: undone before recognition (0/90/180/270), the skew straightened (degrees,
+    #: positive = lines ran downhill), the orientation's confidence (None: not analysed).
+    #: Boxes and polygons are always in the input's pixel grid, whatever was applied.
+    rotation: int = 0
+    skew: float = 0.0
+    rotation_confidence: float | None = None
 
     def __post_init__(self) -> None:
         if not self.text and self.blocks:
             self.text = "\n\n".join(b.text for b in self.blocks if b.lines)
+
+    @property
+    def text_angle(self) -> float:
+        """Counter-clockwise angle (degrees, 0 <= a < 360) of the text on the page as given:
+        what hOCR's ``textangle`` and ALTO's ``ROTATION`` say (0 for an upright page)."""
+        return round((-self.rotation - self.skew) % 360.0, 2) % 360.0
 
     @property
     def lines(self) -> list[Line]:
@@ -137,6 +176,20 @@ class Page:
     @property
     def words(self) -> list[Word]:
         return [word for line in self.lines for word in line.words]
+
+    @property
+    def areas(self) -> list[list[Block]]:
+        """The non-empty blocks grouped by area: consecutive blocks with the same
+        ``area`` together, a block without one alone (hOCR's ``ocr_carea``)."""
+        areas: list[list[Block]] = []
+        for block in self.blocks:
+            if not block.lines:
+                continue
+            if areas and block.area is not None and areas[-1][-1].area == block.area:
+                areas[-1].append(block)
+            else:
+                areas.append([block])
+        return areas
 
     @property
     def confidence(self) -> float:
@@ -157,6 +210,9 @@ class Page:
             "height": self.height,
             "text": self.text,
             "confidence": round(self.confidence, 4),
+            "rotation": self.rotation,
+            "skew": round(float(self.skew), 2),
+            "rotation_confidence": None if self.rotation_confidence is None else round(float(self.rotation_confidence), 4),
             "meta": dict(self.meta),
             "blocks": [b.to_dict() for b in self.blocks],
         }
@@ -184,6 +240,7 @@ class Page:
         blocks = [
             Block(
                 bbox=tuple(b["bbox"]),
+                area=b.get("area"),
                 lines=[
                     Line(
                         text=ln["text"],
@@ -211,4 +268,7 @@ class Page:
             meta=dict(data.get("meta") or {}),
             page_number=data.get("page"),
             dpi=data.get("dpi"),
+            rotation=int(data.get("rotation") or 0),
+            skew=float(data.get("skew") or 0.0),
+            rotation_confidence=data.get("rotation_confidence"),
         )

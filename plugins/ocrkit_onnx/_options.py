@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ocrkit.backend import InvalidOptionError, OptionSpec
+from ocrkit.backend import InvalidOptionError, OptionSpec, shown_value
 
 __all__ = ["OPTIONS", "Settings", "OnnxOptionError", "parse_options"]
 
@@ -109,7 +109,7 @@ def _int(name: str, value: Any, lo: int, hi: int | None = None, allow_none: bool
             else:
                 raise TypeError
         except TypeError:
-            raise OnnxOptionError(f"option {name} must be an integer, got {value!r}") from None
+            raise OnnxOptionError(f"option {name} must be an integer, got {shown_value(value)}") from None
     if value < lo or (hi is not None and value > hi):
         bound = f">= {lo}" if hi is None else f"between {lo} and {hi}"
         raise OnnxOptionError(f"option {name} must be {bound}, got {value}")
@@ -118,11 +118,11 @@ def _int(name: str, value: Any, lo: int, hi: int | None = None, allow_none: bool
 
 def _float(name: str, value: Any, lo: float, hi: float) -> float:
     if isinstance(value, bool):
-        raise OnnxOptionError(f"option {name} must be a number, got {value!r}")
+        raise OnnxOptionError(f"option {name} must be a number, got {shown_value(value)}")
     try:
         out = float(value)
     except (TypeError, ValueError):
-        raise OnnxOptionError(f"option {name} must be a number, got {value!r}") from None
+        raise OnnxOptionError(f"option {name} must be a number, got {shown_value(value)}") from None
     if not (lo <= out <= hi):
         raise OnnxOptionError(f"option {name} must be between {lo} and {hi}, got {out}")
     return out
@@ -135,7 +135,7 @@ def _bool(name: str, value: Any) -> bool:
         return value.strip().lower() in ("1", "true", "yes", "on")
     if isinstance(value, int) and value in (0, 1):
         return bool(value)
-    raise OnnxOptionError(f"option {name} must be true or false, got {value!r}")
+    raise OnnxOptionError(f"option {name} must be true or false, got {shown_value(value)}")
 
 
 def _providers(value: Any) -> tuple[str, ...]:
@@ -144,10 +144,10 @@ def _providers(value: Any) -> tuple[str, ...]:
     elif isinstance(value, (list, tuple)):
         items = value
     else:
-        raise OnnxOptionError(f"option providers must be a list of names, got {value!r}")
-    if len(items) > MAX_PROVIDERS or not all(isinstance(v, str) and v.strip() for v in items):
-        raise OnnxOptionError(f"option providers must be a list of at most {MAX_PROVIDERS} non-empty names, "
-                              f"got {str(value)[:200]!r}")
+        raise OnnxOptionError(f"option providers must be a list of names, got {shown_value(value)}")
+    if len(items) > MAX_PROVIDERS or not all(isinstance(v, str) and 0 < len(v.strip()) <= 64 for v in items):
+        raise OnnxOptionError(f"option providers must be a list of at most {MAX_PROVIDERS} names of 1-64 characters, "
+                              f"got {shown_value(value)}")
     return tuple(v.strip() for v in items) or ("cpu",)
 
 
@@ -156,7 +156,7 @@ def parse_options(options: Mapping[str, Any]) -> Settings:
     o = {**_DEFAULTS, **{k: v for k, v in options.items()}}
     limit_type = o["det_limit_type"]
     if limit_type is not None and limit_type not in ("max", "min"):
-        raise OnnxOptionError(f"option det_limit_type must be 'max' or 'min', got {limit_type!r}")
+        raise OnnxOptionError(f"option det_limit_type must be 'max' or 'min', got {shown_value(limit_type)}")
     return Settings(
         providers=_providers(o["providers"]),
         intra_op_threads=_int("intra_op_threads", o["intra_op_threads"], 0, MAX_THREADS),  # type: ignore[arg-type]

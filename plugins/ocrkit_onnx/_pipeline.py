@@ -16,13 +16,22 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
-from ocrkit.backend import ModelCorruptError, OcrkitError, Page, PageImage, limit_malloc_arenas, parallel_map
+from ocrkit.backend import (
+    UPSIDE_DOWN_META,
+    Block,
+    ModelCorruptError,
+    OcrkitError,
+    Page,
+    PageImage,
+    limit_malloc_arenas,
+    parallel_map,
+)
 
 from ._classify import AngleClassifier
 from ._cpu import warn_if_unverified
 from ._detect import Detector, DetParams
 from ._imageops import crop_quad
-from ._layout import RecognisedLine, assemble_blocks, build_line
+from ._layout import RecognisedLine, build_line
 from ._manifest import ModelSet
 from ._options import Settings
 from ._recognize import Recognizer
@@ -306,7 +315,7 @@ class Pipeline:
         if layout == "detect":
             items = [RecognisedLine(q, np.eye(3), (1, 1), False, LineText("", 0.0)) for q in quads]
             lines = [build_line(item, (width, height)) for item in items]
-            return Page(width=width, height=height, blocks=assemble_blocks(lines), meta={"layout": "detect"})
+            return Page(width=width, height=height, blocks=[Block(lines)] if lines else [], meta={"layout": "detect"})
         crops: list[np.ndarray] = []
         matrices: list[np.ndarray] = []
         for quad in quads:
@@ -332,7 +341,9 @@ class Pipeline:
                 turned += len(text.text)
             else:
                 upright += len(text.text)
-        return Page(width=width, height=height, blocks=assemble_blocks(lines, upside_down=turned > upright))
+        # bare lines in detection order: the core puts them in reading order (ocrkit.analysis)
+        meta = {UPSIDE_DOWN_META: True} if turned > upright else {}
+        return Page(width=width, height=height, blocks=[Block(lines)] if lines else [], meta=meta)
 
     def _lines(self, images: Sequence[PageImage]) -> list[Page]:
         """Recognition only: every image is one text line, batched across images."""
@@ -342,6 +353,6 @@ class Pipeline:
             h, w = image.height, image.width
             quad = np.array([[0, 0], [w, 0], [w, h], [0, h]], dtype=np.float32)
             line = build_line(RecognisedLine(quad, np.eye(3), (w, h), False, text), (w, h))
-            blocks = assemble_blocks([line]) if text.text else []
+            blocks = [Block([line])] if text.text else []
             pages.append(Page(width=w, height=h, blocks=blocks, text=text.text, meta={"layout": "line"}))
         return pages

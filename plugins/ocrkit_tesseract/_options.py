@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ocrkit.backend import OptionSpec, default_workers
+from ocrkit.backend import OptionSpec, default_workers, shown_value
 
 from ._variables import TesseractOptionError, check_variables
 
@@ -132,8 +132,8 @@ class TesseractOptions:
 
 def _choice(option: str, value: Any, names: Mapping[str, int], numbers: range) -> int:
     if isinstance(value, bool):
-        raise TesseractOptionError(f"{option} must be a number or a name, not {value!r}")
-    if isinstance(value, int) or (isinstance(value, str) and value.strip().isdigit()):
+        raise TesseractOptionError(f"{option} must be a number or a name, not {shown_value(value)}")
+    if isinstance(value, int) or (isinstance(value, str) and value.strip().isdigit() and len(value.strip()) <= 4):
         number = int(value)
         if number in numbers:
             return number
@@ -142,7 +142,7 @@ def _choice(option: str, value: Any, names: Mapping[str, int], numbers: range) -
         if key in names:
             return names[key]
     accepted = ", ".join(f"{n} ({i})" for n, i in sorted(names.items(), key=lambda kv: kv[1]))
-    raise TesseractOptionError(f"unknown {option} {value!r}; use one of: {accepted}")
+    raise TesseractOptionError(f"unknown {option} {shown_value(value)}; use one of: {accepted}")
 
 
 def parse_languages(spec: str | Sequence[str]) -> tuple[str, ...]:
@@ -153,32 +153,32 @@ def parse_languages(spec: str | Sequence[str]) -> tuple[str, ...]:
         parts = list(spec)
     else:
         raise TesseractOptionError(
-            f"languages must be a string such as 'eng+deu' or a list of codes, got {spec!r}"
+            f"languages must be a string such as 'eng+deu' or a list of codes, got {shown_value(spec)}"
         )
     languages: list[str] = []
     for raw in parts:
         if not isinstance(raw, str):
-            raise TesseractOptionError(f"language codes must be strings, got {raw!r}")
+            raise TesseractOptionError(f"language codes must be strings, got {shown_value(raw)}")
         code = raw.strip()
         if code.startswith("~"):
             raise TesseractOptionError(
-                f"language {code!r}: the '~' (do-not-load) syntax is not supported; list only the languages to load"
+                f"language {shown_value(code)}: the '~' (do-not-load) syntax is not supported; list only the languages to load"
             )
         if not _LANG_CODE.match(code) or ".." in code:
             raise TesseractOptionError(
-                f"invalid tesseract language {code!r} in {spec!r}; give codes such as 'eng' or 'eng+deu' "
+                f"invalid tesseract language {shown_value(code)} in {shown_value(spec)}; give codes such as 'eng' or 'eng+deu' "
                 "(see `ocrkit models list --backend tesseract`)"
             )
         if code not in languages:
             languages.append(code)
     if not languages:
-        raise TesseractOptionError(f"no language in {spec!r}; give e.g. 'eng' or 'eng+deu'")
+        raise TesseractOptionError(f"no language in {shown_value(spec)}; give e.g. 'eng' or 'eng+deu'")
     return tuple(languages)
 
 
 def _positive_int(option: str, value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise TesseractOptionError(f"{option} must be a positive integer, got {value!r}")
+        raise TesseractOptionError(f"{option} must be a positive integer, got {shown_value(value)}")
     return value
 
 
@@ -194,7 +194,7 @@ def parse_options(model: str | None, options: Mapping[str, Any]) -> TesseractOpt
     lang_option = options.get("lang")
     if model is not None and lang_option is not None and parse_languages(model) != parse_languages(lang_option):
         raise TesseractOptionError(
-            f"model={model!r} and lang={lang_option!r} disagree; give the languages once"
+            f"model={shown_value(model)} and lang={shown_value(lang_option)} disagree; give the languages once"
         )
     languages = parse_languages(model if model is not None else (DEFAULT_LANG if lang_option is None else lang_option))
     psm, oem = options.get("psm"), options.get("oem")

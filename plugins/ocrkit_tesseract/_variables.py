@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ocrkit.backend import InvalidOptionError
+from ocrkit.backend import InvalidOptionError, shown_value
 
 __all__ = ["ALLOWED_VARIABLES", "OWN_OPTIONS", "MAX_CHARSET_LENGTH", "TesseractOptionError", "check_variables"]
 
@@ -105,13 +105,12 @@ class TesseractOptionError(InvalidOptionError):
 
 
 def _refuse(name: str) -> TesseractOptionError:
-    name = name if isinstance(name, str) and len(name) <= 80 else f"{str(name)[:80]}..."
     if name in OWN_OPTIONS:
         return TesseractOptionError(
             f"tesseract variable {name!r} is set through the option {OWN_OPTIONS[name]}=, not variables"
         )
     return TesseractOptionError(
-        f"tesseract variable {name!r} cannot be set through ocrkit: only variables that tune recognition are "
+        f"tesseract variable {shown_value(name)} cannot be set through ocrkit: only variables that tune recognition are "
         f"passed (none that names a file, or turns on debug, output or training); allowed: {', '.join(ALLOWED_VARIABLES)}"
     )
 
@@ -121,15 +120,15 @@ def _value(name: str, spec: Variable, raw: Any) -> str:
     if spec.kind == "chars":
         if not isinstance(raw, str) or len(raw) > MAX_CHARSET_LENGTH or any(ord(c) < 32 and c != " " for c in raw):
             raise TesseractOptionError(
-                f"tesseract variable {name!r} must be a string of at most {MAX_CHARSET_LENGTH} characters "
-                f"without control characters, got {str(raw)[:40]!r}"
+                f"tesseract variable {shown_value(name)} must be a string of at most {MAX_CHARSET_LENGTH} characters "
+                f"without control characters, got {shown_value(raw)}"
             )
         return raw
     if spec.kind == "bool":
         word = str(raw).strip().lower() if isinstance(raw, (str, int)) else None
         if word in _TRUE or word in _FALSE:
             return "1" if word in _TRUE else "0"
-        raise TesseractOptionError(f"tesseract variable {name!r} must be true or false (1/0), got {raw!r}")
+        raise TesseractOptionError(f"tesseract variable {shown_value(name)} must be true or false (1/0), got {shown_value(raw)}")
     number: float | None = None
     if not isinstance(raw, bool):
         try:
@@ -141,7 +140,7 @@ def _value(name: str, spec: Variable, raw: Any) -> str:
     if number is None or not math.isfinite(number) or not spec.low <= number <= spec.high:
         what = "a whole number" if spec.kind == "int" else "a number"
         low, high = (int(spec.low), int(spec.high)) if spec.kind == "int" else (spec.low, spec.high)
-        raise TesseractOptionError(f"tesseract variable {name!r} must be {what} within {low}..{high}, got {raw!r}")
+        raise TesseractOptionError(f"tesseract variable {shown_value(name)} must be {what} within {low}..{high}, got {shown_value(raw)}")
     return str(int(number)) if spec.kind == "int" else repr(number)
 
 
@@ -151,7 +150,7 @@ def check_variables(value: Any) -> dict[str, str]:
     if value is None:
         return {}
     if not isinstance(value, Mapping):
-        raise TesseractOptionError(f"variables must be a dict of tesseract variable names to values, got {value!r}")
+        raise TesseractOptionError(f"variables must be a dict of tesseract variable names to values, got {shown_value(value)}")
     out: dict[str, str] = {}
     for name, raw in value.items():
         spec = ALLOWED_VARIABLES.get(name) if isinstance(name, str) else None

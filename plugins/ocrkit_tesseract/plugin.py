@@ -24,7 +24,7 @@ def ocrkit_describe_backend() -> BackendInfo:
         name=BACKEND,
         version=installed_version("tesserocr", missing="not installed") or "",
         description="Tesseract 5 via tesserocr: a pool of engines, one per concurrent call",
-        capabilities=frozenset({"page", "line", "words", "blocks", "languages", "threadsafe"}),
+        capabilities=frozenset({"page", "line", "words", "blocks", "layout", "languages", "threadsafe"}),
         model_formats=("traineddata",),
         options=OPTION_SPECS,
         requires=("tesserocr",),

@@ -161,5 +161,27 @@ def test_ctrl_c_on_a_local_dask_batch_is_one_line_and_exit_130(tmp_path: Path) -
     _, err = proc.communicate(timeout=120)
     lines = [line for line in err.splitlines() if " files, " not in line]  # progress lines off a terminal
     assert proc.returncode == 130 and len(lines) == 1 and "interrupted" in lines[0], err
-    _, alive = psutil.wait_procs(children, timeout=30)
+    _, alive = psutil.wait_procs(children, timeout=60)
     assert not [c for c in alive if c.status() != psutil.STATUS_ZOMBIE]
+
+
+def test_a_page_range_in_a_batch_means_those_pages_where_they_exist(tmp_path: Path) -> None:
+    """The CLI docs' own ``ocrkit batch 'inbox/*.pdf' --out o --pages 1-2`` failed on
+    every one-page PDF; now it reads the pages each document has."""
+    from PIL import Image
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    pages = [Image.open(DATA / n).convert("RGB") for n in ("line_hello.png", "line_numbers.png", "line_sentence.png")]
+    pages[0].save(folder / "one.pdf", resolution=150)
+    pages[0].save(folder / "three.pdf", save_all=True, append_images=pages[1:], resolution=150)
+    shutil.copy(DATA / "line_hello.png", folder / "image.png")
+    out = tmp_path / "out"
+    run, results = _run([folder], out, pages="1-2", formats=["json"])
+    assert run.summary.files_done == 3, [r.error for r in results]
+    docs = {n: json.loads((out / f"{n}.json").read_text()) for n in ("one.pdf", "three.pdf", "image.png")}
+    count = {n: len(doc) if isinstance(doc, list) else 1 for n, doc in docs.items()}  # one page: an object
+    assert count == {"one.pdf": 1, "three.pdf": 2, "image.png": 1}
+    run, results = _run([folder / "one.pdf"], tmp_path / "out3", pages="3-")
+    (failed,) = results
+    assert failed.status == "failed" and "selects no page of" in str(failed.error) and "1 page" in str(failed.error)

@@ -44,7 +44,8 @@ def test_confidence_is_weighted_by_text_length(page: Page) -> None:
 def test_json_shape(page: Page) -> None:
     data = json.loads(page.to_json())
     assert set(data) == {
-        "schema", "backend", "model", "source", "page", "dpi", "width", "height", "text", "confidence", "meta", "blocks"
+        "schema", "backend", "model", "source", "page", "dpi", "width", "height", "text", "confidence",
+        "rotation", "skew", "rotation_confidence", "meta", "blocks",
     }
     assert data["schema"] == JSON_SCHEMA_VERSION
     line = data["blocks"][0]["lines"][0]

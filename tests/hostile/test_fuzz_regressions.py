@@ -11,7 +11,10 @@ import pytest
 
 from .conftest import REPO, run_python
 
-FINDINGS = sorted(p for p in (REPO / "tests" / "data" / "fuzz").iterdir() if p.suffix != ".jsonl")
+FINDINGS = sorted(p for p in (REPO / "tests" / "data" / "fuzz").iterdir()
+                  if p.suffix != ".jsonl" and not p.name.endswith(".options.json"))
+#: The option-parser target's findings: (backend, option, value) as JSON.
+OPTION_FINDINGS = sorted((REPO / "tests" / "data" / "fuzz").glob("*.options.json"))
 
 _REPLAY = """
 import importlib.util, sys
@@ -24,6 +27,13 @@ for name in sys.argv[2:]:
     except fuzz.Finding as finding:
         print(name, finding)
 """
+
+
+def test_every_option_finding_is_now_a_value_or_one_short_ocrkit_error() -> None:
+    assert OPTION_FINDINGS
+    fuzz = _harness()
+    for path in OPTION_FINDINGS:
+        fuzz.check_options(path.read_bytes())  # raises fuzz.Finding otherwise
 
 
 def _harness() -> ModuleType:

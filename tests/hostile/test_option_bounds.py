@@ -74,3 +74,19 @@ def test_a_nested_option_through_the_cli_is_one_line() -> None:
     done = run_ocrkit("read", str(SAMPLE), "-o", 'variables={"a": ' + "[" * 3000 + "}")
     assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
     assert len(done.stderr.strip().splitlines()) == 1 and "nested deeper than" in done.stderr
+
+
+@pytest.mark.parametrize(("backend", "option", "value"), [
+    ("tesseract", "psm", "1" * 5000),  # int() of 5,000 digits: ValueError traceback (found by tools/fuzz.py)
+    ("tesseract", "oem", "7" * 5000),
+    ("tesseract", "lang", '{"a": ' + "[" * 2000 + "]" * 2000 + "}"),  # echoed twice: a 4,003-character error
+    ("tesseract", "variables", '{"' + "x" * 5000 + '": 1}'),
+    ("onnx", "providers", "x" * 5000),
+    ("onnx", "det_limit_type", "y" * 5000),
+])
+def test_option_errors_are_one_short_line_whatever_the_value(backend: str, option: str, value: str) -> None:
+    parse = {"tesseract": lambda o: parse_tesseract(None, o), "onnx": parse_onnx}[backend]
+    with pytest.raises(InvalidOptionError) as err:
+        parse({option: OptionSpec(option, "int|str").parse(value) if option in ("psm", "oem") else value})
+    message = str(err.value)
+    assert "\n" not in message and len(message) < 2000, len(message)

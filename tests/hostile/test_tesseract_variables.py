@@ -142,3 +142,21 @@ for end in ("low", "high"):
     done = run_python(code, str(NUMBERS_LINE))
     assert done.returncode == 0 and done.stderr == "", done.stderr
     assert [line.split()[0] for line in done.stdout.splitlines()] == ["low", "high"]
+
+
+@pytest.mark.slow
+def test_an_isolated_server_refuses_them_too(tmp_path_factory: pytest.TempPathFactory, canary: Path) -> None:
+    """With ``--isolation process`` every such request truncated the file (each opens
+    its engine in a fresh child)."""
+    serve = pytest.importorskip("tests.serve.conftest")
+    s = serve.start_server(tmp_path_factory.mktemp("serve-isolated"), "--isolation", "process", "--concurrency", "1")
+    try:
+        with s.client() as client:
+            for name in ("debug_file", "user_words_file", "tessedit_write_params_to_file"):
+                answer = client.post("/v1/read", params={"option": "variables=" + json.dumps({name: str(canary)})},
+                                     content=NUMBERS_LINE.read_bytes())
+                assert answer.status_code == 422 and "cannot be set through ocrkit" in answer.text, answer.text
+            good = client.post("/v1/read", params={"option": DIGITS}, content=NUMBERS_LINE.read_bytes())
+            assert good.status_code == 200 and "2025-03-14" in good.text, good.text
+    finally:
+        serve.stop_server(s)

@@ -6,14 +6,15 @@ from __future__ import annotations
 
 import contextlib
 import io
+import os
 import shutil
 import time
 from collections.abc import Callable
-from functools import cache
 from pathlib import Path
 from typing import Any
 
 import pytest
+from filelock import FileLock
 
 from ocrkit.cli import main as ocrkit_main
 from tests.conftest import DATA, SHARED_DATASETS
@@ -21,8 +22,8 @@ from tests.conftest import DATA, SHARED_DATASETS
 BACKENDS = ("tesseract", "onnx")
 #: PDF pages render at this resolution in these tests (small pages: fast, still well read).
 DPI = 100
-#: A real scanned PDF (one page) and a test image.
-PDF_NAME = "linn.pdf"
+#: A real scanned PDF (one small page of French prose) and a test image.
+PDF_NAME = "francais.pdf"
 IMAGE = DATA / "page_simple.png"
 #: An image small enough that 20 of them read in a second or two.
 SMALL_IMAGE = DATA / "line_hello.png"
@@ -35,14 +36,33 @@ def corpus_file(name: str) -> Path:
     return path
 
 
-@cache
-def ocrkit_read(path: Path, backend: str, dpi: float = DPI) -> str:
-    """What ``ocrkit read`` prints for *path*: its pages' texts, separated by a form feed."""
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        code = ocrkit_main(["read", "-b", backend, "--dpi", str(dpi), str(path)])
-    assert code == 0
-    return out.getvalue()
+#: ``ocrkit_read(path, backend)``
+ReadOutput = Callable[[Path, str], str]
+
+
+@pytest.fixture(scope="session")
+def ocrkit_read(tmp_path_factory: pytest.TempPathFactory) -> ReadOutput:
+    """What ``ocrkit read --dpi DPI`` prints for a file: its pages' texts, separated by a
+    form feed. Each (file, backend) is read once per test session, whatever the number
+    of xdist workers: the output is kept in a folder they share."""
+    shared = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        shared = shared.parent  # the session's folder, above each worker's
+    folder = shared / "ocrkit-read"
+    folder.mkdir(exist_ok=True)
+
+    def read(path: Path, backend: str) -> str:
+        kept = folder / f"{path.name}.{backend}.txt"
+        with FileLock(f"{kept}.lock"):
+            if not kept.exists():
+                out = io.StringIO()
+                with contextlib.redirect_stdout(out):
+                    code = ocrkit_main(["read", "-b", backend, "--dpi", str(DPI), str(path)])
+                assert code == 0
+                kept.write_text(out.getvalue(), encoding="utf-8")
+            return kept.read_text(encoding="utf-8")
+
+    return read
 
 
 def as_read_output(texts: list[str]) -> str:

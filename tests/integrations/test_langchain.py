@@ -5,6 +5,7 @@ ocrkit as its ``images_parser``."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,7 +24,7 @@ from ocrkit import OcrkitError
 from ocrkit.integrations._reading import EnginePool
 from ocrkit.integrations.langchain import OcrkitBlobParser, OcrkitImageBlobParser, OcrkitLoader
 
-from .conftest import BACKENDS, DPI, IMAGE, PDF_NAME, as_read_output, assert_blocks, corpus_file, ocrkit_read, wait_until
+from .conftest import BACKENDS, DPI, IMAGE, PDF_NAME, SMALL_IMAGE, ReadOutput, as_read_output, assert_blocks, corpus_file, wait_until
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
@@ -35,7 +36,7 @@ def pool(request: pytest.FixtureRequest) -> Iterator[tuple[str, EnginePool]]:
 
 
 @pytest.mark.parametrize("name", ["pdf", "image"])
-def test_loader_reads_like_ocrkit_read(pool: tuple[str, EnginePool], name: str) -> None:
+def test_loader_reads_like_ocrkit_read(pool: tuple[str, EnginePool], name: str, ocrkit_read: ReadOutput) -> None:
     backend, engines = pool
     path = corpus_file(PDF_NAME) if name == "pdf" else IMAGE
     docs = OcrkitLoader(path, backend=backend, dpi=DPI, pool=engines).load()
@@ -107,3 +108,13 @@ def test_async_loads_share_one_engine(twenty_files: list[Path]) -> None:
     finally:
         engines.close()
     assert engines.open_count == 0
+
+
+def test_a_dropped_loader_frees_its_engine() -> None:
+    """Loaders a client makes and drops (DirectoryLoader: one per file) free their engine."""
+    loader = OcrkitLoader(SMALL_IMAGE, blocks=False)
+    assert "Hello" in loader.load()[0].page_content
+    engine = loader.reader.engines[0]
+    del loader
+    gc.collect()
+    assert engine.freed

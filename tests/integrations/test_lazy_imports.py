@@ -12,6 +12,7 @@ import pytest
 ADAPTERS = {
     "ocrkit.integrations.langchain": (("langchain_core", "langchain_community"), "langchain"),
     "ocrkit.integrations.llamaindex": (("llama_index",), "llamaindex"),
+    "ocrkit.integrations.haystack": (("haystack",), "haystack"),
 }
 CLIENT_MODULES = sorted({m for modules, _ in ADAPTERS.values() for m in modules})
 

@@ -19,7 +19,7 @@ from llama_index.core.schema import MetadataMode
 from ocrkit.integrations import EnginePool
 from ocrkit.integrations.llamaindex import OcrkitReader
 
-from .conftest import BACKENDS, DPI, IMAGE, PDF_NAME, as_read_output, assert_blocks, corpus_file, ocrkit_read
+from .conftest import BACKENDS, DPI, IMAGE, PDF_NAME, ReadOutput, as_read_output, assert_blocks, corpus_file
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
@@ -30,7 +30,8 @@ def reader(request: pytest.FixtureRequest) -> Iterator[OcrkitReader]:
 
 
 @pytest.mark.parametrize("name", ["pdf", "image"])
-def test_directory_reader_reads_like_ocrkit_read(reader: OcrkitReader, name: str, tmp_path: Path) -> None:
+def test_directory_reader_reads_like_ocrkit_read(reader: OcrkitReader, name: str, tmp_path: Path,
+                                                ocrkit_read: ReadOutput) -> None:
     path = corpus_file(PDF_NAME) if name == "pdf" else IMAGE
     shutil.copy(path, tmp_path / path.name)
     docs = SimpleDirectoryReader(str(tmp_path), file_extractor=reader.file_extractor()).load_data()

@@ -81,3 +81,18 @@ def test_a_pulled_family_set_borrows_the_detector_and_lang_routes_to_it(ocrkit_h
     assert page.text == truth["line_hello.png"]
     with ocrkit.open("onnx", lang="fra") as ocr:  # the default set still wins where it reads
         assert ocr.loaded_models[0].name == "ppocrv6-small"
+
+
+def test_a_family_set_without_any_base_set_says_so(ocrkit_home, monkeypatch):
+    """Pulled, but no set to borrow a detector from: the error names that, not a pull."""
+    monkeypatch.delenv("OCRKIT_CATALOG", raising=False)
+    entry = load_catalog().get("ppocrv5-korean")
+    folder = ocrkit_home / "onnx" / "ppocrv5-korean"
+    folder.mkdir(parents=True)
+    (folder / "rec.onnx").write_bytes(b"not read: the base is missing first")
+    (folder / "manifest.json").write_bytes(entry.manifest_bytes() or b"")
+    monkeypatch.setattr("ocrkit_onnx._discovery.package_sets", lambda: [])  # as without the rapidocr wheel
+    with pytest.raises(LanguageNotAvailableError) as info:
+        ocrkit.open("onnx", lang="kor")
+    assert "ppocrv5-korean is installed but cannot load" in str(info.value)
+    assert "ocrkit models pull ppocrv6-small" in str(info.value) and "\n" not in str(info.value)

@@ -20,10 +20,10 @@ from PIL import Image
 
 from ocrkit.errors import DocumentError, InvalidOptionError
 from ocrkit.integrations.ocrmypdf import write_searchable_pdf
+from tests.commands import run_ocrkit
 
 from . import textlayer
-from .conftest import DATA, build_pdf
-from .test_plugin import _ocrkit
+from .conftest import DATA, build_pdf, run_ocrmypdf
 
 
 @pytest.fixture(scope="module")
@@ -76,7 +76,7 @@ def test_ocrmypdf_log_lines_stay_off_the_terminal(tmp_path: Path) -> None:
     with pikepdf.open(source, allow_overwriting_input=True) as pdf:
         pdf.docinfo["/CreationDate"] = "D:20200101120000"
         pdf.save(source)
-    done = _ocrkit("read", source, "--format", "pdf", "-O", tmp_path / "out.pdf")
+    done = run_ocrkit("read", source, "--format", "pdf", "-O", tmp_path / "out.pdf")
     assert done.returncode == 0 and done.stderr == "", done.stderr
 
 
@@ -106,7 +106,15 @@ class TestExistingText:
     @pytest.mark.slow
     def test_the_cli_takes_ocrmypdfs_flag_names(self, with_text: Path, tmp_path: Path) -> None:
         out = tmp_path / "out.pdf"
-        done = _ocrkit("read", with_text, "--format", "pdf", "-O", out, "--skip-text")
+        done = run_ocrkit("read", with_text, "--format", "pdf", "-O", out, "--skip-text")
         assert done.returncode == 0 and done.stderr == "", done.stderr
-        refused = _ocrkit("read", with_text, "--redo-ocr")
+        refused = run_ocrkit("read", with_text, "--redo-ocr")
         assert refused.returncode == 1 and "--redo-ocr applies to --format pdf only" in refused.stderr
+
+
+def test_a_deeply_nested_option_inside_ocrmypdf_is_one_line(one_page_pdf: Path, tmp_path: Path) -> None:
+    """3,000 ``[`` in --ocrkit-option was a RecursionError traceback inside OCRmyPDF."""
+    done = run_ocrmypdf("--ocr-engine", "ocrkit", "--ocrkit-option", 'variables={"a": ' + "[" * 3000 + "}",
+                        one_page_pdf, tmp_path / "out.pdf")
+    assert done.returncode != 0 and "Traceback" not in done.stderr and "RecursionError" not in done.stderr, done.stderr
+    assert "nested deeper than 32 levels" in done.stderr

@@ -1,35 +1,65 @@
-"""Reading order of detected lines: text columns one after the other, the cells of
-a receipt or form row by row. Geometry only (boxes in, order out); the real-image
-checks are in test_recognition.py (two_columns.png) and test_datasets.py (SROIE)."""
+"""Reading order of the onnx backend's pages, which come from the core
+(:mod:`ocrkit.analysis`; geometry-only checks are in tests/analysis): two-column
+pages read column by column, with areas and paragraphs in hOCR. Receipts keep
+their rows: see test_datasets.py (SROIE page CER in row order)."""
 
 from __future__ import annotations
 
-from ocrkit_onnx._layout import reading_order
+import json
+import os
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+import ocrkit
+from ocrkit.eval import order_score
+from ocrkit.formats import render
+
+DATA = Path(__file__).resolve().parent.parent / "data"
+SHARED = Path(os.environ.get("OCRKIT_SHARED_DATASETS", Path(__file__).resolve().parents[3] / "shared" / "datasets"))
+LINN = SHARED / "pdf-corpus" / "files" / "linn.pdf"
+TWO_COLUMN = SHARED / "documents" / "two-column"
+XHTML = {"h": "http://www.w3.org/1999/xhtml"}
 
 
-def _flat(blocks: list[list[int]]) -> list[int]:
-    return [i for block in blocks for i in block]
+def _line_index(page: ocrkit.Page, start: str) -> int:
+    found = [k for k, line in enumerate(page.lines) if line.text.startswith(start)]
+    assert found, f"no line starts with {start!r}"
+    return found[0]
 
 
-def test_receipt_labels_and_prices_read_row_by_row() -> None:
-    # label, price per row; rows 40 px apart, prices far to the right, slightly skewed
-    boxes = [
-        (20, 100, 300, 130), (600, 98, 660, 128),   # Total Sales 7.00
-        (20, 140, 160, 170), (600, 141, 660, 171),  # Discount 0.00
-        (20, 180, 200, 210), (600, 183, 660, 213),  # Total GST 0.42
-    ]
-    assert _flat(reading_order(boxes)) == [0, 1, 2, 3, 4, 5]
+def test_hocr_of_a_two_column_page_has_one_carea_per_column(engine: ocrkit.Engine) -> None:
+    page = engine.recognize(DATA / "two_columns.png")
+    text = render(page, "hocr")
+    areas = ET.fromstring(text[text.index("<html") :]).findall(".//h:div[@class='ocr_carea']", XHTML)
+    assert len(areas) == 2
+    first = " ".join("".join(areas[0].itertext()).split())
+    assert "Plugins register through" in first and "Every backend" not in first
 
 
-def test_skewed_rows_do_not_chain_into_one() -> None:
-    # each row drifts 12 px over its width: the union of a row's boxes would swallow the next row
-    boxes = [(20, 100, 200, 130), (400, 112, 460, 142), (20, 140, 200, 170), (400, 152, 460, 182)]
-    assert _flat(reading_order(boxes)) == [0, 1, 2, 3]
+@pytest.mark.slow
+def test_linn_two_columns_read_column_by_column(engine: ocrkit.Engine) -> None:
+    if not LINN.is_file():
+        pytest.skip(f"{LINN} is absent")
+    page = next(iter(engine.read_document(LINN)))
+    assert isinstance(page, ocrkit.Page)
+    record = _line_index(page, "To record a sequence")
+    assert page.lines[record + 1].text.startswith("then play your MIDI")  # not the right column's line
+    assert _line_index(page, "tion. To overdub") < _line_index(page, "simply use LOCATE")
+    assert _line_index(page, "The LinnSequencer is a") < record < _line_index(page, "• Simple, easy to learn")
+    areas = [" ".join(b.text for b in area) for area in page.areas]
+    assert not [a for a in areas if "Recording a Sequence" in a and "simply use LOCATE" in a]
 
 
-def test_text_columns_read_one_after_the_other() -> None:
-    # two columns of long lines (~20 heights), baselines on the same grid
-    left = [(20, 100 + 30 * k, 420, 120 + 30 * k) for k in range(6)]
-    right = [(480, 100 + 30 * k, 880, 120 + 30 * k) for k in range(6)]
-    order = _flat(reading_order(left + right))
-    assert order == list(range(12))  # the whole left column, then the right one
+@pytest.mark.slow
+def test_two_column_article_pages_read_in_truth_order(engine: ocrkit.Engine) -> None:
+    manifest = TWO_COLUMN / "manifest.jsonl"
+    if not manifest.is_file():
+        pytest.skip(f"{manifest} is absent")
+    rows = [json.loads(line) for line in manifest.read_text(encoding="utf-8").splitlines() if line.strip()]
+    scores = {row["image"]: order_score(row["text"], engine.recognize(TWO_COLUMN / row["image"]).text).score
+              for row in rows}
+    # across the gutter (before the core's order): 0.62 on the worst page; now 0.93 on the page
+    # whose table spans both columns (its cells are read per column), tesseract 0.89 there
+    assert min(scores.values()) >= 0.92, scores

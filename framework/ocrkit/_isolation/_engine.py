@@ -213,6 +213,7 @@ class ProcessEngine(_EngineBase):
             pages: list[Page] = self._channel.request(
                 "recognize", packed, layout, what=_what(images), timeout=self.call_timeout * len(images)
             )
+        pages = self._structured(pages, layout)
         return pages if batch else pages[0]
 
     # -- freeing -------------------------------------------------------------------------

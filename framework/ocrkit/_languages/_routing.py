@@ -45,13 +45,16 @@ def _refuse_model(info: BackendInfo, model: str, missing: Sequence[str]) -> Inva
     )
 
 
-def _not_available(info: BackendInfo, codes: Sequence[str]) -> LanguageNotAvailableError:
+def _not_available(info: BackendInfo, codes: Sequence[str], records: Sequence[ModelRecord]) -> LanguageNotAvailableError:
     """The one-line error: nothing installed reads *codes*; what would, and how to get it."""
     catalog = catalog_for_hints()
     ours = readers_in_catalog(catalog, codes, info.name) if catalog is not None else []
     together = " together" if len(codes) > 1 and not _combines(info) else ""
     message = f"no installed {info.name} model reads {describe(codes)}{together}"
-    if ours:
+    broken = next((r for r in records if not usable(r) and r.name in {e.name for e in ours}), None)
+    if broken is not None:  # pulled, but it cannot load (a family set without its base set, say)
+        message += f"; {broken.name} is installed but cannot load: {broken.extra.get('error', broken.kind)}"
+    elif ours:
         message += f"; `ocrkit models pull {ours[0].name}` adds one"
         if len(ours) > 1:
             message += f" (also: {', '.join(e.name for e in ours[1:4])})"
@@ -78,7 +81,8 @@ def _check_explicit(info: BackendInfo, model: str, codes: Sequence[str], records
     return model
 
 
-def _combined(info: BackendInfo, codes: Sequence[str], readers: Sequence[ModelRecord]) -> str:
+def _combined(info: BackendInfo, codes: Sequence[str], readers: Sequence[ModelRecord],
+              records: Sequence[ModelRecord]) -> str:
     names: list[str] = []
     missing: list[str] = []
     for code in codes:
@@ -90,15 +94,16 @@ def _combined(info: BackendInfo, codes: Sequence[str], readers: Sequence[ModelRe
         if best.name not in names:
             names.append(best.name)
     if missing:
-        raise _not_available(info, missing)
+        raise _not_available(info, missing, records)
     return "+".join(names)
 
 
-def _single(info: BackendInfo, codes: Sequence[str], readers: Sequence[ModelRecord]) -> str:
+def _single(info: BackendInfo, codes: Sequence[str], readers: Sequence[ModelRecord],
+            records: Sequence[ModelRecord]) -> str:
     wanted = set(codes)
     candidates = [r for r in readers if wanted <= set(r.languages)]
     if not candidates:
-        raise _not_available(info, codes)
+        raise _not_available(info, codes, records)
     for record in candidates:
         if record.name == info.default_model:
             return record.name
@@ -112,4 +117,4 @@ def choose_model(info: BackendInfo, records: Sequence[ModelRecord], codes: Seque
     if model is not None:
         return _check_explicit(info, model, codes, ours)
     readers = [r for r in ours if usable(r) and r.languages]
-    return _combined(info, codes, readers) if _combines(info) else _single(info, codes, readers)
+    return _combined(info, codes, readers, ours) if _combines(info) else _single(info, codes, readers, ours)

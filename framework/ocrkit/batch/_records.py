@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 from .._open import open as open_engine
+from ..documents import DEFAULT_DPI, PageSelection, ReadSpec, parse_pages
+from ..errors import InvalidOptionError
 
 __all__ = ["BatchSettings", "Job", "PagesRead", "FileResult", "Progress", "Summary", "Status", "JOURNAL_NAME", "FAILURES_NAME"]
 
@@ -18,6 +20,23 @@ JOURNAL_NAME = ".ocrkit-batch.jsonl"
 FAILURES_NAME = "failures.jsonl"
 
 Status = Literal["done", "failed", "skipped"]
+
+
+@dataclass(frozen=True)
+class ExistingPages(PageSelection):
+    """A batch's page selection: the selected pages each document has. ``--pages 1-2``
+    over a folder reads page 1 of a one-page PDF instead of failing it; a document
+    that has none of the selected pages fails with that reason."""
+
+    def numbers(self, count: int, what: str = "the document") -> list[int]:
+        if self.everything:
+            return super().numbers(count, what)
+        there = tuple((a, b if b is None or b <= count else count) for a, b in self.ranges if a <= count)
+        if not there:
+            raise InvalidOptionError(
+                f"page selection {self} selects no page of {what}, which has {count} page{'s' if count != 1 else ''}"
+            )
+        return PageSelection(there).numbers(count, what)
 
 
 @dataclass(frozen=True)
@@ -33,7 +52,7 @@ class BatchSettings:
     options: dict[str, Any] = field(default_factory=dict)
     layout: str = "page"
     formats: tuple[str, ...] = ("text",)
-    dpi: float = 300
+    dpi: float = DEFAULT_DPI
     pages: str | None = None
     password: str | None = None
     isolation: str = "none"
@@ -45,6 +64,17 @@ class BatchSettings:
             self.backend, self.model, isolation=self.isolation,
             max_image_pixels=self.max_image_pixels, **self.options,
         )
+
+    @property
+    def selection(self) -> ExistingPages:
+        """The pages to read of each document (those of ``pages`` it has)."""
+        return ExistingPages(parse_pages(self.pages).ranges)
+
+    @property
+    def spec(self) -> ReadSpec:
+        """These settings as the read pipeline's request (checked: a bad value raises)."""
+        return ReadSpec(self.backend, self.model, self.options, self.isolation, self.selection,
+                        self.dpi, self.password, self.layout)
 
     @property
     def fingerprint(self) -> str:

@@ -16,11 +16,11 @@ __all__ = ["add_parser"]
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
         "eval",
-        help="measure a backend on a dataset: CER, WER, bag-of-words F1, latency, memory",
+        help="measure a backend on a dataset: CER, WER, bag-of-words F1, reading order, latency, memory",
         description=(
             "Run a backend over a dataset folder (a manifest.jsonl with image, text and "
             "granularity per line; see docs/eval.md) and report accuracy (CER, WER, "
-            "bag-of-words F1), per-image latency (median, p95), throughput, model load "
+            "bag-of-words F1, reading-order score), per-image latency (median, p95), throughput, model load "
             "time and peak resident memory. Line images are read with layout='line'."
         ),
     )

@@ -1,4 +1,5 @@
-"""Measure an OCR backend on your own data: accuracy (CER, WER, bag-of-words F1),
+"""Measure an OCR backend on your own data: accuracy (CER, WER, bag-of-words F1,
+reading order),
 latency, throughput, model load time and peak memory.
 
     from ocrkit.eval import evaluate
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 from .._text_metrics import TextScore, bow_f1, cer, levenshtein, normalize_text, score_text, tokenize, wer
 from ._dataset import GRANULARITIES, MANIFEST_NAME, Dataset, DatasetError, Sample, load_dataset
+from ._order import OrderScore, order_score
 from ._peak import PeakMemory
 from ._report import EvalReport, SampleResult
 from ._runner import EngineReader, Reader, batch_samples, evaluate, read_batch, run_reader, score_batch
@@ -40,6 +42,8 @@ __all__ = [
     "MANIFEST_NAME",
     "GRANULARITIES",
     "TextScore",
+    "OrderScore",
+    "order_score",
     "score_text",
     "cer",
     "wer",

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from .._text_metrics import TextScore
+from ._order import OrderScore
 
 __all__ = ["SampleResult", "EvalReport", "REPORT_SCHEMA"]
 
@@ -27,6 +28,7 @@ class SampleResult:
     latency_s: float
     score: TextScore
     error: str | None = None  # an OcrkitError message when the image could not be read
+    order: OrderScore = field(default_factory=OrderScore)  # order of the words both texts share
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -36,6 +38,7 @@ class SampleResult:
             "cer": self.score.cer,
             "wer": self.score.wer,
             "bow_f1": self.score.bow_f1,
+            "order_score": self.order.score,
             "reference": self.reference,
             "hypothesis": self.hypothesis,
             "error": self.error,
@@ -86,6 +89,18 @@ class EvalReport:
         return total
 
     @property
+    def order(self) -> OrderScore:
+        """Reading-order counts over every sample (see :class:`OrderScore`)."""
+        total = OrderScore()
+        for sample in self.samples:
+            total = total + sample.order
+        return total
+
+    @property
+    def order_score(self) -> float:
+        return self.order.score
+
+    @property
     def cer(self) -> float:
         return self.score.cer
 
@@ -129,7 +144,7 @@ class EvalReport:
             },
             "reader": dict(self.reader),
             "ignore_case": self.ignore_case,
-            "accuracy": self.score.to_dict(),
+            "accuracy": {**self.score.to_dict(), **self.order.to_dict()},
             "errors": self.errors,
             "timing": {
                 "model_load_s": self.load_s,
@@ -166,7 +181,8 @@ class EvalReport:
             f"dataset      {self.dataset_name}: {self.count} {self.granularity} images ({self.dataset})",
             f"backend      {what}" + (f" (model {model})" if model else ""),
             f"accuracy     CER {s.cer:.2%}   WER {s.wer:.2%}   "
-            f"bag-of-words F1 {s.bow_f1:.3f} (P {s.bow_precision:.3f}, R {s.bow_recall:.3f})   [{case}]",
+            f"bag-of-words F1 {s.bow_f1:.3f} (P {s.bow_precision:.3f}, R {s.bow_recall:.3f})   "
+            f"order {self.order_score:.3f}   [{case}]",
             f"latency      median {self.latency_median_s * 1000:.1f} ms   p95 {self.latency_p95_s * 1000:.1f} ms"
             + (f"   (batches of {self.batch_size})" if self.batch_size > 1 else ""),
             f"throughput   {self.throughput:.2f} images/s   ({self.recognition_s:.2f} s recognising)",

@@ -16,6 +16,7 @@ from typing import Any, Protocol, runtime_checkable
 from .._text_metrics import score_text
 from ..errors import OcrkitError
 from ._dataset import Dataset, Sample, load_dataset
+from ._order import order_score
 from ._peak import PeakMemory
 from ._report import EvalReport, SampleResult
 
@@ -117,6 +118,7 @@ def score_batch(
             latency_s=elapsed / len(batch),
             score=score_text(sample.text, text, ignore_case),
             error=error,
+            order=order_score(sample.text, text, ignore_case),
         )
         for sample, text, error in zip(batch, texts, errors)
     ]

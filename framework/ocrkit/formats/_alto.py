@@ -67,6 +67,8 @@ def _page(layout: ET.Element, page: Page, index: int) -> None:
     line_no = word_no = 0
     for b, block in enumerate((b for b in page.blocks if b.lines), start=1):
         text_block = ET.SubElement(space, "TextBlock", {"ID": f"p{index}_b{b}", **_position(block.bbox or (0, 0, 0, 0))})
+        if page.text_angle:  # page analysis turned the page: the block's text runs at this angle in the scan
+            text_block.set("ROTATION", f"{page.text_angle:g}")
         for line in block.lines:
             words = line_words(line)
             if not words:

@@ -2,8 +2,10 @@
 OCRmyPDF's and hocr-tools' readers expect: ``ocr_page`` > ``ocr_carea`` > ``ocr_par`` >
 ``ocr_line`` > ``ocrx_word``, one class per element, boxes in page pixels.
 
-Each ocrkit Block is one ``ocr_carea`` holding one ``ocr_par`` (the core has no
-paragraph level); a line without word boxes becomes one word spanning the line.
+Each ocrkit Block is one ``ocr_par`` (a paragraph); consecutive blocks of one area
+(``Block.area``: a column, a run of full-width text) share an ``ocr_carea``, and a
+block without an area has one of its own. A line without word boxes becomes one
+word spanning the line.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 
 from .._versions import installed_version
-from ..results import BBox, Page
+from ..results import BBox, Page, union_bbox
 from ._words import line_words
 from ._xml import serialise, xml_text
 
@@ -67,28 +69,35 @@ def _page(body: ET.Element, page: Page, index: int) -> None:
     title = [_bbox((0, 0, page.width, page.height)), f"ppageno {(page.page_number or n) - 1}"]
     if page.dpi:
         title.append(f"scan_res {round(page.dpi)} {round(page.dpi)}")
+    if page.text_angle:  # page analysis turned the page: its text runs at this angle in the scan
+        title.append(f"textangle {page.text_angle:g}")
     if page.source:  # last: a parser that searches the title finds the real properties first
         title.append(f"image {_title_name(page.source)}")
     div = ET.SubElement(body, "div", {"class": "ocr_page", "id": f"page_{n}", "title": "; ".join(title)})
-    line_no = word_no = 0
-    for b, block in enumerate((b for b in page.blocks if b.lines), start=1):
-        box = _bbox(block.bbox or (0, 0, 0, 0))
-        area = ET.SubElement(div, "div", {"class": "ocr_carea", "id": f"block_{n}_{b}", "title": box})
-        par = ET.SubElement(area, "p", {"class": "ocr_par", "id": f"par_{n}_{b}", "title": box})
-        for line in block.lines:
-            words = line_words(line)
-            if not words:
-                continue
-            line_no += 1
-            span = ET.SubElement(par, "span", {"class": "ocr_line", "id": f"line_{n}_{line_no}", "title": _bbox(line.bbox)})
-            for word in words:
-                word_no += 1
-                ET.SubElement(
-                    span,
-                    "span",
-                    {
-                        "class": "ocrx_word",
-                        "id": f"word_{n}_{word_no}",
-                        "title": f"{_bbox(word.bbox)}; x_wconf {_wconf(word.confidence)}",
-                    },
-                ).text = xml_text(word.text)
+    line_no = word_no = par_no = 0
+    for a, area in enumerate(page.areas, start=1):
+        box = _bbox(union_bbox(block.bbox or (0, 0, 0, 0) for block in area))
+        carea = ET.SubElement(div, "div", {"class": "ocr_carea", "id": f"block_{n}_{a}", "title": box})
+        for block in area:
+            par_no += 1
+            par_box = _bbox(block.bbox or (0, 0, 0, 0))
+            par = ET.SubElement(carea, "p", {"class": "ocr_par", "id": f"par_{n}_{par_no}", "title": par_box})
+            for line in block.lines:
+                words = line_words(line)
+                if not words:
+                    continue
+                line_no += 1
+                line_id = f"line_{n}_{line_no}"
+                span = ET.SubElement(par, "span", {"class": "ocr_line", "id": line_id, "title": _bbox(line.bbox)})
+                for word in words:
+                    word_no += 1
+                    ET.SubElement(
+                        span,
+                        "span",
+                        {
+                            "class": "ocrx_word",
+                            "id": f"word_{n}_{word_no}",
+                            "title": f"{_bbox(word.bbox)}; x_wconf {_wconf(word.confidence)}",
+                        },
+                    ).text = xml_text(word.text)
+

@@ -2,15 +2,15 @@
 the 12 columns ``level page_num block_num par_num line_num word_num left top width
 height conf text``; ``conf`` is 0-100 for words and -1 for the other levels.
 
-Each ocrkit Block is one block with one paragraph (the core has no paragraph level);
-a line without word boxes is one word spanning the line.
+Each area of blocks (:attr:`ocrkit.Page.areas`) is one block, each ocrkit Block one
+paragraph in it; a line without word boxes is one word spanning the line.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ..results import BBox, Page
+from ..results import BBox, Page, union_bbox
 from ._words import line_words
 
 COLUMNS = ("level", "page_num", "block_num", "par_num", "line_num", "word_num",
@@ -31,13 +31,13 @@ def render(pages: Sequence[Page]) -> str:
     for index, page in enumerate(pages, start=1):
         n = page.page_number or index
         rows.append(_row(1, (n, 0, 0, 0, 0), (0, 0, page.width, page.height)))
-        for b, block in enumerate((b for b in page.blocks if b.lines), start=1):
-            box = block.bbox or (0, 0, 0, 0)
-            rows.append(_row(2, (n, b, 0, 0, 0), box))
-            rows.append(_row(3, (n, b, 1, 0, 0), box))
-            for ln, line in enumerate(block.lines, start=1):
-                rows.append(_row(4, (n, b, 1, ln, 0), line.bbox))
-                for wn, word in enumerate(line_words(line), start=1):
-                    conf = f"{max(0.0, min(1.0, float(word.confidence))) * 100:.6f}"
-                    rows.append(_row(5, (n, b, 1, ln, wn), word.bbox, conf, word.text))
+        for b, area in enumerate(page.areas, start=1):
+            rows.append(_row(2, (n, b, 0, 0, 0), union_bbox(block.bbox or (0, 0, 0, 0) for block in area)))
+            for p, block in enumerate(area, start=1):
+                rows.append(_row(3, (n, b, p, 0, 0), block.bbox or (0, 0, 0, 0)))
+                for ln, line in enumerate(block.lines, start=1):
+                    rows.append(_row(4, (n, b, p, ln, 0), line.bbox))
+                    for wn, word in enumerate(line_words(line), start=1):
+                        conf = f"{max(0.0, min(1.0, float(word.confidence))) * 100:.6f}"
+                        rows.append(_row(5, (n, b, p, ln, wn), word.bbox, conf, word.text))
     return "\n".join(rows) + "\n"

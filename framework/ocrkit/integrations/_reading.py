@@ -11,6 +11,7 @@ from __future__ import annotations
 import collections
 import json
 import threading
+import weakref
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, TypedDict, TypeVar
@@ -28,6 +29,7 @@ __all__ = [
     "ClosingAdapter",
     "EnginePool",
     "page_metadata",
+    "mean_confidence",
     "block_metadata",
     "client_import_error",
     "DEFAULT_BACKEND",
@@ -188,7 +190,8 @@ class PageReader:
     """One adapter's reading: its settings, checked once, and its engine pool.
 
     Without a ``pool`` setting the adapter owns a pool of its own: :meth:`close` frees
-    its engine and the next read opens a new one. With one, the pool's owner frees it.
+    its engine (so does collecting the adapter) and the next read opens a new one.
+    With one, the pool's owner frees it.
     """
 
     def __init__(self, **settings: Any) -> None:
@@ -208,7 +211,15 @@ class PageReader:
         with self._lock:
             if self._own_pool is None:
                 self._own_pool = EnginePool(idle_free=self._idle_free)
+                # an adapter a client made and dropped (DirectoryLoader makes one per file)
+                # frees its engine when it is collected: nobody else could close it
+                weakref.finalize(self, self._own_pool.close)
             return self._own_pool
+
+    def warm_up(self) -> None:
+        """Open the engine now rather than on the first document."""
+        with self._pool().engine(self._spec):
+            pass
 
     def read(self, source: Any, name: str | None = None) -> Iterator[Page]:
         """The pages of *source* (a path, bytes, a PIL image or numpy array; a PDF,
@@ -263,11 +274,11 @@ class ClosingAdapter:
         self.close()
 
 
-def _mean_confidence(lines: Sequence[Line]) -> float:
-    """Mean line confidence weighted by text length, as :attr:`Page.confidence`."""
-    lines = [ln for ln in lines if ln.text]
-    total = sum(len(ln.text) for ln in lines)
-    return sum(ln.confidence * len(ln.text) for ln in lines) / total if total else 0.0
+def mean_confidence(items: Sequence[Line | Page]) -> float:
+    """Mean confidence of lines (or pages) weighted by text length, as :attr:`Page.confidence`."""
+    items = [item for item in items if item.text]
+    total = sum(len(item.text) for item in items)
+    return sum(item.confidence * len(item.text) for item in items) / total if total else 0.0
 
 
 def block_metadata(block: Block) -> dict[str, Any]:
@@ -275,7 +286,7 @@ def block_metadata(block: Block) -> dict[str, Any]:
     return {
         "text": block.text,
         "bbox": list(block.bbox or (0, 0, 0, 0)),
-        "confidence": round(_mean_confidence(block.lines), 4),
+        "confidence": round(mean_confidence(block.lines), 4),
     }
 
 

@@ -26,7 +26,9 @@ from ocrmypdf.pluginspec import OcrEngine, OrientationConfidence
 from PIL import Image
 
 from ... import __version__, formats
-from ...results import Page
+from ...analysis import AnalysisSettings, find_angles
+from ...images import load_image
+from ...results import Page, PageAnalysis
 from . import _geometry
 from ._elements import page_element
 from ._engines import ENGINES, FreeingExecutor
@@ -50,24 +52,13 @@ def _dpi(image: Image.Image) -> float | None:
     return float(dpi) if isinstance(dpi, (int, float)) and dpi else None
 
 
-#: Orientation needs the text readable, not the full scan: previews (up to 300 dpi)
-#: are reduced to this longest side first, which makes the four readings of
-#: recognition voting affordable.
-ORIENTATION_MAX_SIDE = 1700
-
-
-def _preview(image: Image.Image) -> Image.Image:
-    factor = -(-max(image.size) // ORIENTATION_MAX_SIDE)  # ceil
-    return image.reduce(factor) if factor > 1 else image.copy()
+#: OCRmyPDF's default ``--rotate-pages-threshold`` (its 0..15 confidence scale).
+OCRMYPDF_DEFAULT_THRESHOLD = 14.0
 
 
 def _recognize(config: EngineConfig, image: Any) -> Any:
     with ocrmypdf_errors():
         return ENGINES.get(config).recognize(image)
-
-
-def _has(config: EngineConfig, capability: str) -> bool:
-    return config.info is not None and capability in config.info.capabilities
 
 
 def _page(input_file: Path, options: Any, page_number: int) -> tuple[Page, OcrElement]:
@@ -77,6 +68,21 @@ def _page(input_file: Path, options: Any, page_number: int) -> tuple[Page, OcrEl
         dpi = _dpi(image)
         page = _recognize(config, image)
     return page, page_element(page, dpi, page_number)
+
+
+def _analysis(input_file: Path, options: Any, settings: AnalysisSettings) -> PageAnalysis:
+    with ocrmypdf_errors():
+        config = engine_config(options)
+        with Image.open(input_file) as opened:
+            image = load_image(opened)
+        return find_angles(image, settings, ENGINES.get(config))
+
+
+def _ocrmypdf_confidence(confidence: float) -> float:
+    """ocrkit's 0..1 orientation confidence on OCRmyPDF's 0..15 scale, so that ocrkit's
+    default threshold lands on OCRmyPDF's default ``--rotate-pages-threshold`` (14)."""
+    scale = OCRMYPDF_DEFAULT_THRESHOLD / AnalysisSettings().rotate_pages_threshold
+    return round(min(_geometry.MAX_CONFIDENCE, confidence * scale), 2)
 
 
 class OcrkitOcrEngine(OcrEngine):
@@ -102,33 +108,16 @@ class OcrkitOcrEngine(OcrEngine):
 
     @staticmethod
     def get_orientation(input_file: Path, options: Any) -> OrientationConfidence:
-        with ocrmypdf_errors():
-            config = engine_config(options)
-        with Image.open(input_file) as opened:
-            image = _preview(opened)
-            if _has(config, "polygons"):
-                found = _geometry.orientation_from_polygons(_recognize(config, image))
-            elif _has(config, "words"):
-                found = _geometry.orientation_by_recognition(lambda imgs: _recognize(config, imgs), image)
-            else:
-                log.warning("ocrkit backend %r gives no word boxes: it cannot detect page orientation",
-                            config.backend)
-                found = _geometry.Orientation(0, 0.0)
-        return OrientationConfidence(angle=found.angle, confidence=found.confidence)
+        """ocrkit's page analysis (``ocrkit.analysis``: the plugin analyser if one is
+        installed, else the built-in one reading a few lines with this backend)."""
+        found = _analysis(input_file, options, AnalysisSettings(deskew=False))
+        return OrientationConfidence(angle=found.rotation, confidence=_ocrmypdf_confidence(found.rotation_confidence))
 
     @staticmethod
     def get_deskew(input_file: Path, options: Any) -> float:
-        with ocrmypdf_errors():
-            config = engine_config(options)
-        if not _has(config, "words") and not _has(config, "polygons"):
-            log.warning("ocrkit backend %r gives no word boxes: it cannot measure skew", config.backend)
-            return 0.0
-        with Image.open(input_file) as image:
-            page = _recognize(config, image)
-        angle = _geometry.skew_from_polygons(page) if _has(config, "polygons") else None
-        if angle is None:
-            angle = _geometry.skew_from_word_boxes(page)
-        return round(angle, 2) if angle is not None else 0.0
+        """The skew ocrkit's page analysis measures (degrees, positive = lines run downhill)."""
+        found = _analysis(input_file, options, AnalysisSettings(rotate_pages=False))
+        return round(found.skew or 0.0, 2)
 
     @staticmethod
     def supports_generate_ocr() -> bool:
