@@ -127,7 +127,7 @@ class EnginePool:
 
     def _open(self, entry: _Entry, spec: ReadSpec) -> _Entry:
         try:
-            entry.engine = open_engine(spec.backend, spec.model, isolation=spec.isolation,
+            entry.engine = open_engine(spec.backend, spec.model, lang=spec.lang, isolation=spec.isolation,
                                        max_image_pixels=self.max_image_pixels, **spec.options)
         except BaseException as exc:
             entry.error = exc
