@@ -17,6 +17,7 @@ from .._progress import Progress as ProgressBar
 from ..batch import FileResult, Progress, default_jobs, run
 from ..documents import DEFAULT_DPI, ReadSpec
 from . import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK
+from .languages import add_lang_argument
 
 __all__ = ["add_parser"]
 
@@ -47,6 +48,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                    help="run on a Dask cluster: tcp://scheduler:8786, or local:N for a local cluster of N processes")
     p.add_argument("--backend", "-b", default=DEFAULT_BACKEND, help=f"OCR backend (default: {DEFAULT_BACKEND})")
     p.add_argument("--model", "-m", help="model name, e.g. a tesseract language such as eng or deu+eng")
+    add_lang_argument(p)
     p.add_argument("--layout", default="page", metavar="page|line", help="page (default) or line: each image is one text line")
     p.add_argument("--dpi", type=float, default=DEFAULT_DPI,
                    help=f"resolution PDF pages are rendered at (default: {DEFAULT_DPI:g})")
@@ -104,7 +106,8 @@ class _Reporter:
 
 def run_command(args: argparse.Namespace) -> int:
     spec = ReadSpec.from_arguments(args.backend, args.model, args.options, isolation=args.isolation,
-                                   pages=args.pages, dpi=args.dpi, password=args.password, layout=args.layout)
+                                   pages=args.pages, dpi=args.dpi, password=args.password, layout=args.layout,
+                                   lang=args.lang)
     batch = run(
         args.inputs, args.out, formats=[f.strip() for f in args.format.split(",") if f.strip()],
         backend=spec.backend, model=spec.model, options=dict(spec.options), layout=spec.layout, dpi=spec.dpi,

@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from .._languages import parse_languages, route
 from .._records import LAYOUTS, BackendInfo
 from .._registry import Registry, get_registry
 from ..errors import InvalidOptionError, OcrkitError, UnknownOptionError
@@ -39,8 +40,11 @@ class ReadSpec:
     """How to read documents: the engine to read them with and what to read of each.
 
     ``pages`` accepts ``"1-3,7"``, a list of page numbers, ``None`` (every page) or a
-    :class:`PageSelection`, and is stored as a :class:`PageSelection`. Made once per
-    request (a command line, an HTTP request, a batch) and passed down unchanged.
+    :class:`PageSelection`, and is stored as a :class:`PageSelection`. ``lang`` accepts
+    ``"fra+eng"`` or a list of codes (a ``lang`` backend option counts as it) and is
+    stored as a tuple of Tesseract-style codes; :meth:`from_arguments` routes it to the
+    model that reads it (docs/languages.md), the engine pool checks it again at open.
+    Made once per request (a command line, an HTTP request, a batch) and passed down unchanged.
     """
 
     backend: str
@@ -51,6 +55,7 @@ class ReadSpec:
     dpi: float = DEFAULT_DPI
     password: str | None = None
     layout: str = "page"
+    lang: tuple[str, ...] | None = None
 
     def __post_init__(self) -> None:
         """Every check that needs no registry; normalises ``pages``, ``dpi`` and ``options``."""
@@ -68,7 +73,14 @@ class ReadSpec:
             raise InvalidOptionError(f"options must be a mapping of option names to values, got {type(self.options).__name__}")
         for name, value in self.options.items():
             _check_option_value(name, value)
-        object.__setattr__(self, "options", dict(self.options))
+        options = dict(self.options)
+        if "lang" in options:  # the backend option and lang= are one thing, routed by the core
+            if self.lang is not None:
+                raise InvalidOptionError("lang is given twice (as lang and as the backend option lang); give it once")
+            object.__setattr__(self, "lang", options.pop("lang"))
+        if self.lang is not None:
+            object.__setattr__(self, "lang", parse_languages(self.lang))
+        object.__setattr__(self, "options", options)
         object.__setattr__(self, "pages", parse_pages(self.pages))
         object.__setattr__(self, "dpi", check_dpi(self.dpi))
 
@@ -90,6 +102,8 @@ class ReadSpec:
             _check_option_text(pair)
         spec = cls(backend, model, info.parse_options(option_pairs), **fields)
         spec.check(registry)
+        if spec.lang is not None:  # refused now, before a page is read, when nothing reads it
+            spec = spec.replace(model=route(backend, spec.lang, spec.model, registry=registry))
         return spec
 
     def check(self, registry: Registry | None = None) -> BackendInfo:
@@ -104,8 +118,10 @@ class ReadSpec:
         return info
 
     def engine_key(self) -> EngineKey:
-        """What identifies the engine this spec reads with (hashable; option values by their JSON)."""
-        return self.backend, self.model, json.dumps(self.options, sort_keys=True, default=str), self.isolation
+        """What identifies the engine this spec reads with (hashable; option values by their JSON).
+        A ``lang`` not yet routed to a model stands for the model it will route to."""
+        model = self.model if self.model is not None or self.lang is None else "lang:" + "+".join(self.lang)
+        return self.backend, model, json.dumps(self.options, sort_keys=True, default=str), self.isolation
 
     def replace(self, **changes: Any) -> ReadSpec:
         """A copy with *changes*, checked again."""

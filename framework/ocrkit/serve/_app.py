@@ -41,7 +41,7 @@ log = logging.getLogger("ocrkit.serve")
 DEFAULT_UNLIMITED_PIXELS = 150_000_000
 
 ROUTES = frozenset({"/v1/read", "/v1/backends", "/v1/models", "/healthz", "/readyz", "/metrics"})
-READ_PARAMETERS = frozenset({"backend", "model", "layout", "format", "pages", "dpi", "option"})
+READ_PARAMETERS = frozenset({"backend", "model", "lang", "layout", "format", "pages", "dpi", "option"})
 
 _READ_BODY = {
     "required": True,
@@ -161,13 +161,13 @@ async def _document(request: Request) -> tuple[bytes, str | None]:
 
 
 def _read_spec(request: Request, config: ServeConfig, backend: str, model: str | None, option: list[str],
-               pages: str | None, dpi: float, layout: str) -> ReadSpec:
+               pages: str | None, dpi: float, layout: str, lang: str | None = None) -> ReadSpec:
     """The query as the read pipeline's request, refused (422/404) before anything is read or queued."""
     _check_query(request)
     if model is not None and (problem := plain_name_problem(model)):
         raise InvalidModelNameError(f"model {model!r} is not a model name: {problem}")
     return ReadSpec.from_arguments(backend, model, option, isolation=config.isolation, pages=pages, dpi=dpi,
-                                   layout=layout)
+                                   layout=layout, lang=lang)
 
 
 async def _receive(request: Request, deadline: float, timeout: float) -> tuple[bytes, str | None]:
@@ -298,6 +298,9 @@ def create_app(config: ServeConfig | None = None, state: ServerState | None = No
         backend: str = Query(DEFAULT_BACKEND, description="OCR backend; see GET /v1/backends"),
         model: str | None = Query(None, description="model name, e.g. a tesseract language such as `eng` "
                                   "or `deu+eng`; default: the backend's; see GET /v1/models"),
+        lang: str | None = Query(None, max_length=1000, description="languages to read, e.g. `fra` or `fra+eng` "
+                                 "(ISO 639-2 as GET /v1/backends lists them; `en`, `de`... work too): the installed "
+                                 "model that reads them; 404 naming what to pull when none does"),
         layout: str = Query("page", description="`page`: find the text on the page; `line`: the image is one "
                             "text line; a backend may declare more"),
         format: Literal[FORMATS] = Query("text", description="output format; `json` as in docs/json-format.md"),  # type: ignore[valid-type]
@@ -307,7 +310,7 @@ def create_app(config: ServeConfig | None = None, state: ServerState | None = No
     ) -> Response:
         started = time.monotonic()
         deadline = started + config.timeout
-        spec = _read_spec(request, config, backend, model, option, pages, dpi, layout)
+        spec = _read_spec(request, config, backend, model, option, pages, dpi, layout, lang)
         data, name = await _receive(request, deadline, config.timeout)
         state.admission.admit()  # after the upload: a slow client holds no place
         job = ReadRequest(data=data, spec=spec, name=name, fmt=format, deadline=deadline)
