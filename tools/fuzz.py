@@ -573,7 +573,7 @@ def check_pdf(data: bytes) -> None:
 # -- the server's query string ------------------------------------------------------------------
 
 
-QUERY_NAMES = ("backend", "model", "layout", "format", "pages", "dpi", "option")
+QUERY_NAMES = ("backend", "model", "lang", "layout", "format", "pages", "dpi", "option")
 QUERY_VALUES = ("", "0", "-1", "1e308", "nan", "inf", "1" * 5000, "..", "../../etc/passwd", "/etc/passwd",
                 "tesseract", "fake", "eng", "page", "line", "json", "hocr", "1-3,7", "3-1", "1-", "0-0",
                 "psm=6", "psm=banana", "variables={}", "variables=" + "[" * 3000, "oem=lstm", "\x00", "é", "%00")
