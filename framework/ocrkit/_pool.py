@@ -330,7 +330,7 @@ class PooledEngine:
 
     def __getattr__(self, name: str) -> Any:
         """Anything else (``read_document``, ``list_models``...) of the current engine."""
-        if name.startswith("_"):
+        if name.startswith("__") or name in ("_pool", "_spec", "_entry", "_lock"):  # not set yet: no recursion
             raise AttributeError(name)
         return getattr(self.engine, name)
 
