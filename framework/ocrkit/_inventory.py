@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ._languages import installed_languages
 from ._registry import BackendStatus, DiscoveryError, Registry
 from .store import ModelStore
 
@@ -34,6 +35,7 @@ def _row(status: BackendStatus, registry: Registry, store: ModelStore, verbose: 
     errors: list[DiscoveryError] = []
     records = registry.discover(status.name, store.path(status.name, create=False), errors=errors)
     row["models"] = len(records)
+    row["languages"] = installed_languages(records)
     row["discovery_errors"] = [f"{e.plugin}: {e.reason}" for e in errors]
     if verbose and info is not None:
         row.update(

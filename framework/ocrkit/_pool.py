@@ -127,7 +127,7 @@ class EnginePool:
 
     def _open(self, entry: _Entry, spec: ReadSpec) -> _Entry:
         try:
-            entry.engine = open_engine(spec.backend, spec.model, isolation=spec.isolation,
+            entry.engine = open_engine(spec.backend, spec.model, lang=spec.lang, isolation=spec.isolation,
                                        max_image_pixels=self.max_image_pixels, **spec.options)
         except BaseException as exc:
             entry.error = exc
@@ -330,7 +330,7 @@ class PooledEngine:
 
     def __getattr__(self, name: str) -> Any:
         """Anything else (``read_document``, ``list_models``...) of the current engine."""
-        if name.startswith("_"):
+        if name.startswith("__") or name in ("_pool", "_spec", "_entry", "_lock"):  # not set yet: no recursion
             raise AttributeError(name)
         return getattr(self.engine, name)
 

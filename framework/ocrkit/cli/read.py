@@ -19,12 +19,14 @@ from pathlib import Path
 from typing import Any, BinaryIO, TextIO
 
 from .. import formats
+from .._languages import route
 from .._open import DEFAULT_BACKEND
 from .._pool import EnginePool
 from .._progress import Progress
 from ..documents import DEFAULT_BATCH, DEFAULT_DPI, DocumentWarning, PageError, ReadSpec, check_dpi, read_sources
 from ..errors import BackendUnavailableError, OcrkitError
 from ..results import Page
+from .languages import add_lang_argument
 
 __all__ = ["add_parser"]
 
@@ -57,6 +59,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--backend", "-b", default=DEFAULT_BACKEND,
                    help=f"OCR backend (default: {DEFAULT_BACKEND}; see `ocrkit backends`)")
     p.add_argument("--model", "-m", help="model name, e.g. a tesseract language such as eng or deu+eng (default: the backend's)")
+    add_lang_argument(p)
     p.add_argument("--layout", default="page", metavar="page|line",
                    help="page: find the text on the page (default); line: each image is one text line")
     p.add_argument("--format", "-f", choices=(*formats.FORMATS, PDF_FORMAT), default="text",
@@ -170,7 +173,8 @@ def _write_pdf(args: argparse.Namespace) -> int:
     except ImportError as exc:
         raise BackendUnavailableError(
             f'--format pdf needs OCRmyPDF 17 (Python >= 3.11): pip install "ocrkit[ocrmypdf]" ({exc})') from exc
-    write_searchable_pdf(args.files[0], args.output, backend=args.backend, model=args.model, options=args.options,
+    model = route(args.backend, args.lang, args.model) if args.lang else args.model
+    write_searchable_pdf(args.files[0], args.output, backend=args.backend, model=model, options=args.options,
                          isolation=args.isolation, pages=args.pages, dpi=check_dpi(args.dpi),
                          existing_text=args.existing_text)
     return 0
@@ -185,7 +189,7 @@ def run(args: argparse.Namespace) -> int:
         raise OcrkitError(f"--max-stdin-bytes must be at least 1, got {args.max_stdin_bytes}")
     spec = ReadSpec.from_arguments(
         args.backend, args.model, args.options, isolation=args.isolation, pages=args.pages, dpi=args.dpi,
-        password=args.password, layout=args.layout,
+        password=args.password, layout=args.layout, lang=args.lang,
     )
     results: list[Page] = []
     failed = 0

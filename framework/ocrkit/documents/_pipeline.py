@@ -189,11 +189,13 @@ def _check_call(engine: OcrEngine, spec: ReadSpec, batch: int) -> None:
     engine.recognize([], layout=spec.layout)
 
 
-def _analysed(pages: Iterator[SourcePage | PageError], spec: ReadSpec) -> Iterator[_Ready | PageError]:
+def _analysed(
+    pages: Iterator[SourcePage | PageError], spec: ReadSpec, engine: OcrEngine
+) -> Iterator[_Ready | PageError]:
     """The page-analysis stage, run in the render thread."""
     try:
         for item in pages:
-            yield item if isinstance(item, PageError) else _Ready(*analyse_page(item, spec))
+            yield item if isinstance(item, PageError) else _Ready(*analyse_page(item, spec, engine))
     finally:
         pages.close()  # type: ignore[attr-defined]
 
@@ -202,7 +204,7 @@ def _read(
     engine: OcrEngine, pages: Iterator[SourcePage | PageError], spec: ReadSpec, collect: bool, batch: int,
     deadline: float | None, count: _Count,
 ) -> Iterator[Page | PageError]:
-    prefetch = _Prefetch(_analysed(pages, spec), batch)
+    prefetch = _Prefetch(_analysed(pages, spec, engine), batch)
     try:
         done = False
         while not done:

@@ -15,7 +15,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .._records import LAYOUTS, BackendInfo
+from .._json_bounds import MAX_JSON_DEPTH, json_depth
+from .._languages import parse_languages, route
+from .._records import LAYOUTS, MAX_OPTION_CHARS, BackendInfo
 from .._registry import Registry, get_registry
 from ..errors import InvalidOptionError, OcrkitError, UnknownOptionError
 from ._selection import ALL, PageSelection, parse_pages
@@ -26,9 +28,10 @@ __all__ = ["ReadSpec", "ISOLATION_NAMES", "EngineKey", "MAX_OPTION_DEPTH", "MAX_
 #: The engine kinds ``isolation=`` names (``ocrkit.open`` maps each to its engine class).
 ISOLATION_NAMES = ("none", "process")
 #: Bounds on backend option values: how deeply lists and dicts nest, and how long one
-#: ``KEY=VALUE`` text may be (a JSON dict option is parsed from it).
-MAX_OPTION_DEPTH = 16
-MAX_OPTION_TEXT = 65536
+#: ``KEY=VALUE`` text may be (a JSON dict option is parsed from it); the same bounds
+#: as ``OptionSpec.parse`` applies to each value.
+MAX_OPTION_DEPTH = MAX_JSON_DEPTH
+MAX_OPTION_TEXT = MAX_OPTION_CHARS
 
 #: What identifies an engine: (backend, model, options as sorted JSON, isolation).
 EngineKey = tuple[str, "str | None", str, str]
@@ -39,8 +42,11 @@ class ReadSpec:
     """How to read documents: the engine to read them with and what to read of each.
 
     ``pages`` accepts ``"1-3,7"``, a list of page numbers, ``None`` (every page) or a
-    :class:`PageSelection`, and is stored as a :class:`PageSelection`. Made once per
-    request (a command line, an HTTP request, a batch) and passed down unchanged.
+    :class:`PageSelection`, and is stored as a :class:`PageSelection`. ``lang`` accepts
+    ``"fra+eng"`` or a list of codes (a ``lang`` backend option counts as it) and is
+    stored as a tuple of Tesseract-style codes; :meth:`from_arguments` routes it to the
+    model that reads it (docs/languages.md), the engine pool checks it again at open.
+    Made once per request (a command line, an HTTP request, a batch) and passed down unchanged.
     """
 
     backend: str
@@ -51,6 +57,7 @@ class ReadSpec:
     dpi: float = DEFAULT_DPI
     password: str | None = None
     layout: str = "page"
+    lang: tuple[str, ...] | None = None
 
     def __post_init__(self) -> None:
         """Every check that needs no registry; normalises ``pages``, ``dpi`` and ``options``."""
@@ -68,7 +75,14 @@ class ReadSpec:
             raise InvalidOptionError(f"options must be a mapping of option names to values, got {type(self.options).__name__}")
         for name, value in self.options.items():
             _check_option_value(name, value)
-        object.__setattr__(self, "options", dict(self.options))
+        options = dict(self.options)
+        if "lang" in options:  # the backend option and lang= are one thing, routed by the core
+            if self.lang is not None:
+                raise InvalidOptionError("lang is given twice (as lang and as the backend option lang); give it once")
+            object.__setattr__(self, "lang", options.pop("lang"))
+        if self.lang is not None:
+            object.__setattr__(self, "lang", parse_languages(self.lang))
+        object.__setattr__(self, "options", options)
         object.__setattr__(self, "pages", parse_pages(self.pages))
         object.__setattr__(self, "dpi", check_dpi(self.dpi))
 
@@ -90,6 +104,8 @@ class ReadSpec:
             _check_option_text(pair)
         spec = cls(backend, model, info.parse_options(option_pairs), **fields)
         spec.check(registry)
+        if spec.lang is not None:  # refused now, before a page is read, when nothing reads it
+            spec = spec.replace(model=route(backend, spec.lang, spec.model, registry=registry))
         return spec
 
     def check(self, registry: Registry | None = None) -> BackendInfo:
@@ -104,8 +120,10 @@ class ReadSpec:
         return info
 
     def engine_key(self) -> EngineKey:
-        """What identifies the engine this spec reads with (hashable; option values by their JSON)."""
-        return self.backend, self.model, json.dumps(self.options, sort_keys=True, default=str), self.isolation
+        """What identifies the engine this spec reads with (hashable; option values by their JSON).
+        A ``lang`` not yet routed to a model stands for the model it will route to."""
+        model = self.model if self.model is not None or self.lang is None else "lang:" + "+".join(self.lang)
+        return self.backend, model, json.dumps(self.options, sort_keys=True, default=str), self.isolation
 
     def replace(self, **changes: Any) -> ReadSpec:
         """A copy with *changes*, checked again."""
@@ -115,16 +133,9 @@ class ReadSpec:
 def _check_option_text(pair: str) -> None:
     if len(pair) > MAX_OPTION_TEXT:
         raise InvalidOptionError(f"backend option {pair[:40]!r}... is {len(pair)} characters; at most {MAX_OPTION_TEXT}")
-    depth = deepest = 0
-    for char in pair:  # brackets inside JSON strings count too: an over-estimate is safe
-        if char in "[{":
-            depth += 1
-            deepest = max(deepest, depth)
-        elif char in "]}":
-            depth -= 1
-    if deepest > MAX_OPTION_DEPTH:
+    if json_depth(pair.partition("=")[2]) > MAX_OPTION_DEPTH:
         raise InvalidOptionError(
-            f"backend option {pair.partition('=')[0]!r} nests {deepest} levels deep; at most {MAX_OPTION_DEPTH}")
+            f"backend option {pair.partition('=')[0]!r}: JSON nested deeper than {MAX_OPTION_DEPTH} levels")
 
 
 def _check_option_value(name: object, value: object) -> None:

@@ -10,10 +10,14 @@ here serves ``ocrkit read``, ``ocrkit batch``, ``ocrkit serve`` and the library 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from ..results import Page
 from ._sources import SourcePage
 from ._spec import ReadSpec
+
+if TYPE_CHECKING:
+    from .._protocol import OcrEngine
 
 __all__ = ["PageTransform", "IDENTITY", "analyse_page", "finish_page"]
 
@@ -28,10 +32,12 @@ class PageTransform:
 IDENTITY = PageTransform()
 
 
-def analyse_page(page: SourcePage, spec: ReadSpec) -> tuple[SourcePage, PageTransform]:
+def analyse_page(page: SourcePage, spec: ReadSpec, engine: OcrEngine) -> tuple[SourcePage, PageTransform]:
     """Before recognition, in the render thread (so it overlaps recognising the pages
     before): the page as the engine should see it, and what was done to it. A stage
-    for page layouts: it leaves ``spec.layout != "page"`` alone. Today: the identity."""
+    for page layouts: it leaves ``spec.layout != "page"`` alone. *engine* is the one
+    reading the document (thread-safe: analysis may recognise crops with it).
+    Today: the identity."""
     return page, IDENTITY
 
 

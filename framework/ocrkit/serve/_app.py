@@ -23,9 +23,10 @@ from .._open import DEFAULT_BACKEND
 from .._registry import get_registry
 from ..documents import DEFAULT_DPI, MAX_DPI, MIN_DPI, ReadSpec
 from ..errors import InvalidModelNameError, OcrkitError, ReadDeadlineError
+from ..images import max_pixels_from_env
 from ..store import ModelStore, plain_name_problem
 from ._auth import ApiKeyGuard
-from ._config import ServeConfig
+from ._config import MEMORY_PER_PIXEL, ServeConfig
 from ._engines import EngineCache
 from ._errors import ServeError, error_payload
 from ._limits import Admission, BodyLimit
@@ -36,8 +37,11 @@ __all__ = ["create_app", "ServerState"]
 
 log = logging.getLogger("ocrkit.serve")
 
+#: The page size assumed for a request's memory when the pixel limit is off (0).
+DEFAULT_UNLIMITED_PIXELS = 150_000_000
+
 ROUTES = frozenset({"/v1/read", "/v1/backends", "/v1/models", "/healthz", "/readyz", "/metrics"})
-READ_PARAMETERS = frozenset({"backend", "model", "layout", "format", "pages", "dpi", "option"})
+READ_PARAMETERS = frozenset({"backend", "model", "lang", "layout", "format", "pages", "dpi", "option"})
 
 _READ_BODY = {
     "required": True,
@@ -93,7 +97,7 @@ class ServerState:
 
     def __init__(self, config: ServeConfig) -> None:
         self.config = config
-        self.admission = Admission(config.concurrency, config.queue, config.timeout)
+        self.admission = Admission(config.concurrency, config.queue, config.timeout, config.max_memory)
         self.metrics = Metrics(
             running=lambda: self.admission.running,
             queued=lambda: self.admission.queued,
@@ -157,13 +161,13 @@ async def _document(request: Request) -> tuple[bytes, str | None]:
 
 
 def _read_spec(request: Request, config: ServeConfig, backend: str, model: str | None, option: list[str],
-               pages: str | None, dpi: float, layout: str) -> ReadSpec:
+               pages: str | None, dpi: float, layout: str, lang: str | None = None) -> ReadSpec:
     """The query as the read pipeline's request, refused (422/404) before anything is read or queued."""
     _check_query(request)
     if model is not None and (problem := plain_name_problem(model)):
         raise InvalidModelNameError(f"model {model!r} is not a model name: {problem}")
     return ReadSpec.from_arguments(backend, model, option, isolation=config.isolation, pages=pages, dpi=dpi,
-                                   layout=layout)
+                                   layout=layout, lang=lang)
 
 
 async def _receive(request: Request, deadline: float, timeout: float) -> tuple[bytes, str | None]:
@@ -185,6 +189,13 @@ def _recognise(state: ServerState, job: ReadRequest) -> str:
             return read_document(engine, job)
         except ReadDeadlineError:
             raise ServeError(504, "the request's time ran out; its read was stopped") from None
+
+
+def _memory_for(upload: int, config: ServeConfig) -> int:
+    """What a read of an *upload* of that many bytes may need at most: the upload and its
+    largest page (the pixel limit) with the backend's work on it."""
+    pixels = config.max_image_pixels if config.max_image_pixels is not None else max_pixels_from_env()
+    return upload + (pixels or DEFAULT_UNLIMITED_PIXELS) * MEMORY_PER_PIXEL
 
 
 def _engine_counts(engines: list[dict[str, Any]]) -> dict[str, Any]:
@@ -261,6 +272,7 @@ def create_app(config: ServeConfig | None = None, state: ServerState | None = No
             return JSONResponse({"status": "stopping" if state.stopping else "starting"}, status_code=503)
         return JSONResponse({
             "status": "ready", "running": state.admission.running, "queued": state.admission.queued,
+            "memory_reserved": state.admission.reserved, "max_memory": config.max_memory,
             "concurrency": config.concurrency, "queue": config.queue,
             "engines": _engine_counts(state.cache.describe()),
         })
@@ -286,6 +298,9 @@ def create_app(config: ServeConfig | None = None, state: ServerState | None = No
         backend: str = Query(DEFAULT_BACKEND, description="OCR backend; see GET /v1/backends"),
         model: str | None = Query(None, description="model name, e.g. a tesseract language such as `eng` "
                                   "or `deu+eng`; default: the backend's; see GET /v1/models"),
+        lang: str | None = Query(None, max_length=1000, description="languages to read, e.g. `fra` or `fra+eng` "
+                                 "(ISO 639-2 as GET /v1/backends lists them; `en`, `de`... work too): the installed "
+                                 "model that reads them; 404 naming what to pull when none does"),
         layout: str = Query("page", description="`page`: find the text on the page; `line`: the image is one "
                             "text line; a backend may declare more"),
         format: Literal[FORMATS] = Query("text", description="output format; `json` as in docs/json-format.md"),  # type: ignore[valid-type]
@@ -295,11 +310,11 @@ def create_app(config: ServeConfig | None = None, state: ServerState | None = No
     ) -> Response:
         started = time.monotonic()
         deadline = started + config.timeout
-        spec = _read_spec(request, config, backend, model, option, pages, dpi, layout)
+        spec = _read_spec(request, config, backend, model, option, pages, dpi, layout, lang)
         data, name = await _receive(request, deadline, config.timeout)
         state.admission.admit()  # after the upload: a slow client holds no place
         job = ReadRequest(data=data, spec=spec, name=name, fmt=format, deadline=deadline)
-        body = await state.admission.run(lambda: _recognise(state, job), started)
+        body = await state.admission.run(lambda: _recognise(state, job), started, _memory_for(len(data), config))
         return Response(body, media_type=media_type(format))
 
     return app
