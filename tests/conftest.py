@@ -19,6 +19,19 @@ DATA = TESTS / "data"
 REPO = TESTS.parent
 SHARED_DATASETS = Path(os.environ.get("OCRKIT_SHARED_DATASETS", REPO.parent / "shared" / "datasets"))
 
+def _xdist_scope(item: pytest.Item) -> str:
+    """The unit ``--dist loadscope`` runs on one worker: a test class, else a module."""
+    return item.nodeid.rsplit("::", 1)[0]
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """On a pytest-xdist worker, put the scopes (modules, classes) that hold a ``slow``
+    test first, in their order, so the longest work starts at once instead of last
+    (``--no-loadscope-reorder`` keeps this order; within a scope nothing moves)."""
+    if hasattr(config, "workerinput"):
+        slow = {_xdist_scope(i) for i in items if i.get_closest_marker("slow")}
+        items.sort(key=lambda i: _xdist_scope(i) not in slow)
+
 
 @pytest.fixture(scope="session", autouse=True)
 def _private_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:

@@ -51,17 +51,17 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = REPO / "tests" / "data" / "fuzz"
-TARGETS = ("loader", "tesseract", "onnx", "options")
+TARGETS = ("loader", "tesseract", "onnx", "options", "pdf", "query")
 #: CI budget per target (seconds): the loader is fast, the backends pay for a child.
-CI_SECONDS = {"loader": 15.0, "tesseract": 6.0, "onnx": 6.0, "options": 4.0}
+CI_SECONDS = {"loader": 15.0, "tesseract": 6.0, "onnx": 6.0, "options": 4.0, "pdf": 6.0, "query": 5.0}
 #: ... and at most this many cases each, so the CI run is the same on a fast machine and a
 #: slow one (a faster one must not explore further than the cases verified to pass; the
 #: sequence is fixed by the seed). seed 0 was run past these counts with no finding.
-CI_CASES = {"loader": 5000, "tesseract": 1500, "onnx": 1000, "options": 3000}
+CI_CASES = {"loader": 5000, "tesseract": 1500, "onnx": 1000, "options": 3000, "pdf": 3, "query": 60}
 #: Pixel limit while fuzzing: mutated sizes stay cheap, the limit itself is exercised.
 FUZZ_MAX_PIXELS = 2_000_000
 EXTENSIONS = {"png": "png", "jpeg": "jpg", "tiff": "tif", "gif": "gif", "bmp": "bmp", "webp": "webp", "pdf": "pdf",
-              "options": "options.json"}
+              "options": "options.json", "query": "query.json"}
 
 
 # -- seeds ---------------------------------------------------------------------------------
@@ -419,6 +419,216 @@ class BackendTarget:
             self.engine = None
 
 
+# -- generated PDFs: structure-aware (page trees, content streams, nested forms, images) -------------
+
+#: The PDF target's render budget: a bomb is stopped in seconds and is an OcrkitError.
+FUZZ_RENDER_BUDGET = {"OCRKIT_RENDER_SECONDS": "2", "OCRKIT_RENDER_MEMORY": str(384 * 1024**2)}
+PDF_OPERANDS = ("0", "1", "-1", "0.5", "72", "612", "792", "1e6", "-1e6", "1e38", "3.4e38", "99999999999",
+                "2147483648", "0.000001", "nan", "-0", ".")
+PDF_OPERATORS = (
+    ("m", 2), ("l", 2), ("c", 6), ("v", 4), ("y", 4), ("re", 4), ("h", 0), ("S", 0), ("s", 0), ("f", 0), ("f*", 0),
+    ("B", 0), ("b", 0), ("n", 0), ("W", 0), ("W*", 0), ("q", 0), ("Q", 0), ("cm", 6), ("w", 1), ("J", 1), ("j", 1),
+    ("M", 1), ("d", 2), ("i", 1), ("g", 1), ("G", 1), ("rg", 3), ("RG", 3), ("k", 4), ("K", 4), ("sc", 1),
+    ("BT", 0), ("ET", 0), ("Td", 2), ("TD", 2), ("Tm", 6), ("T*", 0), ("Tc", 1), ("Tw", 1), ("Tz", 1), ("TL", 1),
+    ("Ts", 1), ("Tr", 1), ("d0", 2), ("d1", 6),
+)
+PDF_BOXES = ("[0 0 612 792]", "[0 0 0 0]", "[0 0 -612 792]", "[612 792 0 0]", "[0 0 1e6 1e6]", "[0 0 14400 14400]",
+             "[0 0 1 1]", "[0 0 612]", "[0 0 nan 792]", "null", "[0 0 3e38 3e38]")
+
+
+def pdf_strategy():
+    """Whole PDFs built from parts (tests/pdfcraft.py assembles them with a valid xref),
+    each part drawn from what breaks renderers: page trees with lying counts and loops,
+    page boxes, rotations and UserUnit, content streams of random operators with
+    hostile operands and deep q nesting, chains of Form XObjects (depth x fanout up to
+    bomb sizes), images whose declared size, depth, colour space or filter lie."""
+    from hypothesis import strategies as st
+
+    from tests import pdfcraft
+
+    operand = st.sampled_from(PDF_OPERANDS) | st.integers(-(2**40), 2**40).map(str) | st.floats(
+        allow_nan=False, allow_infinity=False, width=32).map(lambda f: f"{f:.6g}")
+
+    @st.composite
+    def content(draw, forms: bool, images: bool) -> bytes:
+        ops: list[str] = []
+        for _ in range(draw(st.integers(0, 40))):
+            choice = draw(st.integers(0, 9))
+            if choice == 0 and forms:
+                ops.append("/F Do")
+            elif choice == 1 and images:
+                ops.append("q 200 0 0 200 10 10 cm /Im Do Q")
+            elif choice == 2:
+                ops.append("BT /F1 " + draw(operand) + " Tf " + draw(operand) + " " + draw(operand) + " Td (" +
+                           draw(st.text("abcXYZ \\()", max_size=20)).replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+                           + ") Tj ET")
+            elif choice == 3:
+                ops.append("q " * draw(st.sampled_from((1, 10, 100, 5000))))
+            else:
+                op, arity = draw(st.sampled_from(PDF_OPERATORS))
+                ops.append(" ".join([*(draw(operand) for _ in range(arity)), op]))
+        body = "\n".join(ops).encode()
+        repeat = draw(st.sampled_from((1, 1, 1, 10, 100, 3000)))
+        return body * repeat
+
+    @st.composite
+    def image(draw) -> bytes:
+        width, height = (draw(st.sampled_from((0, 1, 8, 100, 40000, 2**31))) for _ in range(2))
+        bits = draw(st.sampled_from((1, 2, 4, 8, 16, 3, 0)))
+        space = draw(st.sampled_from(("/DeviceGray", "/DeviceRGB", "/DeviceCMYK", "[/Indexed /DeviceRGB 1 <000000ffffff>]",
+                                      "/Bogus", "[/ICCBased 99 0 R]")))
+        filt = draw(st.sampled_from(("", "/Filter /FlateDecode", "/Filter /DCTDecode", "/Filter /JBIG2Decode",
+                                     "/Filter /JPXDecode", "/Filter /CCITTFaxDecode /DecodeParms << /K -1 /Columns 8 >>",
+                                     "/Filter [/FlateDecode /FlateDecode]")))
+        mask = draw(st.sampled_from(("", "", "/ImageMask true", "/SMask 99 0 R")))
+        data = draw(st.binary(max_size=300))
+        return pdfcraft.stream(data, f"/Type /XObject /Subtype /Image /Width {width} /Height {height} "
+                                     f"/BitsPerComponent {bits} /ColorSpace {space} {filt} {mask}")
+
+    @st.composite
+    def document(draw) -> bytes:
+        pages = draw(st.integers(1, 3))
+        depth = draw(st.sampled_from((0, 0, 1, 2, 3, 5, 6)))
+        fanout = draw(st.sampled_from((1, 2, 5, 20, 30)))
+        images = draw(st.booleans())
+        first = pdfcraft.first_extra(pages)
+        font, im = first, first + 1
+        forms_from = first + 2
+        extra: list[bytes | str] = ["<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+                                    draw(image()) if images else "null"]
+        for level in range(depth):
+            body = b"/F Do " * fanout if level < depth - 1 else draw(content(False, images))
+            nxt = f"/F {forms_from + level + 1} 0 R" if level < depth - 1 else ""
+            bbox = draw(st.sampled_from(("[0 0 612 792]", "[0 0 0 0]", "[0 0 1e30 1e30]")))
+            extra.append(pdfcraft.stream(body, f"/Type /XObject /Subtype /Form /BBox {bbox} "
+                                               f"/Resources << /XObject << {nxt} /Im {im} 0 R >> >>"))
+        resources = (f"<< /Font << /F1 {font} 0 R >> /XObject << /Im {im} 0 R "
+                     f"{f'/F {forms_from} 0 R' if depth else ''} >> >>")
+        page_list = [(draw(content(depth > 0, images)), resources) for _ in range(pages)]
+        data = pdfcraft.document(page_list, extra, box=draw(st.sampled_from(PDF_BOXES)),
+                                 compress=draw(st.booleans()))
+        return draw(_page_tree_lies(data, pages))
+
+    return document()
+
+
+def _page_tree_lies(data: bytes, pages: int):
+    """Edits of the page tree and page dictionaries: a lying /Count, a kid that is the
+    tree itself (a loop), /Rotate and /UserUnit values, a truncated file."""
+    from hypothesis import strategies as st
+
+    @st.composite
+    def edit(draw) -> bytes:
+        out = data
+        for _ in range(draw(st.integers(0, 3))):
+            kind = draw(st.sampled_from(("count", "loop", "rotate", "userunit", "cut", "none")))
+            if kind == "count":
+                out = out.replace(b"/Count %d" % pages, b"/Count " + draw(st.sampled_from(
+                    (b"0", b"-1", b"2147483647", b"99999999999", b"1.5"))), 1)
+            elif kind == "loop":
+                out = out.replace(b"/Kids [", b"/Kids [2 0 R ", 1)
+            elif kind == "rotate":
+                out = out.replace(b"/Type /Page /Parent", b"/Type /Page /Rotate " + draw(st.sampled_from(
+                    (b"90", b"45", b"-270", b"99999999999", b"1e9"))) + b" /Parent", 1)
+            elif kind == "userunit":
+                out = out.replace(b"/Type /Page /Parent", b"/Type /Page /UserUnit " + draw(st.sampled_from(
+                    (b"0", b"75000", b"-1", b"1e30"))) + b" /Parent", 1)
+            elif kind == "cut" and len(out) > 20:
+                out = out[: draw(st.integers(10, len(out) - 1))]
+        return out
+
+    return edit()
+
+
+def check_pdf(data: bytes) -> None:
+    """A generated PDF through ``iter_source_pages`` (errors collected and raised): a result
+    or one ocrkit error per page, nothing on stderr, and every page within its budget."""
+    from ocrkit import OcrkitError
+    from ocrkit.documents import DocumentWarning, PageError, iter_source_pages
+
+    warnings.simplefilter("always")
+    warnings.simplefilter("ignore", DocumentWarning)
+    budget = float(os.environ["OCRKIT_RENDER_SECONDS"])
+    begin = time.monotonic()
+    pages = 0
+    with stderr_captured() as err:
+        try:
+            for item in iter_source_pages(data, dpi=72, max_pixels=FUZZ_MAX_PIXELS, errors="collect"):
+                pages += 1
+                if isinstance(item, PageError) and "\n" in str(item.error):
+                    raise Finding("multiline-error", repr(str(item.error)))
+        except OcrkitError as exc:
+            if "\n" in str(exc):
+                raise Finding("multiline-error", f"{type(exc).__name__}: {exc!r}") from exc
+        except Exception as exc:
+            raise Finding("exception", "".join(traceback.format_exception_only(type(exc), exc)).strip()) from exc
+    if err.getvalue().strip():
+        raise Finding("noise", err.getvalue().decode("utf-8", "replace").strip()[:300])
+    # Each page (and the opening) has the budget; a worker restart adds about a second.
+    allowed = (pages + 1) * (budget + 2) + 5
+    if time.monotonic() - begin > allowed:
+        raise Finding("over-budget", f"{time.monotonic() - begin:.1f} s for {pages} pages (budget {budget:g} s each)")
+
+
+# -- the server's query string ------------------------------------------------------------------
+
+
+QUERY_NAMES = ("backend", "model", "layout", "format", "pages", "dpi", "option")
+QUERY_VALUES = ("", "0", "-1", "1e308", "nan", "inf", "1" * 5000, "..", "../../etc/passwd", "/etc/passwd",
+                "tesseract", "fake", "eng", "page", "line", "json", "hocr", "1-3,7", "3-1", "1-", "0-0",
+                "psm=6", "psm=banana", "variables={}", "variables=" + "[" * 3000, "oem=lstm", "\x00", "é", "%00")
+
+
+def query_strategy():
+    """Query strings for ``POST /v1/read``: known and unknown names, repeated ones, hostile
+    values (huge numbers, deep JSON in option=, paths, NULs, non-UTF-8 escapes)."""
+    from hypothesis import strategies as st
+
+    name = st.sampled_from(QUERY_NAMES) | st.text(min_size=1, max_size=12)
+    value = st.sampled_from(QUERY_VALUES) | st.text(max_size=40) | st.sampled_from(QUERY_NAMES).map(lambda n: n + "=1")
+    raw = st.binary(max_size=60).map(lambda b: "".join(f"%{c:02X}" for c in b))
+    pair = st.tuples(name, value | raw)
+    return st.lists(pair, max_size=6)
+
+
+class QueryTarget:
+    """The app in this process (Starlette's test client, fake backend): any answer but a
+    4xx/2xx with a one-line JSON error (or the document) is a finding."""
+
+    ALLOWED = {200, 400, 404, 408, 413, 414, 422, 429, 431, 502, 503, 504}
+
+    def __init__(self) -> None:
+        from fastapi.testclient import TestClient
+
+        from ocrkit.serve import ServeConfig, create_app
+
+        self.body = _saved(_page("L", (24, 16)), "PNG")
+        self.client = TestClient(create_app(ServeConfig(concurrency=1, queue=4, timeout=30)), raise_server_exceptions=False)
+        self.client.__enter__()
+
+    def __call__(self, case: bytes) -> None:
+        from urllib.parse import quote
+
+        pairs = json.loads(case)
+        query = "&".join(f"{quote(k, safe='')}={v if v.startswith('%') else quote(v, safe='')}" for k, v in pairs)
+        with stderr_captured() as err:
+            r = self.client.post("/v1/read?" + query, content=self.body)
+        if r.status_code not in self.ALLOWED:
+            raise Finding(f"status{r.status_code}", f"{query[:300]} -> {r.text[:300]}")
+        if r.status_code != 200:
+            try:
+                error = r.json()["error"]
+            except (ValueError, KeyError, TypeError):
+                raise Finding("not-json", f"{query[:300]} -> {r.text[:300]}") from None
+            if "\n" in error:
+                raise Finding("multiline-error", f"{query[:300]} -> {error[:300]}")
+        if err.getvalue().strip():
+            raise Finding("noise", err.getvalue().decode("utf-8", "replace").strip()[:300])
+
+    def close(self) -> None:
+        self.client.__exit__(None, None, None)
+
+
 # -- backend options: what -o KEY=VALUE, ?option= and --ocrkit-option send ---------------------------
 
 #: The longest an option error may be (the tesseract allow-list error lists ~45 names).
@@ -520,7 +730,7 @@ def run_worker(target: str, seconds: float, seed_value: int, out: Path, current:
 
     seeds = make_seeds()
     check: Callable[[bytes], None]
-    backend: BackendTarget | None = None
+    backend: BackendTarget | QueryTarget | None = None
     cases = case_strategy(seeds)
     if target == "loader":
         check = check_loader
@@ -528,6 +738,16 @@ def run_worker(target: str, seconds: float, seed_value: int, out: Path, current:
         generated = Seed("generated-options", "options", b"")
         cases = option_strategy().map(lambda case: (generated, json.dumps(case).encode()))
         check = check_options
+    elif target == "pdf":
+        os.environ.update(FUZZ_RENDER_BUDGET)
+        generated = Seed("generated-pdf", "pdf", b"")
+        cases = pdf_strategy().map(lambda data: (generated, data))
+        check = check_pdf
+    elif target == "query":
+        query = Seed("generated-query", "query", b"")
+        cases = query_strategy().map(lambda pairs: (query, json.dumps(pairs).encode()))
+        backend = QueryTarget()
+        check = backend
     else:
         backend = BackendTarget(target, hang_seconds)
         check = backend
@@ -535,7 +755,9 @@ def run_worker(target: str, seconds: float, seed_value: int, out: Path, current:
     stats = {"cases": 0, "findings": 0}
     last: list[tuple[Finding, Seed, bytes]] = []
 
-    @settings(max_examples=300, deadline=None, database=None, phases=[Phase.generate, Phase.shrink],
+    # Few examples a round where a case is slow to make or to run: past the deadline a
+    # round still draws its remaining examples (cheaply skipped, but drawn).
+    @settings(max_examples=20 if target == "pdf" else 300, deadline=None, database=None, phases=[Phase.generate, Phase.shrink],
               suppress_health_check=list(HealthCheck), report_multiple_bugs=False)
     @given(cases)
     def prop(case: tuple[Seed, bytes]) -> None:

@@ -274,7 +274,7 @@ class _EngineBase:
         batch: int = documents.DEFAULT_BATCH,
     ) -> Iterator[Page | documents.PageError]:
         """Recognise a document page by page: an iterator of :class:`Page` results in
-        page order, each as soon as it is done (see :func:`ocrkit.documents.read_document`).
+        page order, each as soon as it is done (see :func:`ocrkit.documents.read_pages`).
 
         *source* is an image, a multi-page TIFF or a PDF (path or bytes); *pages* selects
         pages (``"1-3,7"``); *dpi* is the PDF rendering resolution; *password* opens an
@@ -283,9 +283,8 @@ class _EngineBase:
         page instead of raising, and goes on.
         """
         self._check()
-        return documents.read_document(
-            self, source, pages=pages, dpi=dpi, password=password, layout=layout, errors=errors, batch=batch
-        )
+        spec = documents.spec_for(self, pages=pages, dpi=dpi, password=password, layout=layout)
+        return documents.read_pages(self, source, spec, errors=errors, batch=batch)
 
     def recognize_document(self, source: Any, **kwargs: Any) -> documents.Document:
         """The whole of :meth:`read_document` as one :class:`~ocrkit.documents.Document`."""
@@ -302,6 +301,12 @@ class _EngineBase:
     def freed(self) -> bool:
         """True once :meth:`free_resources` ran."""
         return self._life.closed
+
+    @property
+    def crashed(self) -> bool:
+        """Never, in this process (a native crash takes the process with it); the
+        isolated engine reports its child's death here."""
+        return False
 
     def close(self) -> None:
         """The same as :meth:`free_resources`."""

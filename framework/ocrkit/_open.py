@@ -11,13 +11,16 @@ from ._engine import Engine
 from ._isolation import ProcessEngine
 from ._languages import route
 from ._registry import Registry
+from .documents import ISOLATION_NAMES
 from .errors import InvalidOptionError
 from .store import ModelStore
 
-__all__ = ["open", "ISOLATIONS"]
+__all__ = ["open", "ISOLATIONS", "DEFAULT_BACKEND"]
 
+#: The backend the command and the server read with unless told otherwise.
+DEFAULT_BACKEND = "tesseract"
 #: The values ``isolation=`` accepts, each with the engine class it opens.
-ISOLATIONS: dict[str, type[Engine] | type[ProcessEngine]] = {"none": Engine, "process": ProcessEngine}
+ISOLATIONS: dict[str, type[Engine] | type[ProcessEngine]] = dict(zip(ISOLATION_NAMES, (Engine, ProcessEngine), strict=True))
 
 
 def open(

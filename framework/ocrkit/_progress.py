@@ -29,6 +29,7 @@ from __future__ import annotations
 import sys
 import threading
 import time
+from collections.abc import Callable
 from types import TracebackType
 from typing import Any, Literal, TextIO
 
@@ -57,7 +58,8 @@ class Progress:
     and shows them as sizes. *initial* is work already done before this run (a
     resumed download): it counts towards the total but not towards the rate.
     A ``Progress`` is also a ``progress(done, total)`` callback (:meth:`update`),
-    the shape :func:`ocrkit.eval.evaluate` takes.
+    the shape :func:`ocrkit.eval.evaluate` and the read pipeline take. *describe*
+    words the plain lines of ``"log"`` mode itself (``ocrkit batch`` says files and pages).
     """
 
     def __init__(
@@ -71,6 +73,7 @@ class Progress:
         stream: TextIO | None = None,
         log_every: float = 0.1,
         log_seconds: float = 30.0,
+        describe: Callable[[], str] | None = None,
     ) -> None:
         if mode not in _MODES:
             raise ValueError(f"unknown progress mode {mode!r}; known: {', '.join(_MODES)}")
@@ -83,6 +86,7 @@ class Progress:
         self.mode: ProgressMode = mode
         self.log_every = log_every
         self.log_seconds = log_seconds
+        self._describe = describe
         self._lock = threading.Lock()
         self._total = total
         self._done = initial
@@ -176,7 +180,10 @@ class Progress:
     # -- the plain line -----------------------------------------------------------------
 
     def line(self) -> str:
-        """The current state as one plain line (what ``"log"`` mode writes)."""
+        """The current state as one plain line (what ``"log"`` mode writes): the task's
+        own words when it gave *describe*, else label, percent, counts, rate, eta, postfix."""
+        if self._describe is not None:
+            return self._describe()
         done, total = self._done, self._total
         elapsed = max(time.monotonic() - self._started, 1e-6)
         rate = (done - self._initial) / elapsed

@@ -30,6 +30,7 @@ __all__ = [
     "ImageTooLargeError",
     "DocumentError",
     "EncryptedDocumentError",
+    "ReadDeadlineError",
     "DocumentWarning",
     "ChecksumMismatchError",
     "DownloadError",
@@ -164,6 +165,11 @@ class DocumentError(BadImageError):
 
 class EncryptedDocumentError(DocumentError):
     """An encrypted PDF opened without its password, or with a wrong one."""
+
+
+class ReadDeadlineError(OcrkitError, TimeoutError):
+    """A read ran past the deadline its caller gave (the server's ``--timeout``): it
+    stopped between two pages; the pages not yet read were not recognised."""
 
 
 class DocumentWarning(UserWarning):

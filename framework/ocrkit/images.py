@@ -11,10 +11,11 @@ import math
 import os
 import threading
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Union
+from typing import TYPE_CHECKING, Any, BinaryIO, Union
 
 import numpy as np
 
@@ -231,7 +232,7 @@ def _align_pillow_guard(max_pixels: int) -> None:
 _open_lock = threading.Lock()
 
 
-def open_header(data: io.BytesIO | Path) -> PILImage.Image:
+def open_header(data: BinaryIO | Path) -> PILImage.Image:
     """Open an image reading its header only (no pixel decoded yet); a decompression
     bomb warning from Pillow is raised as an error here."""
     from PIL import Image
@@ -241,19 +242,13 @@ def open_header(data: io.BytesIO | Path) -> PILImage.Image:
         return Image.open(data)
 
 
-#: The former private names, for modules not yet moved to the public ones.
-_from_pil = from_pil
-_open_header = open_header
-
-
 #: Formats whose extra frames are pages of a document (read them all with
 #: ``engine.read_document``); other multi-frame images are animations or icon sizes.
 PAGED_FORMATS = frozenset({"TIFF"})
 
 
-def _warn_extra_frames(img: PILImage.Image, what: str) -> None:
+def warn_extra_frames(img: PILImage.Image, what: str, frames: int) -> None:
     """Say so when only the first of several pages or animation frames is read."""
-    frames = frame_count(img)
     if frames <= 1:
         return
     if img.format in PAGED_FORMATS:
@@ -266,16 +261,18 @@ def _warn_extra_frames(img: PILImage.Image, what: str) -> None:
     warnings.warn(message, DocumentWarning, stacklevel=5)
 
 
-def _open_encoded(data: io.BytesIO | Path, what: str, max_pixels: int) -> tuple[np.ndarray, float | None]:
+@contextmanager
+def open_encoded(data: BinaryIO | Path, what: str, max_pixels: int) -> Iterator[PILImage.Image]:
+    """The one Pillow open of an encoded image (a file, its bytes): the header only, so
+    the size is checked before any pixel is decoded. Whatever the block raises while
+    decoding it is translated too: a bomb -> :class:`ImageTooLargeError`, anything a
+    crafted header makes a parser raise -> :class:`BadImageError`, one line naming *what*."""
     from PIL import Image, UnidentifiedImageError
 
     _align_pillow_guard(max_pixels)
     try:
-        with open_header(data) as img:  # reads the header only: the size is known before decoding
-            _warn_extra_frames(img, what)
-            with decoder_messages_to_log():  # back to frame 0: a crafted frame table warns here
-                img.seek(0)
-            return from_pil(img, max_pixels, what)
+        with open_header(data) as img:
+            yield img
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise ImageTooLargeError(
             f"{what} is too large to decode safely ({exc}); raise the limit with "
@@ -287,6 +284,22 @@ def _open_encoded(data: io.BytesIO | Path, what: str, max_pixels: int) -> tuple[
         raise
     except Exception as exc:  # a crafted header can make any parser raise anything
         raise BadImageError(f"{what} cannot be decoded (truncated or corrupt?): {_one_line(exc)}") from exc
+
+
+def decode_frame(img: PILImage.Image, number: int, max_pixels: int, what: str) -> tuple[np.ndarray, float | None]:
+    """Frame *number* (1-based) of an opened image as checked pixels and its declared DPI."""
+    try:
+        with decoder_messages_to_log():  # a crafted frame table warns (or raises) on seeking
+            img.seek(number - 1)
+    except Exception as exc:
+        raise BadImageError(f"{what} cannot be decoded (truncated or corrupt?): {_one_line(exc)}") from None
+    return from_pil(img, max_pixels, what)
+
+
+def _decode_first_frame(data: BinaryIO | Path, what: str, max_pixels: int) -> tuple[np.ndarray, float | None]:
+    with open_encoded(data, what, max_pixels) as img:
+        warn_extra_frames(img, what, frame_count(img))
+        return decode_frame(img, 1, max_pixels, what)
 
 
 def _from_array(arr: np.ndarray, max_pixels: int) -> np.ndarray:
@@ -328,12 +341,12 @@ def load_image(image: ImageInput | PageImage, max_pixels: int | None = None) -> 
             raise BadImageError(f"image file not found: {path}")
         if path.stat().st_size == 0:
             raise BadImageError(f"image file is empty: {path}")
-        array, dpi = _open_encoded(path, f"image {path}", limit)
+        array, dpi = _decode_first_frame(path, f"image {path}", limit)
         return PageImage(array, source=str(path), path=path, dpi=dpi)
     if isinstance(image, (bytes, bytearray, memoryview)):
         if len(image) == 0:
             raise BadImageError("image bytes are empty")
-        array, dpi = _open_encoded(io.BytesIO(bytes(image)), "image bytes", limit)
+        array, dpi = _decode_first_frame(io.BytesIO(bytes(image)), "image bytes", limit)
         return PageImage(array, source="<bytes>", dpi=dpi)
     if isinstance(image, np.ndarray):
         return PageImage(_from_array(image, limit), source="<array>")

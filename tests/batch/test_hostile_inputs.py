@@ -161,7 +161,7 @@ def test_ctrl_c_on_a_local_dask_batch_is_one_line_and_exit_130(tmp_path: Path) -
     _, err = proc.communicate(timeout=120)
     lines = [line for line in err.splitlines() if " files, " not in line]  # progress lines off a terminal
     assert proc.returncode == 130 and len(lines) == 1 and "interrupted" in lines[0], err
-    _, alive = psutil.wait_procs(children, timeout=30)
+    _, alive = psutil.wait_procs(children, timeout=60)
     assert not [c for c in alive if c.status() != psutil.STATUS_ZOMBIE]
 
 

@@ -86,6 +86,77 @@ def test_read_bad_file_among_good_ones(cli: Registry, tmp_path: Path, capsys: py
     assert captured.out == "page 566x80\n", "the good file is still read"
 
 
+def test_a_crashed_isolated_backend_is_reopened_for_the_next_files(
+    cli: Registry, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 21 item 6: the file that kills the backend's process fails alone; the files
+    after it are read by a fresh backend process (the engine pool reopens it)."""
+    from PIL import Image
+
+    from tests.fakeocr import ABORT_VALUE, crash_image
+
+    hostile = tmp_path / "hostile.png"
+    Image.fromarray(crash_image(ABORT_VALUE)).save(hostile)
+    argv = ["read", str(hostile), str(LINE_IMAGE), str(LINE_IMAGE), "-b", "fake", "--isolation", "process"]
+    assert main(argv) == 1
+    captured = capsys.readouterr()
+    errors = [line for line in captured.err.splitlines() if line.startswith("ocrkit: error:")]
+    assert len(errors) == 1 and str(hostile) in errors[0] and "SIGABRT" in errors[0], captured.err
+    assert captured.out.count("page 566x80") == 2, "both files after the crash are read"
+
+
+def test_progress_on_a_terminal_only(
+    cli: Registry, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 24: a multi-page read shows pages done / total on a terminal, nothing elsewhere."""
+    import io
+
+    from PIL import Image
+
+    tiff = tmp_path / "three.tif"
+    frame = Image.open(LINE_IMAGE).convert("L")
+    frame.save(tiff, save_all=True, append_images=[frame, frame])
+    assert main(["read", str(tiff), "-b", "fake"]) == 0
+    assert capsys.readouterr().err == "", "not a terminal: no progress"
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    terminal = Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    assert main(["read", str(tiff), "-b", "fake"]) == 0
+    shown = terminal.getvalue()
+    assert "ocrkit read" in shown and "3/3" in shown and "page" in shown, shown
+    assert main(["read", str(LINE_IMAGE), "-b", "fake"]) == 0
+    assert terminal.getvalue() == shown, "one page: no bar"
+
+
+def test_stdin_is_bounded_and_read_after_the_checks(
+    cli: Registry, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 21 item 9: ``-`` reads at most --max-stdin-bytes (one line past it), and
+    not before the request is checked."""
+    import io
+
+    class Untouchable(io.BytesIO):
+        def read(self, *args: object) -> bytes:
+            raise AssertionError("stdin read before the request was checked")
+
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(Untouchable()))
+    assert main(["read", "-", "-b", "fake", "--dpi", "0"]) != 0
+    assert "dpi must be" in one_error_line(capsys.readouterr().err)
+
+    document = LINE_IMAGE.read_bytes()
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(document)))
+    assert main(["read", "-", "-b", "fake", "--max-stdin-bytes", str(len(document) - 1)]) != 0
+    assert f"stdin holds more than {len(document) - 1} bytes" in one_error_line(capsys.readouterr().err)
+
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(document)))
+    assert main(["read", "-", "-b", "fake", "--max-stdin-bytes", str(len(document))]) == 0
+    assert capsys.readouterr().out == "page 566x80\n"
+
+
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
@@ -96,6 +167,10 @@ def test_read_bad_file_among_good_ones(cli: Registry, tmp_path: Path, capsys: py
         (["read", str(LINE_IMAGE), "-b", "fake", "-o", "novalue"], "KEY=VALUE"),
         (["read", str(LINE_IMAGE), "-b", "fake", "-m", "missing"], "available: default"),
         (["read", str(LINE_IMAGE), "-b", "fake", "--layout", "column"], "unknown layout"),
+        (["read", str(LINE_IMAGE), "-b", "fake", "--dpi", "100000"], "dpi must be a number from 10 to 2400"),
+        (["read", str(LINE_IMAGE), "-b", "fake", "--pages", "9" * 4300], "at most 4096"),
+        (["read", str(LINE_IMAGE), "-b", "fake", "--pages", "2-" + "9" * 4000], "page numbers go up to 1000000"),
+        (["read", str(LINE_IMAGE), "-b", "fake", "-o", "vars=" + "[" * 1000], "at most 16"),
         (["read", "/no/such/file.png", "-b", "fake"], "image file not found"),
         (["read", str(LINE_IMAGE), "-b", "fake", "--output", "/no/such/dir/out.txt"], "No such file or directory"),
         (["read"], "required: FILE"),
@@ -360,11 +435,9 @@ def test_option_values_are_typed_by_the_backend_declaration(
     pairs: list[str], types: dict[str, str], expected: dict[str, object]
 ) -> None:
     from ocrkit.backend import BackendInfo, OptionSpec
-    from ocrkit.cli.read import parse_options
 
     info = BackendInfo(name="t", version="0", options=tuple(OptionSpec(k, t) for k, t in types.items()))
     assert info.parse_options(pairs) == expected
-    assert parse_options(pairs, info) == expected  # the CLI's name for it
 
 
 def test_bad_option_values_are_clear() -> None:

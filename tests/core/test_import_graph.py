@@ -154,3 +154,19 @@ def test_plugins_use_only_the_public_plugin_api(package: str) -> None:
             names = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""]
             used |= {(module, n) for n in names if not getattr(node, "level", 0) and n.split(".")[0] == "ocrkit"}
     assert used and {n for _, n in used} == {"ocrkit.backend"}, sorted(used)
+
+
+def test_nothing_outside_the_cli_imports_it() -> None:
+    """The CLI parses and prints: what the server, batch and the library share lives below
+    it (``ocrkit._inventory``, ``ocrkit._open.DEFAULT_BACKEND``), never in ``ocrkit.cli``.
+    Only ``python -m ocrkit`` (``ocrkit.__main__``) runs it."""
+    graph = import_graph("ocrkit", with_function_imports=True)
+    upward = sorted(
+        f"{module} -> {target}"
+        for module, targets in graph.items()
+        if not (module == "ocrkit.cli" or module.startswith("ocrkit.cli.") or module == "ocrkit.__main__")
+        for target in targets
+        if target == "ocrkit.cli" or target.startswith("ocrkit.cli.")
+    )
+    assert "ocrkit.cli" in graph["ocrkit.__main__"], "the checker sees an import of the CLI"
+    assert upward == [], upward

@@ -73,7 +73,8 @@ def test_an_overlong_option_value_is_refused() -> None:
 def test_a_nested_option_through_the_cli_is_one_line() -> None:
     done = run_ocrkit("read", str(SAMPLE), "-o", 'variables={"a": ' + "[" * 3000 + "}")
     assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
-    assert len(done.stderr.strip().splitlines()) == 1 and "nested deeper than" in done.stderr
+    # the read request's own check (ReadSpec) may answer first: either way one line about the nesting
+    assert len(done.stderr.strip().splitlines()) == 1 and "nest" in done.stderr and "levels" in done.stderr
 
 
 @pytest.mark.parametrize(("backend", "option", "value"), [

@@ -144,6 +144,7 @@ for end in ("low", "high"):
     assert [line.split()[0] for line in done.stdout.splitlines()] == ["low", "high"]
 
 
+@pytest.mark.slow
 def test_an_isolated_server_refuses_them_too(tmp_path_factory: pytest.TempPathFactory, canary: Path) -> None:
     """With ``--isolation process`` every such request truncated the file (each opens
     its engine in a fresh child)."""

@@ -118,3 +118,11 @@ def test_a_dropped_loader_frees_its_engine() -> None:
     del loader
     gc.collect()
     assert engine.freed
+
+
+def test_isolated_backend_reads_the_same() -> None:
+    """``isolation="process"``: the backend runs in a child process, behind the same loader."""
+    with OcrkitLoader(SMALL_IMAGE, blocks=False) as plain, OcrkitLoader(SMALL_IMAGE, blocks=False, isolation="process") as isolated:
+        assert isolated.load()[0].page_content == plain.load()[0].page_content
+        assert type(isolated.reader.engines[0]).__name__ == "ProcessEngine"
+    assert isolated.reader.engines[0].freed

@@ -15,7 +15,6 @@ their own ``distributed.Client``.
 from __future__ import annotations
 
 from ._inputs import INPUT_SUFFIXES, plan
-from ._read import known_formats
 from ._records import FAILURES_NAME, JOURNAL_NAME, BatchSettings, FileResult, Job, Progress, Summary
 from ._run import BatchRun, default_jobs, run
 
@@ -28,7 +27,6 @@ __all__ = [
     "Summary",
     "Job",
     "plan",
-    "known_formats",
     "default_jobs",
     "INPUT_SUFFIXES",
     "JOURNAL_NAME",

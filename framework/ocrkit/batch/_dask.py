@@ -1,8 +1,9 @@
 """The same batch as Dask tasks, on any ``dask.distributed`` cluster.
 
-Every worker opens the engine once through a :class:`EnginePlugin` (``setup``)
-and frees it when the plugin is removed or the worker closes (``teardown`` calls
-``free_resources()``): the lifecycle contract carried to every worker. A task
+Every worker opens the engine once through a :class:`EnginePlugin` (``setup``: an
+:class:`~ocrkit._pool.EnginePool`, which reopens an isolated backend that crashed)
+and frees it when the plugin is removed or the worker closes (``teardown`` closes
+the pool): the lifecycle contract carried to every worker. A task
 reads one input file and writes its outputs itself, to a path every worker can
 reach (a shared filesystem); only the small :class:`FileResult` travels back, so
 results are never funnelled through the scheduler. The driver keeps the journal
@@ -22,6 +23,7 @@ from typing import Any
 
 from distributed import Client, Future, LocalCluster, WorkerPlugin, as_completed, get_worker
 
+from .._pool import EnginePool
 from ..errors import OcrkitError
 from ._inputs import plan
 from ._read import check_formats, read_file
@@ -38,15 +40,17 @@ class EnginePlugin(WorkerPlugin):
     def __init__(self, settings: BatchSettings) -> None:
         self.settings = settings
         self.name = f"ocrkit-engine-{settings.fingerprint}-{settings.isolation}"
+        self.pool: EnginePool | None = None
         self.engine: Any = None
 
     def setup(self, worker: Any) -> None:
-        self.engine = self.settings.open_engine()
+        self.pool = EnginePool(max_image_pixels=self.settings.max_image_pixels)
+        self.engine = self.pool.hold(self.settings.spec)
 
     def teardown(self, worker: Any) -> None:
-        engine, self.engine = self.engine, None
-        if engine is not None:
-            engine.free_resources()
+        pool, self.pool, self.engine = self.pool, None, None
+        if pool is not None:
+            pool.close()
             log.info("ocrkit: freed the %s engine on worker %s", self.settings.backend, worker.address)
 
 
@@ -58,9 +62,6 @@ def _read_on_worker(job: Job, settings: BatchSettings, plugin_name: str) -> File
     for event in read_file(plugin.engine, job, settings, worker=worker.address):
         if isinstance(event, FileResult):
             result = event
-    if getattr(plugin.engine, "crashed", False):  # an isolated backend died: next task gets a fresh one
-        plugin.engine.free_resources()
-        plugin.engine = settings.open_engine()
     assert result is not None
     return result
 
@@ -132,6 +133,22 @@ def _workers_ignore_sigint() -> Iterator[None]:
         signal.signal(signal.SIGINT, previous)
 
 
+@contextmanager
+def _quiet_teardown() -> Iterator[None]:
+    """Closing a local cluster (above all after Ctrl-C, with tasks in flight) makes
+    distributed, tornado and asyncio log connection errors that say nothing to the
+    user of ``--dask local:N``; failures reach them as results already."""
+    loggers = [logging.getLogger(name) for name in ("distributed", "tornado", "asyncio")]
+    levels = [lg.level for lg in loggers]
+    for lg in loggers:
+        lg.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        for lg, level in zip(loggers, levels, strict=True):
+            lg.setLevel(level)
+
+
 def connect(target: Any) -> tuple[Client, LocalCluster | None]:
     """A client for ``"local:N"`` (a new LocalCluster of N worker processes on
     127.0.0.1), a scheduler address, or an existing client (returned as it is)."""
@@ -147,7 +164,7 @@ def connect(target: Any) -> tuple[Client, LocalCluster | None]:
             raise OcrkitError(f"--dask {text!r}: use local:N with N worker processes, e.g. local:2") from None
         with _workers_ignore_sigint():
             cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                   dashboard_address=":0", silence_logs=logging.ERROR)  # ":0": 8787 may be taken
+                                   dashboard_address=":0", silence_logs=logging.CRITICAL)  # ":0": 8787 may be taken
         return Client(cluster), cluster
     try:
         return Client(text, timeout=30), None
@@ -170,9 +187,9 @@ def run_dask(jobs: Sequence[Job], settings: BatchSettings, target: Any) -> Gener
                         result: FileResult = future.result()
                     except Exception as exc:
                         job = by_key[future.key]
+                        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
                         result = FileResult(source=str(job.source), name=job.name, status="failed",
-                                            error_class=type(exc).__name__,
-                                            error=str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+                                            error_class=type(exc).__name__, error=message)
                     if result.pages:
                         yield PagesRead(result.name, result.pages)
                     yield result
@@ -180,5 +197,6 @@ def run_dask(jobs: Sequence[Job], settings: BatchSettings, target: Any) -> Gener
                 client.cancel([f for f in futures if not f.done()])
     finally:
         if cluster is not None:
-            client.close()
-            cluster.close()
+            with _quiet_teardown():  # a cluster we started: its shutdown chatter is not the user's
+                client.close()
+                cluster.close()

@@ -1,6 +1,7 @@
 """The batch on this machine: in the calling process (``jobs=1``), or on N worker
-processes that each open the engine once, read one file at a time, and free the
-engine when they leave.
+processes that each open the engine once (in an :class:`~ocrkit._pool.EnginePool`,
+which reopens an isolated backend that crashed), read one file at a time, and free
+the engine when they leave.
 
 Workers are fresh interpreters (``spawn``: the caller may hold threads and native
 libraries that ``fork`` would copy half-way). Each has its own pipe, so the
@@ -24,6 +25,7 @@ from multiprocessing.connection import Connection, wait
 from typing import Any
 
 from .._isolation._channel import _describe_exit
+from .._pool import EnginePool
 from ..errors import OcrkitError
 from ._read import read_file
 from ._records import BatchSettings, FileResult, Job, PagesRead
@@ -35,22 +37,11 @@ STOP_TIMEOUT = 15.0
 
 
 def run_inline(jobs: Sequence[Job], settings: BatchSettings) -> Generator[PagesRead | FileResult, None, None]:
-    """Every job in this process with one engine (freed when the generator ends)."""
-    engine = settings.open_engine()
-    try:
+    """Every job in this process with one engine (freed when the generator ends; an
+    isolated backend that crashed is reopened by the pool for the next file)."""
+    with EnginePool(max_image_pixels=settings.max_image_pixels) as pool, pool.engine(settings.spec) as engine:
         for job in jobs:
             yield from read_file(engine, job, settings, worker=str(os.getpid()))
-            engine = _reopen_if_crashed(engine, settings)
-    finally:
-        engine.free_resources()
-
-
-def _reopen_if_crashed(engine: Any, settings: BatchSettings) -> Any:
-    """An isolated engine whose backend process died is replaced by a new one."""
-    if getattr(engine, "crashed", False):
-        engine.free_resources()
-        return settings.open_engine()
-    return engine
 
 
 class _Stop(BaseException):
@@ -65,11 +56,14 @@ def _worker_main(conn: Connection, settings: BatchSettings, max_pages: int | Non
     """A worker process: open the engine, then read the jobs the driver sends."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the driver's to handle
     signal.signal(signal.SIGTERM, _stop)
+    pool = EnginePool(max_image_pixels=settings.max_image_pixels)
     try:
-        engine = settings.open_engine()
+        engine = pool.hold(settings.spec)
     except _Stop:
+        pool.close()
         return
     except Exception as exc:
+        pool.close()
         conn.send(("fatal", f"{type(exc).__name__}: {exc}"))
         return
     worker, pages = str(os.getpid()), 0
@@ -82,14 +76,13 @@ def _worker_main(conn: Connection, settings: BatchSettings, max_pages: int | Non
             for event in read_file(engine, job, settings, worker=worker):
                 conn.send(("event", event))
                 pages += isinstance(event, PagesRead)
-            engine = _reopen_if_crashed(engine, settings)
             if max_pages and pages >= max_pages:
                 break  # retire: the driver starts a fresh worker if work is left
             conn.send(("idle", None))
     except (_Stop, EOFError, BrokenPipeError):
         pass
     finally:
-        engine.free_resources()
+        pool.close()
         conn.close()
 
 

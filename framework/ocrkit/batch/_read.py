@@ -1,7 +1,8 @@
 """The one step every runner shares: read one input file into pages, render each
 requested format, write each output atomically. The local workers, the in-process
-runner and the Dask tasks all call :func:`read_file`, so they write the same bytes
-as ``ocrkit read`` of the same file.
+runner and the Dask tasks all call :func:`read_file`, which reads through the one read
+pipeline (:func:`ocrkit.documents.read_pages`), so they write the same bytes as
+``ocrkit read`` of the same file.
 
 Documents and formats come from the core (``ocrkit.documents``, ``ocrkit.formats``);
 this module only connects them to a batch job.
@@ -11,21 +12,17 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator, Sequence
-from typing import Any
 
 from .. import formats
 from .._memory import rss_bytes
+from .._protocol import OcrEngine
+from ..documents import read_pages
 from ..errors import OcrkitError
 from ..results import Page
 from ._atomic import write_atomic
 from ._records import BatchSettings, FileResult, Job, PagesRead
 
-__all__ = ["read_file", "known_formats", "extension", "check_formats"]
-
-
-def known_formats() -> tuple[str, ...]:
-    """The output formats a batch writes: those of :mod:`ocrkit.formats`."""
-    return formats.FORMATS
+__all__ = ["read_file", "extension", "check_formats"]
 
 
 def extension(fmt: str) -> str:
@@ -33,25 +30,18 @@ def extension(fmt: str) -> str:
     return formats.extension(fmt)
 
 
-def _pages(engine: Any, job: Job, settings: BatchSettings) -> Iterator[Page]:
-    return engine.read_document(
-        str(job.source), pages=settings.selection, dpi=settings.dpi, password=settings.password,
-        layout=settings.layout,
-    )
+def check_formats(asked: Sequence[str]) -> tuple[str, ...]:
+    """*asked* without repeats, or an error naming the known formats."""
+    unknown = [f for f in asked if f not in formats.FORMATS]
+    if unknown or not asked:
+        raise OcrkitError(
+            f"unknown output format {', '.join(unknown) or '(none)'}; known formats: {', '.join(formats.FORMATS)}")
+    return tuple(dict.fromkeys(asked))
 
 
-
-
-def check_formats(formats: Sequence[str]) -> tuple[str, ...]:
-    """*formats* without repeats, or an error naming the known ones."""
-    known = known_formats()
-    unknown = [f for f in formats if f not in known]
-    if unknown or not formats:
-        raise OcrkitError(f"unknown output format {', '.join(unknown) or '(none)'}; known formats: {', '.join(known)}")
-    return tuple(dict.fromkeys(formats))
-
-
-def read_file(engine: Any, job: Job, settings: BatchSettings, worker: str | None = None) -> Iterator[PagesRead | FileResult]:
+def read_file(
+    engine: OcrEngine, job: Job, settings: BatchSettings, worker: str | None = None
+) -> Iterator[PagesRead | FileResult]:
     """Read *job* with *engine*: a :class:`PagesRead` per page, then its :class:`FileResult`.
 
     Any failure of this one input (a bad file, a backend error, a crash of an
@@ -61,7 +51,8 @@ def read_file(engine: Any, job: Job, settings: BatchSettings, worker: str | None
     start = time.perf_counter()
     pages: list[Page] = []
     try:
-        for page in _pages(engine, job, settings):
+        for page in read_pages(engine, str(job.source), settings.spec):
+            assert isinstance(page, Page)  # errors="raise": a failed page raises
             pages.append(page)
             yield PagesRead(job.name)
         for fmt, path in job.outputs:

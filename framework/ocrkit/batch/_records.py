@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from .._open import open as open_engine
-from ..documents import PageSelection, parse_pages
+from ..documents import DEFAULT_DPI, PageSelection, ReadSpec, parse_pages
 from ..errors import InvalidOptionError
 
 __all__ = ["BatchSettings", "Job", "PagesRead", "FileResult", "Progress", "Summary", "Status", "JOURNAL_NAME", "FAILURES_NAME"]
@@ -52,7 +52,7 @@ class BatchSettings:
     options: dict[str, Any] = field(default_factory=dict)
     layout: str = "page"
     formats: tuple[str, ...] = ("text",)
-    dpi: float = 300
+    dpi: float = DEFAULT_DPI
     pages: str | None = None
     password: str | None = None
     isolation: str = "none"
@@ -69,6 +69,12 @@ class BatchSettings:
     def selection(self) -> ExistingPages:
         """The pages to read of each document (those of ``pages`` it has)."""
         return ExistingPages(parse_pages(self.pages).ranges)
+
+    @property
+    def spec(self) -> ReadSpec:
+        """These settings as the read pipeline's request (checked: a bad value raises)."""
+        return ReadSpec(self.backend, self.model, self.options, self.isolation, self.selection,
+                        self.dpi, self.password, self.layout)
 
     @property
     def fingerprint(self) -> str:

@@ -13,10 +13,9 @@ from typing import Any
 
 from filelock import FileLock, Timeout
 
-from .._open import open as open_engine
+from .._open import DEFAULT_BACKEND
 from .._parallel import default_workers
-from ..documents import DEFAULT_DPI, parse_pages
-from ..documents._sources import check_dpi
+from ..documents import DEFAULT_DPI
 from ..errors import OcrkitError
 from ._atomic import sweep_temporaries
 from ._inputs import plan_inputs
@@ -165,7 +164,7 @@ def run(
     out: str | os.PathLike[str],
     *,
     formats: Sequence[str] = ("text",),
-    backend: str = "tesseract",
+    backend: str = DEFAULT_BACKEND,
     model: str | None = None,
     options: dict[str, Any] | None = None,
     layout: str = "page",
@@ -201,11 +200,7 @@ def run(
         formats=check_formats(list(formats)), dpi=dpi, pages=pages, password=password,
         isolation=isolation, max_image_pixels=None,
     )
-    # Refuse an unknown backend, option, page selection or isolation now, before any worker starts.
-    parse_pages(pages)
-    check_dpi(dpi)
-    open_engine(backend, model, lazy=True, isolation="none", **settings.options).free_resources()
-    if isolation not in ("none", "process"):
-        raise OcrkitError(f"unknown isolation {isolation!r}; use 'none' or 'process'")
+    # Refuse an unknown backend, option, layout, page selection, dpi or isolation now, before any worker starts.
+    settings.spec.check()
     return BatchRun(inputs, out, settings, recursive=recursive, force=force, jobs=jobs,
                     max_pages_per_worker=max_pages_per_worker, dask=dask)

@@ -7,11 +7,12 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from .._registry import BackendStatus, DiscoveryError, Registry, get_registry
+from .._inventory import backend_rows
+from .._registry import get_registry
 from ..store import ModelStore
 from ._util import print_json, print_table
 
-__all__ = ["add_parser", "run", "backend_rows"]
+__all__ = ["add_parser", "run"]
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -24,43 +25,6 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("-v", "--verbose", action="store_true", help="also show capabilities, options and models")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=run)
-
-
-def backend_rows(registry: Registry, store: ModelStore, verbose: bool = False) -> list[dict[str, Any]]:
-    """What ``ocrkit backends --json`` prints (and ``GET /v1/backends`` answers)."""
-    return [_row(s, registry, store, verbose) for s in registry.statuses()]
-
-
-def _row(status: BackendStatus, registry: Registry, store: ModelStore, verbose: bool) -> dict[str, Any]:
-    info = status.info
-    row: dict[str, Any] = {
-        "name": status.name,
-        "version": info.version if info else None,
-        "status": status.status,
-        "reason": status.reason,
-        "plugin": status.plugin,
-        "distribution": status.distribution,
-        "models": None,
-    }
-    if status.status == "broken":
-        return row
-    errors: list[DiscoveryError] = []
-    records = registry.discover(status.name, store.path(status.name, create=False), errors=errors)
-    row["models"] = len(records)
-    row["discovery_errors"] = [f"{e.plugin}: {e.reason}" for e in errors]
-    if verbose and info is not None:
-        row.update(
-            description=info.description,
-            capabilities=sorted(info.capabilities),
-            model_formats=list(info.model_formats),
-            options=[
-                {"name": o.name, "type": o.type, "default": o.default, "help": o.help} for o in info.options
-            ],
-            requires=list(info.requires),
-            model_list=[r.to_dict() for r in records],
-            store=str(store.path(status.name, create=False)),
-        )
-    return row
 
 
 def run(args: argparse.Namespace) -> int:

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
-from typing import Any, TextIO
+from typing import TextIO
 
-from .._registry import get_registry
-from ..batch import FileResult, Progress, default_jobs, known_formats, run
+from .. import formats
+from .._open import DEFAULT_BACKEND
+from .._progress import Progress as ProgressBar
+from ..batch import FileResult, Progress, default_jobs, run
+from ..documents import DEFAULT_DPI, ReadSpec
 from . import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK
-from .read import DEFAULT_BACKEND, parse_options
+from .languages import add_lang_argument
 
 __all__ = ["add_parser"]
 
@@ -34,7 +36,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("inputs", nargs="+", metavar="INPUT", help="files, folders or glob patterns ('scans/**/*.tif')")
     p.add_argument("--out", required=True, metavar="DIR", help="output folder (with --dask: a path every worker can write)")
     p.add_argument("--format", "-f", default="text", metavar="FORMATS",
-                   help=f"comma-separated output formats (default: text; known: {','.join(known_formats())})")
+                   help=f"comma-separated output formats (default: text; known: {','.join(formats.FORMATS)})")
     p.add_argument("-r", "--recursive", action="store_true", help="walk sub-folders of folder inputs")
     p.add_argument("--force", action="store_true", help="redo every input, even those already done")
     p.add_argument("--jobs", "-j", type=int, metavar="N",
@@ -46,8 +48,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                    help="run on a Dask cluster: tcp://scheduler:8786, or local:N for a local cluster of N processes")
     p.add_argument("--backend", "-b", default=DEFAULT_BACKEND, help=f"OCR backend (default: {DEFAULT_BACKEND})")
     p.add_argument("--model", "-m", help="model name, e.g. a tesseract language such as eng or deu+eng")
+    add_lang_argument(p)
     p.add_argument("--layout", default="page", metavar="page|line", help="page (default) or line: each image is one text line")
-    p.add_argument("--dpi", type=float, default=300, help="resolution PDF pages are rendered at (default: 300)")
+    p.add_argument("--dpi", type=float, default=DEFAULT_DPI,
+                   help=f"resolution PDF pages are rendered at (default: {DEFAULT_DPI:g})")
     p.add_argument("--pages", metavar="SPEC", help="pages of each document to read, e.g. 1-3,7 (default: all)")
     p.add_argument("--password", help="password of encrypted PDFs")
     p.add_argument("-o", "--option", dest="options", action="append", default=[], metavar="KEY=VALUE",
@@ -59,45 +63,40 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run_command)
 
 
-def _progress_bar(total: int, stream: TextIO) -> Any:
-    """The terminal progress bar (tqdm): files, with pages, pages/s and failures after it."""
-    from tqdm import tqdm
-
-    return tqdm(total=total, unit="file", file=stream, dynamic_ncols=True, leave=True, smoothing=0.1)
-
-
 class _Reporter:
-    """Progress on stderr: a bar on a terminal, a plain line every LOG_INTERVAL s elsewhere."""
+    """A batch's events on stderr, through the one progress protocol (:class:`ocrkit._progress.Progress`):
+    a bar of files on a terminal, a plain line every LOG_INTERVAL s elsewhere, nothing with
+    ``--quiet``; a failed file is always one line."""
 
     def __init__(self, stream: TextIO, quiet: bool) -> None:
         self.stream = stream
         self.quiet = quiet
-        isatty = getattr(stream, "isatty", None)
-        self.interactive = bool(isatty and isatty()) and not quiet
-        self.bar: Any = None
-        self.last_line = time.monotonic()
+        self.bar: ProgressBar | None = None
+        self.latest: Progress | None = None
 
     def failed(self, result: FileResult) -> None:
         line = f"ocrkit: failed: {result.name}: {result.error_class}: {result.error}"
-        if self.bar is not None:
-            self.bar.write(line, file=self.stream)
+        if self.bar is not None and self.bar.mode == "bar":
+            self.bar.note(line)
         else:
             print(line, file=self.stream, flush=True)
 
     def progress(self, p: Progress) -> None:
-        if self.quiet:
-            return
-        detail = f"{p.pages_done} pages, {p.pages_per_second:.2f} pages/s, {p.files_failed} failed"
-        if self.interactive:
-            if self.bar is None:
-                self.bar = _progress_bar(p.files_total, self.stream)
-            self.bar.set_postfix_str(detail, refresh=False)
-            self.bar.update(p.files_finished - self.bar.n)
-            return
-        now = time.monotonic()
-        if now - self.last_line >= LOG_INTERVAL:
-            self.last_line = now
-            print(f"ocrkit batch: {p.files_finished}/{p.files_total} files, {detail}", file=self.stream, flush=True)
+        self.latest = p
+        if self.bar is None:
+            self.bar = ProgressBar("ocrkit batch", p.files_total, unit="file", mode="quiet" if self.quiet else "auto",
+                                   stream=self.stream, log_every=0, log_seconds=LOG_INTERVAL, describe=self._line)
+        self.bar.postfix(self._detail(p))
+        self.bar.update(p.files_finished, p.files_total)
+
+    @staticmethod
+    def _detail(p: Progress) -> str:
+        return f"{p.pages_done} pages, {p.pages_per_second:.2f} pages/s, {p.files_failed} failed"
+
+    def _line(self) -> str:
+        p = self.latest
+        assert p is not None
+        return f"ocrkit batch: {p.files_finished}/{p.files_total} files, {self._detail(p)}"
 
     def close(self) -> None:
         if self.bar is not None:
@@ -106,11 +105,13 @@ class _Reporter:
 
 
 def run_command(args: argparse.Namespace) -> int:
-    options = parse_options(args.options, get_registry().require(args.backend))
+    spec = ReadSpec.from_arguments(args.backend, args.model, args.options, isolation=args.isolation,
+                                   pages=args.pages, dpi=args.dpi, password=args.password, layout=args.layout,
+                                   lang=args.lang)
     batch = run(
         args.inputs, args.out, formats=[f.strip() for f in args.format.split(",") if f.strip()],
-        backend=args.backend, model=args.model, options=options, layout=args.layout, dpi=args.dpi,
-        pages=args.pages, password=args.password, isolation=args.isolation, recursive=args.recursive,
+        backend=spec.backend, model=spec.model, options=dict(spec.options), layout=spec.layout, dpi=spec.dpi,
+        pages=args.pages, password=spec.password, isolation=spec.isolation, recursive=args.recursive,
         force=args.force, jobs=args.jobs, max_pages_per_worker=args.max_pages_per_worker, dask=args.dask,
     )
     reporter = _Reporter(sys.stderr, args.quiet)

@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from .._inventory import model_rows
 from .._model_lookup import backend_for_path, backend_with_model, owning_backend, resolve_import_source, store_backends
 from .._progress import format_bytes
 from .._records import ModelRecord
@@ -22,7 +23,7 @@ from ..errors import ModelNotFoundError, OcrkitError
 from ..store import ModelStore
 from ._util import print_json, print_table
 
-__all__ = ["add_parser", "model_rows"]
+__all__ = ["add_parser"]
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -82,18 +83,6 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 # -- list / path / audit --------------------------------------------------------------
-
-
-def model_rows(
-    registry: Registry, store: ModelStore, backend: str | None = None, errors: list[DiscoveryError] | None = None
-) -> list[dict[str, Any]]:
-    """What ``ocrkit models list --json`` prints (and ``GET /v1/models`` answers): every
-    model discovery finds, of one backend or all; an unknown backend raises listing the known."""
-    rows: list[dict[str, Any]] = []
-    for name in [backend] if backend else registry.backend_names():
-        registry.backend(name)  # unknown -> error listing the known ones
-        rows += [r.to_dict() for r in registry.discover(name, store.path(name, create=False), errors=errors)]
-    return rows
 
 
 def _list(args: argparse.Namespace) -> int:

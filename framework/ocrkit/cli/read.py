@@ -3,7 +3,9 @@ write) them as text, JSON, hOCR, ALTO or TSV, or as a searchable PDF (through OC
 
 A file or page that fails (not a usable image, not a valid PDF, refused by the
 backend) gets one error line naming it and the others are still read; the exit
-code is then 1. ``-`` reads image or PDF bytes from stdin.
+code is then 1. ``-`` reads image or PDF bytes from stdin (at most
+``--max-stdin-bytes``). The reading itself is the library's read pipeline
+(:func:`ocrkit.documents.read_sources`); this module parses and prints.
 """
 
 from __future__ import annotations
@@ -14,19 +16,20 @@ import warnings
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO, TextIO
 
 from .. import formats
-from .._records import BackendInfo
-from .._registry import get_registry
-from ..documents import DEFAULT_BATCH, DEFAULT_DPI, DocumentWarning, PageError, parse_pages, read_sources
-from ..documents._sources import check_dpi
+from .._languages import route
+from .._open import DEFAULT_BACKEND
+from .._pool import EnginePool
+from .._progress import Progress
+from ..documents import DEFAULT_BATCH, DEFAULT_DPI, DocumentWarning, PageError, ReadSpec, check_dpi, read_sources
 from ..errors import BackendUnavailableError, OcrkitError
 from ..results import Page
+from .languages import add_lang_argument
 
-__all__ = ["add_parser", "parse_options"]
+__all__ = ["add_parser"]
 
-DEFAULT_BACKEND = "tesseract"
 #: Pages decoded and recognised together (a batch lets a backend use every core); the
 #: next batch renders meanwhile, so about twice this many pages are in memory at most.
 BATCH = DEFAULT_BATCH
@@ -39,6 +42,10 @@ EXISTING_TEXT_FLAGS = {
     "redo": ("--redo-ocr", "replace an earlier OCR text layer, keep other text"),
     "force": ("--force-ocr", "rasterise every page and OCR it (existing text is lost)"),
 }
+#: The most bytes ``-`` reads from stdin (a document on stdin is held in memory whole,
+#: as an upload is by the server); a larger one is refused: give its path instead.
+DEFAULT_MAX_STDIN_BYTES = 256 * 1024 * 1024
+_STDIN_CHUNK = 1 << 20
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -49,8 +56,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "(or - for stdin) and print it as text, JSON, hOCR, ALTO or TSV.",
     )
     p.add_argument("files", nargs="+", metavar="FILE", help="image, TIFF or PDF files; - reads one from stdin")
-    p.add_argument("--backend", "-b", default=DEFAULT_BACKEND, help=f"OCR backend (default: {DEFAULT_BACKEND}; see `ocrkit backends`)")
+    p.add_argument("--backend", "-b", default=DEFAULT_BACKEND,
+                   help=f"OCR backend (default: {DEFAULT_BACKEND}; see `ocrkit backends`)")
     p.add_argument("--model", "-m", help="model name, e.g. a tesseract language such as eng or deu+eng (default: the backend's)")
+    add_lang_argument(p)
     p.add_argument("--layout", default="page", metavar="page|line",
                    help="page: find the text on the page (default); line: each image is one text line")
     p.add_argument("--format", "-f", choices=(*formats.FORMATS, PDF_FORMAT), default="text",
@@ -66,22 +75,34 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                    help="backend option (repeatable; see `ocrkit backends -v` for each backend's options)")
     p.add_argument("--isolation", choices=("none", "process"), default="none",
                    help="process: run the backend in a child process, so a native crash on a hostile "
-                   "image is reported as an error instead of killing ocrkit (default: none)")
+                   "image is reported as an error instead of killing ocrkit, and the next file gets a "
+                   "fresh one (default: none)")
     existing = p.add_mutually_exclusive_group()
     for choice, (flag, what) in EXISTING_TEXT_FLAGS.items():
         existing.add_argument(flag, dest="existing_text", action="store_const", const=choice,
                               help=f"--format pdf, for a PDF that already has text: {what} (as in OCRmyPDF)")
+    p.add_argument("--max-stdin-bytes", type=int, default=DEFAULT_MAX_STDIN_BYTES, metavar="N",
+                   help=f"the most bytes - reads from stdin (default: {DEFAULT_MAX_STDIN_BYTES // (1024 * 1024)} MiB)")
     p.set_defaults(func=run)
 
 
-def parse_options(pairs: Sequence[str], info: BackendInfo) -> dict[str, Any]:
-    """The same as ``info.parse_options(pairs)`` (:meth:`BackendInfo.parse_options`)."""
-    return info.parse_options(pairs)
+def read_stdin(stream: BinaryIO, limit: int) -> bytes:
+    """At most *limit* bytes of *stream*, read in chunks; more is a one-line error
+    (a document on stdin is held whole in memory, so it is bounded like an upload)."""
+    chunks, size = [], 0
+    while chunk := stream.read(min(_STDIN_CHUNK, limit + 1 - size)):
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > limit:
+            raise OcrkitError(f"stdin holds more than {limit} bytes (--max-stdin-bytes); "
+                              "save the document to a file and give its path")
+    return b"".join(chunks)
 
 
-def _sources(files: Sequence[str]) -> Iterator[tuple[str, Any]]:
+def _sources(files: Sequence[str], max_stdin_bytes: int) -> Iterator[tuple[str, Any]]:
+    """Each FILE when its turn comes: stdin is read only then, and only up to the limit."""
     for name in files:
-        yield ("<stdin>", sys.stdin.buffer.read()) if name == "-" else (name, Path(name))
+        yield ("<stdin>", read_stdin(sys.stdin.buffer, max_stdin_bytes)) if name == "-" else (name, Path(name))
 
 
 def _render_text(pages: list[Page]) -> str:
@@ -96,15 +117,44 @@ def _render_text(pages: list[Page]) -> str:
     return "\n".join(parts)
 
 
+class _PageProgress:
+    """Pages done / known on a terminal, through :class:`Progress`, once there are two
+    pages or more; nothing when *stream* is not a terminal (a log, a pipe)."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        isatty = getattr(stream, "isatty", None)
+        self.enabled = bool(isatty and isatty())
+        self.bar: Progress | None = None
+
+    def __call__(self, done: int, known: int | None) -> None:
+        if self.bar is None:
+            if not self.enabled or not known or known < 2:
+                return
+            self.bar = Progress("ocrkit read", total=known, unit="page", mode="bar", stream=self.stream)
+        self.bar.update(done, known)
+
+    def say(self, line: str) -> None:
+        """A line of its own, without breaking the bar."""
+        if self.bar is not None:
+            self.bar.note(line)
+        else:
+            print(line, file=self.stream, flush=True)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
 @contextmanager
-def _warnings_as_lines() -> Iterator[None]:
+def _warnings_as_lines(say: Any) -> Iterator[None]:
     """Document warnings (a page rendered at a lower DPI...) as ``ocrkit: warning:`` lines."""
     with warnings.catch_warnings():
         shown = warnings.showwarning
 
         def show(message: Any, category: type[Warning], *args: Any, **kwargs: Any) -> None:
             if issubclass(category, DocumentWarning):
-                print(f"ocrkit: warning: {message}", file=sys.stderr)
+                say(f"ocrkit: warning: {message}")
             else:
                 shown(message, category, *args, **kwargs)
 
@@ -123,36 +173,40 @@ def _write_pdf(args: argparse.Namespace) -> int:
     except ImportError as exc:
         raise BackendUnavailableError(
             f'--format pdf needs OCRmyPDF 17 (Python >= 3.11): pip install "ocrkit[ocrmypdf]" ({exc})') from exc
-    write_searchable_pdf(args.files[0], args.output, backend=args.backend, model=args.model, options=args.options,
+    model = route(args.backend, args.lang, args.model) if args.lang else args.model
+    write_searchable_pdf(args.files[0], args.output, backend=args.backend, model=model, options=args.options,
                          isolation=args.isolation, pages=args.pages, dpi=check_dpi(args.dpi),
                          existing_text=args.existing_text)
     return 0
 
 
 def run(args: argparse.Namespace) -> int:
-    import ocrkit
-
     if args.format == PDF_FORMAT:
         return _write_pdf(args)
     if args.existing_text:
         raise OcrkitError(f"{EXISTING_TEXT_FLAGS[args.existing_text][0]} applies to --format pdf only")
-    info = get_registry().require(args.backend)
-    options = info.parse_options(args.options)
-    pages_spec = parse_pages(args.pages)
-    dpi = check_dpi(args.dpi)
+    if args.max_stdin_bytes < 1:
+        raise OcrkitError(f"--max-stdin-bytes must be at least 1, got {args.max_stdin_bytes}")
+    spec = ReadSpec.from_arguments(
+        args.backend, args.model, args.options, isolation=args.isolation, pages=args.pages, dpi=args.dpi,
+        password=args.password, layout=args.layout, lang=args.lang,
+    )
     results: list[Page] = []
     failed = 0
-    with _warnings_as_lines(), ocrkit.open(args.backend, args.model, isolation=args.isolation, **options) as engine:
-        stream = read_sources(
-            engine, _sources(args.files), pages=pages_spec, dpi=dpi, password=args.password,
-            layout=args.layout, batch=BATCH,
-        )
-        for item in stream:
-            if isinstance(item, PageError):
-                print(f"ocrkit: error: {item}", file=sys.stderr)
-                failed += 1
-            else:
-                results.append(item)
+    progress = _PageProgress(sys.stderr)
+    # A pool of one: with --isolation process, a backend that crashes on one file is
+    # replaced by a fresh one for the next pages instead of failing every one of them.
+    with _warnings_as_lines(progress.say), EnginePool() as pool, pool.engine(spec) as engine:
+        try:
+            for item in read_sources(engine, _sources(args.files, args.max_stdin_bytes), spec, batch=BATCH,
+                                     progress=progress):
+                if isinstance(item, PageError):
+                    progress.say(f"ocrkit: error: {item}")
+                    failed += 1
+                else:
+                    results.append(item)
+        finally:
+            progress.close()
     if results:
         out = _render_text(results) if args.format == "text" else formats.render(results, args.format)
         if args.output:

@@ -8,10 +8,14 @@ from dataclasses import dataclass
 
 from ..errors import InvalidOptionError
 
-__all__ = ["PageSelection", "parse_pages"]
+__all__ = ["PageSelection", "parse_pages", "MAX_PAGE_NUMBER"]
 
 _ITEM = re.compile(r"^\s*(\d+)\s*(?:(-)\s*(\d*)\s*)?$")
 _HOW = "use page numbers from 1, e.g. '1-3,7' or '5-' (page 5 to the end)"
+#: The largest page number a selection may name (no document has more pages), and the
+#: longest selection text: bounds on what a command line or an HTTP query can send.
+MAX_PAGE_NUMBER = 1_000_000
+MAX_SELECTION_LENGTH = 4096
 
 
 @dataclass(frozen=True)
@@ -61,25 +65,48 @@ def parse_pages(spec: str | Sequence[int] | PageSelection | None) -> PageSelecti
     if isinstance(spec, PageSelection):
         return spec
     if isinstance(spec, str):
-        if not spec.strip():
-            raise InvalidOptionError(f"empty page selection; {_HOW}")
-        ranges = []
-        for item in spec.split(","):
-            match = _ITEM.match(item)
-            if not match:
-                raise InvalidOptionError(f"bad page selection {spec!r} (at {item.strip()!r}); {_HOW}")
-            start = int(match.group(1))
-            end: int | None = start if not match.group(2) else (int(match.group(3)) if match.group(3) else None)
-            if start < 1 or (end is not None and end < start):
-                raise InvalidOptionError(f"bad page selection {spec!r} (at {item.strip()!r}); {_HOW}")
-            ranges.append((start, end))
-        return PageSelection(tuple(ranges))
+        return PageSelection(tuple(_parse_ranges(spec)))
     try:
         numbers = [int(n) for n in spec]
         if any(isinstance(n, bool) or int(n) != n for n in spec):
             raise ValueError
     except (TypeError, ValueError):
-        raise InvalidOptionError(f"bad page selection {spec!r}; {_HOW}") from None
+        raise InvalidOptionError(f"bad page selection {_shown(spec)}; {_HOW}") from None
     if not numbers or min(numbers) < 1:
-        raise InvalidOptionError(f"bad page selection {list(spec)!r}; {_HOW}")
+        raise InvalidOptionError(f"bad page selection {_shown(list(spec))}; {_HOW}")
+    if max(numbers) > MAX_PAGE_NUMBER:
+        raise InvalidOptionError(f"page selection asks for page {_shown(max(numbers))}; page numbers go up to {MAX_PAGE_NUMBER}")
     return PageSelection(tuple((n, n) for n in sorted(set(numbers))))
+
+
+def _parse_ranges(spec: str) -> list[tuple[int, int | None]]:
+    if not spec.strip():
+        raise InvalidOptionError(f"empty page selection; {_HOW}")
+    if len(spec) > MAX_SELECTION_LENGTH:
+        raise InvalidOptionError(
+            f"page selection of {len(spec)} characters; at most {MAX_SELECTION_LENGTH}: {_HOW}")
+    ranges = []
+    for item in spec.split(","):
+        match = _ITEM.match(item)
+        if not match:
+            raise InvalidOptionError(f"bad page selection {_shown(spec)} (at {_shown(item.strip())}); {_HOW}")
+        start = _page_number(match.group(1))
+        end = start if not match.group(2) else (_page_number(match.group(3)) if match.group(3) else None)
+        if start < 1 or (end is not None and end < start):
+            raise InvalidOptionError(f"bad page selection {_shown(spec)} (at {_shown(item.strip())}); {_HOW}")
+        ranges.append((start, end))
+    return ranges
+
+
+def _page_number(digits: str) -> int:
+    """The page a run of digits names; never ``int()`` of thousands of digits."""
+    stripped = digits.lstrip("0") or "0"
+    if len(stripped) > len(str(MAX_PAGE_NUMBER)) or int(stripped) > MAX_PAGE_NUMBER:
+        raise InvalidOptionError(f"page number {_shown(digits)} in the page selection; page numbers go up to {MAX_PAGE_NUMBER}")
+    return int(stripped)
+
+
+def _shown(value: object) -> str:
+    """*value* as a message shows it: at most 60 characters, so an error stays one short line."""
+    text = repr(value)
+    return text if len(text) <= 60 else f"{text[:40]}...({len(text)} characters)"

@@ -9,18 +9,16 @@ Each adapter is a thin caller of :class:`PageReader` in its client's convention.
 from __future__ import annotations
 
 import collections
-import json
 import threading
 import weakref
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
 from typing import Any, TypedDict, TypeVar
 
 from .._languages import route
-from .._registry import get_registry
-from ..documents import DEFAULT_DPI, parse_pages
-from ..documents._sources import check_dpi
-from ..errors import InvalidOptionError, ResourcesFreedError, UnknownOptionError
+from .._open import DEFAULT_BACKEND
+from .._pool import EnginePool
+from ..documents import DEFAULT_DPI, ReadSpec, parse_pages, read_pages
+from ..errors import InvalidOptionError
 from ..results import Block, Line, Page
 
 __all__ = [
@@ -36,10 +34,8 @@ __all__ = [
     "DEFAULT_IDLE_TIMEOUT",
 ]
 
-DEFAULT_BACKEND = "tesseract"
 #: Seconds an engine may sit unused before it is freed (it reopens on the next read).
 DEFAULT_IDLE_TIMEOUT = 300.0
-ISOLATIONS = ("none", "process")
 
 
 class ReadSettings(TypedDict, total=False):
@@ -70,120 +66,37 @@ def client_import_error(module: str, package: str, extra: str, exc: ImportError)
     return ImportError(f"{module} needs {package} ({exc}): pip install \"ocrkit[{extra}]\"")
 
 
-def _check_settings(settings: Mapping[str, Any]) -> dict[str, Any]:
-    """Every setting checked now, without loading a model: a wrong backend, option,
-    page list or dpi fails when the adapter is made, not on the first document."""
+def _read_spec(settings: Mapping[str, Any]) -> ReadSpec:
+    """The adapter's read request, checked now without loading a model: a wrong backend,
+    option, language, page list or dpi fails when the adapter is made, not on the first
+    document."""
     unknown = set(settings) - set(ReadSettings.__annotations__)
     if unknown:
         raise InvalidOptionError(
             f"unknown setting(s) {', '.join(sorted(unknown))}; use {', '.join(ReadSettings.__annotations__)}")
-    backend = settings.get("backend", DEFAULT_BACKEND)
-    info = get_registry().require(backend)
-    options = dict(settings.get("options") or {})
-    undeclared = set(options) - info.option_names
-    if undeclared:
-        raise UnknownOptionError(backend, undeclared, info.option_names)
-    isolation = settings.get("isolation", "none")
-    if isolation not in ISOLATIONS:
-        raise InvalidOptionError(f"unknown isolation {isolation!r}; use one of {', '.join(ISOLATIONS)}")
     idle = settings.get("idle_timeout", DEFAULT_IDLE_TIMEOUT)
     if idle is not None and (isinstance(idle, bool) or not isinstance(idle, (int, float)) or idle <= 0):
         raise InvalidOptionError(f"idle_timeout must be a positive number of seconds or None, got {idle!r}")
+    backend = settings.get("backend", DEFAULT_BACKEND)
     model = settings.get("model")
     lang = settings.get("lang")
     if lang is not None:
         model = route(backend, lang, model)  # the model that reads lang, chosen once
-    return {
-        "backend": backend,
-        "model": model,
-        "options": options,
-        "isolation": isolation,
-        "pages": parse_pages(settings.get("pages")),
-        "dpi": check_dpi(settings.get("dpi", DEFAULT_DPI)),
-        "password": settings.get("password"),
-    }
+    spec = ReadSpec(backend, model, options=dict(settings.get("options") or {}),
+                    isolation=settings.get("isolation", "none"), pages=parse_pages(settings.get("pages")),
+                    dpi=settings.get("dpi", DEFAULT_DPI), password=settings.get("password"))
+    spec.check()
+    return spec
 
 
-class EnginePool:
-    """Engines by configuration: opened on first use, shared by every thread, freed when
-    idle for *idle_free* seconds (reopened on the next use) and all freed on :meth:`close`.
-
-    Interim: stands in for the read pipeline's engine pool until it lands.
-    """
-
-    def __init__(self, *, idle_free: float | None = DEFAULT_IDLE_TIMEOUT) -> None:
-        self._idle_free = idle_free
-        self._lock = threading.Lock()
-        self._engines: dict[str, Any] = {}
-        self._in_flight: collections.Counter[str] = collections.Counter()
-        self._timers: dict[str, threading.Timer] = {}
-        self._closed = False
-        self.opened = 0
-
-    @contextmanager
-    def engine(self, spec: Mapping[str, Any]) -> Iterator[Any]:
-        key = json.dumps([spec["backend"], spec["model"], spec["options"], spec["isolation"]], sort_keys=True, default=str)
-        engine = self._acquire(key, spec)
-        try:
-            yield engine
-        finally:
-            self._release(key)
-
-    def _acquire(self, key: str, spec: Mapping[str, Any]) -> Any:
-        import ocrkit
-
-        with self._lock:
-            if self._closed:
-                raise ResourcesFreedError("this engine pool was closed; make a new one")
-            timer = self._timers.pop(key, None)
-            if timer is not None:
-                timer.cancel()
-            engine = self._engines.get(key)
-            if engine is None or engine.freed:
-                engine = ocrkit.open(spec["backend"], spec["model"], isolation=spec["isolation"], **spec["options"])
-                self._engines[key] = engine
-                self.opened += 1
-            self._in_flight[key] += 1
-            return engine
-
-    def _release(self, key: str) -> None:
-        with self._lock:
-            self._in_flight[key] -= 1
-            if self._in_flight[key] == 0 and self._idle_free is not None and key in self._engines:
-                timer = threading.Timer(self._idle_free, self._free_if_idle, (key,))
-                timer.daemon = True
-                self._timers[key] = timer
-                timer.start()
-
-    def _free_if_idle(self, key: str) -> None:
-        with self._lock:
-            if self._in_flight[key]:
-                return
-            engine = self._engines.pop(key, None)
-            self._timers.pop(key, None)
-        if engine is not None:
-            engine.free_resources()
-
-    @property
-    def open_count(self) -> int:
-        with self._lock:
-            return sum(1 for e in self._engines.values() if not e.freed)
-
-    def close(self) -> None:
-        with self._lock:
-            self._closed = True
-            engines, self._engines = list(self._engines.values()), {}
-            for timer in self._timers.values():
-                timer.cancel()
-            self._timers.clear()
-        for engine in engines:
-            engine.free_resources()
-
-    def __enter__(self) -> EnginePool:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+def _close_soon(pool: EnginePool) -> None:
+    """Close a dropped adapter's pool. A finalizer runs in whatever thread collects the
+    adapter, maybe the pool's own idle thread, which ``close()`` waits for: close it
+    from a thread of its own (in this one at interpreter exit, when none can start)."""
+    try:
+        threading.Thread(target=pool.close, name="ocrkit-pool-close", daemon=True).start()
+    except RuntimeError:
+        pool.close()
 
 
 class PageReader:
@@ -196,7 +109,7 @@ class PageReader:
 
     def __init__(self, **settings: Any) -> None:
         self.settings: dict[str, Any] = {k: v for k, v in settings.items() if k != "pool"}
-        self._spec = _check_settings(settings)
+        self._spec = _read_spec(settings)
         self.include_blocks = bool(settings.get("blocks", True))
         self._idle_free = settings.get("idle_timeout", DEFAULT_IDLE_TIMEOUT)
         self._shared_pool: EnginePool | None = settings.get("pool")
@@ -213,7 +126,7 @@ class PageReader:
                 self._own_pool = EnginePool(idle_free=self._idle_free)
                 # an adapter a client made and dropped (DirectoryLoader makes one per file)
                 # frees its engine when it is collected: nobody else could close it
-                weakref.finalize(self, self._own_pool.close)
+                weakref.finalize(self, _close_soon, self._own_pool)
             return self._own_pool
 
     def warm_up(self) -> None:
@@ -228,14 +141,12 @@ class PageReader:
 
         :raises OcrkitError: a source that is not a readable document, a page that fails.
         """
-        spec = self._spec
-        with self._pool().engine(spec) as engine:
+        with self._pool().engine(self._spec) as pooled:
+            engine = pooled.engine
             if not self.engines or self.engines[-1] is not engine:
                 self.engines.append(engine)
-            stream = engine.read_document(source, pages=spec["pages"], dpi=spec["dpi"], password=spec["password"])
-            for page in stream:
-                if name is not None:
-                    page.source = name
+            for page in read_pages(pooled, source, self._spec, name=name):
+                assert isinstance(page, Page)  # errors="raise": a page that fails raises
                 yield page
 
     def close(self) -> None:

@@ -5,9 +5,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Any, Literal
 
@@ -19,11 +18,11 @@ from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .. import __version__
+from .._inventory import backend_rows, model_rows
+from .._open import DEFAULT_BACKEND
 from .._registry import get_registry
-from ..cli.backends import backend_rows
-from ..cli.models import model_rows
-from ..cli.read import DEFAULT_BACKEND, parse_options
-from ..errors import InvalidModelNameError, OcrkitError, UnknownOptionError
+from ..documents import DEFAULT_DPI, MAX_DPI, MIN_DPI, ReadSpec
+from ..errors import InvalidModelNameError, OcrkitError, ReadDeadlineError
 from ..store import ModelStore, plain_name_problem
 from ._auth import ApiKeyGuard
 from ._config import ServeConfig
@@ -38,7 +37,7 @@ __all__ = ["create_app", "ServerState"]
 log = logging.getLogger("ocrkit.serve")
 
 ROUTES = frozenset({"/v1/read", "/v1/backends", "/v1/models", "/healthz", "/readyz", "/metrics"})
-READ_PARAMETERS = frozenset({"backend", "model", "layout", "format", "pages", "dpi", "option"})
+READ_PARAMETERS = frozenset({"backend", "model", "lang", "layout", "format", "pages", "dpi", "option"})
 
 _READ_BODY = {
     "required": True,
@@ -104,7 +103,6 @@ class ServerState:
         self.cache = EngineCache(
             max_engines=config.max_engines,
             idle_free=config.idle_free,
-            isolation=config.isolation,
             max_image_pixels=config.max_image_pixels,
             on_event=self.metrics.engine_event,
         )
@@ -115,9 +113,9 @@ class ServerState:
 
     def preload(self) -> None:
         """Open the ``--preload`` engines (``backend`` or ``backend:model``) before serving."""
-        for spec in self.config.preload:
-            backend, _, model = spec.partition(":")
-            self.cache.preload(backend, model or None)
+        for name in self.config.preload:
+            backend, _, model = name.partition(":")
+            self.cache.preload(ReadSpec(backend, model or None, isolation=self.config.isolation))
 
     def close(self) -> None:
         """Wait for running recognitions (until ``stop_by``, if set), then free every engine.
@@ -158,26 +156,14 @@ async def _document(request: Request) -> tuple[bytes, str | None]:
     return data, name
 
 
-@dataclass(frozen=True)
-class _EngineRequest:
-    """Which engine a read asks for, checked before its upload is read."""
-
-    backend: str
-    model: str | None
-    options: dict[str, Any]
-
-
-def _engine_request(request: Request, backend: str, model: str | None, option: list[str]) -> _EngineRequest:
-    """The query's engine choice, refused (422/404) before anything is read or queued."""
+def _read_spec(request: Request, config: ServeConfig, backend: str, model: str | None, option: list[str],
+               pages: str | None, dpi: float, layout: str, lang: str | None = None) -> ReadSpec:
+    """The query as the read pipeline's request, refused (422/404) before anything is read or queued."""
     _check_query(request)
     if model is not None and (problem := plain_name_problem(model)):
         raise InvalidModelNameError(f"model {model!r} is not a model name: {problem}")
-    info = get_registry().require(backend)
-    options = parse_options(option, info)
-    unknown = set(options) - info.option_names
-    if unknown:
-        raise UnknownOptionError(backend, unknown, info.option_names)
-    return _EngineRequest(backend, model, options)
+    return ReadSpec.from_arguments(backend, model, option, isolation=config.isolation, pages=pages, dpi=dpi,
+                                   layout=layout, lang=lang)
 
 
 async def _receive(request: Request, deadline: float, timeout: float) -> tuple[bytes, str | None]:
@@ -191,31 +177,14 @@ async def _receive(request: Request, deadline: float, timeout: float) -> tuple[b
         ) from None
 
 
-class _UntilDeadline:
-    """An engine that reads a document only until the request's deadline: past it the
-    client has its 504, so the read stops at the next page and frees its slot."""
-
-    def __init__(self, engine: Any, deadline: float) -> None:
-        self._engine = engine
-        self._deadline = deadline
-
-    def read_document(self, source: Any, **kwargs: Any) -> Iterator[Any]:
-        pages = self._engine.read_document(source, **kwargs)
+def _recognise(state: ServerState, job: ReadRequest) -> str:
+    """One admitted read, on a recognition thread; past the request's deadline the client
+    has its 504, so the pipeline stops at the next page and frees the slot."""
+    with state.cache.engine(job.spec) as engine:
         try:
-            while time.monotonic() < self._deadline:
-                try:
-                    yield next(pages)
-                except StopIteration:
-                    return
-            raise ServeError(504, "the request's time ran out; its read was stopped")
-        finally:
-            pages.close()
-
-
-def _recognise(state: ServerState, engine: _EngineRequest, job: ReadRequest, deadline: float) -> str:
-    """One admitted read, on a recognition thread."""
-    with state.cache.use(engine.backend, engine.model, engine.options) as opened:
-        return read_document(_UntilDeadline(opened, deadline), job)
+            return read_document(engine, job)
+        except ReadDeadlineError:
+            raise ServeError(504, "the request's time ran out; its read was stopped") from None
 
 
 def _engine_counts(engines: list[dict[str, Any]]) -> dict[str, Any]:
@@ -317,20 +286,23 @@ def create_app(config: ServeConfig | None = None, state: ServerState | None = No
         backend: str = Query(DEFAULT_BACKEND, description="OCR backend; see GET /v1/backends"),
         model: str | None = Query(None, description="model name, e.g. a tesseract language such as `eng` "
                                   "or `deu+eng`; default: the backend's; see GET /v1/models"),
+        lang: str | None = Query(None, max_length=1000, description="languages to read, e.g. `fra` or `fra+eng` "
+                                 "(ISO 639-2 as GET /v1/backends lists them; `en`, `de`... work too): the installed "
+                                 "model that reads them; 404 naming what to pull when none does"),
         layout: str = Query("page", description="`page`: find the text on the page; `line`: the image is one "
                             "text line; a backend may declare more"),
         format: Literal[FORMATS] = Query("text", description="output format; `json` as in docs/json-format.md"),  # type: ignore[valid-type]
         pages: str | None = Query(None, description="pages to read, 1-based, e.g. `1-3,7` (default: all)"),
-        dpi: float = Query(300.0, gt=0, le=2400, description="resolution PDF pages are rendered at"),
+        dpi: float = Query(DEFAULT_DPI, ge=MIN_DPI, le=MAX_DPI, description="resolution PDF pages are rendered at"),
         option: list[str] = _OPTION_QUERY,
     ) -> Response:
         started = time.monotonic()
         deadline = started + config.timeout
-        engine = _engine_request(request, backend, model, option)
+        spec = _read_spec(request, config, backend, model, option, pages, dpi, layout, lang)
         data, name = await _receive(request, deadline, config.timeout)
         state.admission.admit()  # after the upload: a slow client holds no place
-        job = ReadRequest(data=data, name=name, layout=layout, fmt=format, pages=pages, dpi=dpi)
-        body = await state.admission.run(lambda: _recognise(state, engine, job, deadline), started)
+        job = ReadRequest(data=data, spec=spec, name=name, fmt=format, deadline=deadline)
+        body = await state.admission.run(lambda: _recognise(state, job), started)
         return Response(body, media_type=media_type(format))
 
     return app

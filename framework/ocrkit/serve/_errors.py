@@ -69,6 +69,8 @@ def error_payload(exc: BaseException) -> dict[str, Any]:
     payload: dict[str, Any] = {"error": message, "type": type(exc).__name__, "status": status}
     if isinstance(exc, errors.UnknownBackendError):
         payload["known"] = exc.known
+    elif isinstance(exc, errors.LanguageNotAvailableError):
+        payload["pulls"] = list(exc.pulls)  # `ocrkit models pull NAME` adds a model that reads it
     elif isinstance(exc, errors.ModelNotFoundError):
         payload["known"] = exc.available
     elif isinstance(exc, errors.UnknownOptionError):

@@ -20,7 +20,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from ... import open as open_engine
+from ..._pool import EnginePool, PooledEngine
+from ...documents import ReadSpec
 from ._settings import EngineConfig
 
 __all__ = ["EngineCache", "ENGINES", "FreeingExecutor"]
@@ -29,28 +30,33 @@ log = logging.getLogger(__name__)
 
 
 class EngineCache:
-    """This process's open engines, one per configuration. Thread-safe."""
+    """This process's engines, one per configuration, held from ocrkit's one engine
+    pool (which reopens an isolated backend that crashed). Thread-safe."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._engines: dict[str, Any] = {}
+        self._pool = EnginePool()
+        self._held: dict[str, PooledEngine] = {}
         self._jobs = 0
-        self.opened = 0  # engines opened in this process so far (tests check reuse)
 
-    def get(self, config: EngineConfig) -> Any:
+    @property
+    def opened(self) -> int:
+        """Engines opened in this process so far (tests check reuse)."""
+        return self._pool.opened
+
+    def get(self, config: EngineConfig) -> PooledEngine:
         """The engine for *config*, opened (and its model loaded) on first use."""
         with self._lock:
-            engine = self._engines.get(config.key)
+            engine = self._held.get(config.key)
             if engine is None or engine.freed:
-                engine = open_engine(config.backend, config.model, isolation=config.isolation, **config.options)
-                self._engines[config.key] = engine
-                self.opened += 1
+                spec = ReadSpec(config.backend, config.model, config.options, config.isolation)
+                engine = self._held[config.key] = self._pool.hold(spec)
                 log.debug("ocrkit: opened %r", engine)
             return engine
 
     def __len__(self) -> int:
         with self._lock:
-            return len(self._engines)
+            return len(self._held)
 
     @contextmanager
     def job(self) -> Iterator[None]:
@@ -70,10 +76,11 @@ class EngineCache:
     def free_all(self) -> None:
         """Free every engine (idempotent)."""
         with self._lock:
-            engines, self._engines = list(self._engines.values()), {}
-        for engine in engines:
-            engine.free_resources()
-            log.debug("ocrkit: freed %r", engine)
+            held, self._held = list(self._held.values()), {}
+        for engine in held:
+            engine.release()
+        self._pool.free_all()
+        log.debug("ocrkit: freed %d engine(s)", len(held))
 
 
 #: The engines of this process.
