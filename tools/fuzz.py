@@ -573,7 +573,7 @@ def check_pdf(data: bytes) -> None:
 # -- the server's query string ------------------------------------------------------------------
 
 
-QUERY_NAMES = ("backend", "model", "layout", "format", "pages", "dpi", "option")
+QUERY_NAMES = ("backend", "model", "lang", "layout", "format", "pages", "dpi", "option")
 QUERY_VALUES = ("", "0", "-1", "1e308", "nan", "inf", "1" * 5000, "..", "../../etc/passwd", "/etc/passwd",
                 "tesseract", "fake", "eng", "page", "line", "json", "hocr", "1-3,7", "3-1", "1-", "0-0",
                 "psm=6", "psm=banana", "variables={}", "variables=" + "[" * 3000, "oem=lstm", "\x00", "é", "%00")
@@ -589,6 +589,10 @@ def query_strategy():
     raw = st.binary(max_size=60).map(lambda b: "".join(f"%{c:02X}" for c in b))
     pair = st.tuples(name, value | raw)
     return st.lists(pair, max_size=6)
+
+
+#: A value made of percent-escapes only (the raw bytes strategy): sent as it is.
+_RAW_ESCAPES = re.compile(r"(?:%[0-9A-F]{2})+")
 
 
 class QueryTarget:
@@ -610,7 +614,8 @@ class QueryTarget:
         from urllib.parse import quote
 
         pairs = json.loads(case)
-        query = "&".join(f"{quote(k, safe='')}={v if v.startswith('%') else quote(v, safe='')}" for k, v in pairs)
+        query = "&".join(f"{quote(k, safe='')}={v if _RAW_ESCAPES.fullmatch(v) else quote(v, safe='')}"
+                         for k, v in pairs)
         with stderr_captured() as err:
             r = self.client.post("/v1/read?" + query, content=self.body)
         if r.status_code not in self.ALLOWED:

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from ocrkit.testing import BackendConformance
 
 DATA = Path(__file__).parent.parent / "data"
+#: The kit on a real backend: a fresh interpreter and 100 load/recognise/free cycles
+#: (137 s on onnx on 2 idle cores), stress, degenerate images.
+pytestmark = pytest.mark.slow
 
 
 class TestTesseractConformance(BackendConformance):

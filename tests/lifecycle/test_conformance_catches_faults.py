@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 
 HERE = Path(__file__).parent
+#: Every case runs the kit on the fake backend in a fresh pytest process.
+pytestmark = pytest.mark.slow
 
 
 def run_kit(fault: str, select: str) -> tuple[set[str], set[str], str]:

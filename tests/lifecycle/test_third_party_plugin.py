@@ -21,6 +21,9 @@ from ocrkit.testing import BackendConformance
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "third_party_plugin"
 PLUGIN_SOURCE = EXAMPLE / "src" / "ocrkit_tesseract_cli" / "__init__.py"
 TIMEOUT = 600
+#: pip installs the example, then its own suite (the kit) runs in a fresh interpreter:
+#: the longest test of the suite.
+pytestmark = pytest.mark.slow
 
 
 class Installed:

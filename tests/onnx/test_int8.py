@@ -42,6 +42,7 @@ def manifest(int8_home: Path) -> dict:
     return json.loads((int8_home / "onnx" / NAME / "manifest.json").read_text(encoding="utf-8"))
 
 
+@pytest.mark.slow  # needs the int8 set the session fixture quantises
 def test_manifest_records_how_the_set_was_made(int8_home: Path, manifest: dict) -> None:
     made = manifest["quantization"]
     assert made["precision"] == "int8"
@@ -60,6 +61,7 @@ def test_manifest_records_how_the_set_was_made(int8_home: Path, manifest: dict) 
         assert sha256_of(set_dir / file) == digest
 
 
+@pytest.mark.slow  # needs the int8 set the session fixture quantises
 def test_recogniser_is_integer_with_the_bias_folded(int8_home: Path, manifest: dict) -> None:
     import onnx
 
@@ -70,6 +72,7 @@ def test_recogniser_is_integer_with_the_bias_folded(int8_home: Path, manifest: d
     assert ops["Softmax"] > 0 and not any(n.op_type == "QLinearSoftmax" for n in model.graph.node)
 
 
+@pytest.mark.slow  # needs the int8 set the session fixture quantises
 def test_list_and_audit_show_the_derivation(int8_home: Path) -> None:
     env = {"OCRKIT_HOME": str(int8_home), "PATH": ""}
     run = [sys.executable, "-m", "ocrkit", "models"]
@@ -81,6 +84,7 @@ def test_list_and_audit_show_the_derivation(int8_home: Path) -> None:
     assert entry["derived_from"] == "int8 of ppocrv6-small"
 
 
+@pytest.mark.slow  # needs the int8 set the session fixture quantises
 def test_reads_project_lines_and_page_within_the_check_tolerance(int8_home: Path, manifest: dict) -> None:
     tolerance = manifest["quantization"]["check"]["tolerance"]
     store = ModelStore(int8_home)
@@ -99,6 +103,7 @@ def test_reads_project_lines_and_page_within_the_check_tolerance(int8_home: Path
         assert len(page_b.lines) == len(page_a.lines)
 
 
+@pytest.mark.slow  # needs the int8 set the session fixture quantises
 def test_int8_set_frees_like_fp32(int8_home: Path) -> None:
     """The conformance kit's release check (its limits), on the int8 set."""
     report = measure_release("onnx", DATA / "line_hello.png", store=int8_home, layout="line", model=NAME,
@@ -109,6 +114,7 @@ def test_int8_set_frees_like_fp32(int8_home: Path) -> None:
     assert report.growth_mb <= BackendConformance.cycles_limit_mb, report.summary()
 
 
+@pytest.mark.slow  # needs the int8 set the session fixture quantises
 def test_check_refuses_and_says_by_how_much(int8_home: Path) -> None:
     import numpy as np
     from PIL import Image
@@ -132,6 +138,7 @@ def test_check_refuses_and_says_by_how_much(int8_home: Path) -> None:
     assert "points over" in figures["problems"][0] and "short" in figures["problems"][1]
 
 
+@pytest.mark.slow  # needs the int8 set the session fixture quantises
 def test_no_vnni_warns_once_unless_checked_on_such_a_cpu(monkeypatch: pytest.MonkeyPatch, manifest: dict) -> None:
     monkeypatch.setattr(_cpu, "_flags", lambda: frozenset({"avx2", "fma"}))
     monkeypatch.setattr(_cpu, "_warned", set())

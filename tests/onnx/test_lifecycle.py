@@ -69,6 +69,7 @@ def test_free_releases_every_session_and_no_file_stays_open(ocrkit_home: Path) -
     assert not files & {p.resolve() for p in open_files()}
 
 
+@pytest.mark.slow  # a release measurement: a fresh interpreter and its load/free cycles
 def test_release_check_fails_on_a_planted_leak(tmp_path: Path) -> None:
     """Release is measured by the kit in a fresh interpreter (TestOnnxConformance:
     RSS after free <= 10 MB above before loading, 100 cycles grow it <= 10 MB; onnx

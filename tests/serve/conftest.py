@@ -63,8 +63,9 @@ def server_env(home: Path) -> dict[str, str]:
     }
 
 
-def start_server(tmp: Path, *args: str) -> Server:
-    """``ocrkit serve`` with *args*, up and answering /healthz (or a failure with its output)."""
+def start_server(tmp: Path, *args: str, env: dict[str, str] | None = None) -> Server:
+    """``ocrkit serve`` with *args* (and *env* on top of the tests' environment), up and
+    answering /healthz (or a failure with its output)."""
     home = tmp / "home"
     home.mkdir(exist_ok=True)
     log = tmp / f"server-{time.monotonic_ns()}.log"
@@ -73,7 +74,7 @@ def start_server(tmp: Path, *args: str) -> Server:
         with log.open("wb") as out:
             proc = subprocess.Popen(
                 [sys.executable, "-m", "ocrkit", "serve", "--port", str(port), *args],
-                env=server_env(home), stdout=out, stderr=subprocess.STDOUT,
+                env={**server_env(home), **(env or {})}, stdout=out, stderr=subprocess.STDOUT,
             )
         server = Server(proc, f"http://127.0.0.1:{port}", log)
         deadline = time.monotonic() + START_TIMEOUT

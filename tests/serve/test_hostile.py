@@ -18,6 +18,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from tests import pdfcraft
+
 from .conftest import Server, start_server, stop_server
 
 PLAIN = np.full((16, 24), 7, dtype=np.uint8)
@@ -180,3 +182,57 @@ def test_504_stops_the_read_and_sigterm_exits_at_once(tight: Server) -> None:
     tight.proc.terminate()
     assert tight.proc.wait(timeout=15) == 0  # main waited for all 100 pages (25 s)
     reader.join(timeout=10)
+
+
+def test_a_pdf_bomb_is_422_and_other_requests_are_served(tmp_path: Path) -> None:
+    """A 1.9 KB form-XObject bomb (main: the server process died, ~13 GB) is one 422 with the
+    render budget's message; a PDF sent meanwhile is read; the server stays up."""
+    server = start_server(tmp_path, "--concurrency", "2", "--timeout", "60",
+                          env={"OCRKIT_RENDER_SECONDS": "4", "OCRKIT_RENDER_MEMORY": str(512 * 1024**2)})
+    try:
+        result: dict[str, object] = {}
+
+        def bomb() -> None:
+            with server.client() as c:
+                r = c.post("/v1/read", params={"backend": "fake", "dpi": "72"}, content=pdfcraft.form_bomb(5, 20))
+                result["status"], result["body"] = r.status_code, r.json()
+
+        t = threading.Thread(target=bomb)
+        t.start()
+        time.sleep(0.5)
+        with server.client() as c:
+            good = c.post("/v1/read", params={"backend": "fake", "dpi": "72"}, content=pdfcraft.grey_text_page())
+        t.join(timeout=60)
+        assert good.status_code == 200 and good.text.startswith("page 612x792")
+        assert result["status"] == 422 and "render budget" in result["body"]["error"]  # type: ignore[index]
+        assert server.proc.poll() is None
+    finally:
+        stop_server(server)
+
+
+def test_admission_reserves_memory_not_only_places(tmp_path: Path) -> None:
+    """--max-memory 100 MB with 5 MP pages (90 MB a request): two slow requests run one
+    after the other although two slots are free."""
+    server = start_server(tmp_path, "--concurrency", "2", "--max-memory", str(100 * 1024**2))
+    try:
+        seen: list[int] = []
+
+        def slow() -> None:
+            with server.client() as c:
+                assert c.post("/v1/read", params={"backend": "fake", "option": "delay=1.5"},
+                              content=_png(PLAIN)).status_code == 200
+
+        threads = [threading.Thread(target=slow) for _ in range(2)]
+        for t in threads:
+            t.start()
+        with server.client() as c:
+            while any(t.is_alive() for t in threads):
+                ready = c.get("/readyz").json()
+                seen.append(ready["running"])
+                assert ready["memory_reserved"] <= ready["max_memory"]
+                time.sleep(0.1)
+        for t in threads:
+            t.join()
+        assert max(seen) == 1, seen
+    finally:
+        stop_server(server)

@@ -36,6 +36,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                    help="a request's time budget, queueing included; 504 after it (default: %(default)s)")
     p.add_argument("--max-body-bytes", type=int, default=DEFAULT_MAX_BODY_BYTES, metavar="N",
                    help="largest request body; 413 above it (default: %(default)s = 50 MB)")
+    p.add_argument("--max-memory", type=int, default=None, metavar="BYTES",
+                   help="memory running requests may reserve together, each its upload plus its largest page "
+                   "at 18 bytes a pixel of OCRKIT_MAX_IMAGE_PIXELS (default: half the machine's memory)")
     p.add_argument("--max-engines", type=int, default=defaults.max_engines, metavar="N",
                    help="engines open at once; the least recently used idle one is freed first (default: %(default)s)")
     p.add_argument("--idle-free", type=float, default=None, metavar="SECONDS",
@@ -72,5 +75,6 @@ def run(args: argparse.Namespace) -> int:
         max_body_bytes=args.max_body_bytes, max_engines=args.max_engines, idle_free=args.idle_free,
         preload=tuple(args.preload), isolation=args.isolation,
         api_key=read_api_key(args.api_key_file) if args.api_key_file else None,
+        **({"max_memory": args.max_memory} if args.max_memory is not None else {}),
     )
     return serve(config, log_level=args.log_level, access_log=args.access_log)

@@ -23,9 +23,10 @@ from .._open import DEFAULT_BACKEND
 from .._registry import get_registry
 from ..documents import DEFAULT_DPI, MAX_DPI, MIN_DPI, ReadSpec
 from ..errors import InvalidModelNameError, OcrkitError, ReadDeadlineError
+from ..images import max_pixels_from_env
 from ..store import ModelStore, plain_name_problem
 from ._auth import ApiKeyGuard
-from ._config import ServeConfig
+from ._config import MEMORY_PER_PIXEL, ServeConfig
 from ._engines import EngineCache
 from ._errors import ServeError, error_payload
 from ._limits import Admission, BodyLimit
@@ -35,6 +36,9 @@ from ._reading import FORMATS, ReadRequest, media_type, read_document
 __all__ = ["create_app", "ServerState"]
 
 log = logging.getLogger("ocrkit.serve")
+
+#: The page size assumed for a request's memory when the pixel limit is off (0).
+DEFAULT_UNLIMITED_PIXELS = 150_000_000
 
 ROUTES = frozenset({"/v1/read", "/v1/backends", "/v1/models", "/healthz", "/readyz", "/metrics"})
 READ_PARAMETERS = frozenset({"backend", "model", "lang", "layout", "format", "pages", "dpi", "option"})
@@ -93,7 +97,7 @@ class ServerState:
 
     def __init__(self, config: ServeConfig) -> None:
         self.config = config
-        self.admission = Admission(config.concurrency, config.queue, config.timeout)
+        self.admission = Admission(config.concurrency, config.queue, config.timeout, config.max_memory)
         self.metrics = Metrics(
             running=lambda: self.admission.running,
             queued=lambda: self.admission.queued,
@@ -187,6 +191,13 @@ def _recognise(state: ServerState, job: ReadRequest) -> str:
             raise ServeError(504, "the request's time ran out; its read was stopped") from None
 
 
+def _memory_for(upload: int, config: ServeConfig) -> int:
+    """What a read of an *upload* of that many bytes may need at most: the upload and its
+    largest page (the pixel limit) with the backend's work on it."""
+    pixels = config.max_image_pixels if config.max_image_pixels is not None else max_pixels_from_env()
+    return upload + (pixels or DEFAULT_UNLIMITED_PIXELS) * MEMORY_PER_PIXEL
+
+
 def _engine_counts(engines: list[dict[str, Any]]) -> dict[str, Any]:
     """What ``/readyz`` says of the open engines: counts only (options and models are other clients')."""
     by_backend: dict[str, int] = {}
@@ -261,6 +272,7 @@ def create_app(config: ServeConfig | None = None, state: ServerState | None = No
             return JSONResponse({"status": "stopping" if state.stopping else "starting"}, status_code=503)
         return JSONResponse({
             "status": "ready", "running": state.admission.running, "queued": state.admission.queued,
+            "memory_reserved": state.admission.reserved, "max_memory": config.max_memory,
             "concurrency": config.concurrency, "queue": config.queue,
             "engines": _engine_counts(state.cache.describe()),
         })
@@ -302,7 +314,7 @@ def create_app(config: ServeConfig | None = None, state: ServerState | None = No
         data, name = await _receive(request, deadline, config.timeout)
         state.admission.admit()  # after the upload: a slow client holds no place
         job = ReadRequest(data=data, spec=spec, name=name, fmt=format, deadline=deadline)
-        body = await state.admission.run(lambda: _recognise(state, job), started)
+        body = await state.admission.run(lambda: _recognise(state, job), started, _memory_for(len(data), config))
         return Response(body, media_type=media_type(format))
 
     return app

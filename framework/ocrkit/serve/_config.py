@@ -8,9 +8,19 @@ from pathlib import Path
 
 from ..errors import OcrkitError
 
-__all__ = ["ServeConfig", "read_api_key"]
+__all__ = ["ServeConfig", "read_api_key", "MEMORY_PER_PIXEL"]
 
 DEFAULT_MAX_BODY_BYTES = 50 * 1024 * 1024
+#: What one request may need per pixel of its largest page: the page (3 bytes on colour)
+#: and the backend's own work on it (tesseract measured at ~10 B/px grey, ~18 B/px colour).
+MEMORY_PER_PIXEL = 18
+
+
+def default_max_memory() -> int:
+    """Half of the machine's memory: what admitted requests may reserve together."""
+    import psutil
+
+    return int(psutil.virtual_memory().total // 2)
 
 
 @dataclass(frozen=True)
@@ -21,7 +31,10 @@ class ServeConfig:
     and at most *queue* more wait; beyond that a request gets 429. *timeout* is
     the whole request's budget in seconds (504 after it). *idle_free* frees an
     engine unused that long (``None``: never). *preload* entries are
-    ``backend`` or ``backend:model``, opened at start and kept open.
+    ``backend`` or ``backend:model``, opened at start and kept open. *max_memory*
+    bytes are what running requests may reserve together (each its upload plus its
+    largest page's pixels at :data:`MEMORY_PER_PIXEL`; default: half the machine's
+    memory): a request that does not fit waits for one that does to finish.
     """
 
     host: str = "127.0.0.1"
@@ -36,9 +49,10 @@ class ServeConfig:
     isolation: str = "none"
     api_key: str | None = None
     max_image_pixels: int | None = None
+    max_memory: int = field(default_factory=default_max_memory)
 
     def __post_init__(self) -> None:
-        for name in ("concurrency", "max_engines", "max_body_bytes"):
+        for name in ("concurrency", "max_engines", "max_body_bytes", "max_memory"):
             if getattr(self, name) < 1:
                 raise OcrkitError(f"serve: {name.replace('_', '-')} must be at least 1")
         if self.queue < 0:

@@ -32,9 +32,14 @@ DRAIN_FACTOR = 4
 
 
 class Admission:
-    """Admit, queue or refuse units of blocking work; run them on a bounded thread pool."""
+    """Admit, queue or refuse units of blocking work; run them on a bounded thread pool.
 
-    def __init__(self, concurrency: int, queue: int, timeout: float) -> None:
+    Each unit also reserves an estimate of the memory it needs; units run only while
+    their reservations together stay within *max_memory* (a unit larger than the
+    whole budget runs alone), so the server's memory is bounded, not only its count
+    of requests. A unit waiting for memory holds its thread and stops at its deadline."""
+
+    def __init__(self, concurrency: int, queue: int, timeout: float, max_memory: int | None = None) -> None:
         self.concurrency = concurrency
         self.queue = queue
         self.timeout = timeout
@@ -44,10 +49,18 @@ class Admission:
         self._running = 0
         self._mean_seconds = 1.0  # moving average of a unit's run time, for Retry-After
         self._futures: set[Future[Any]] = set()
+        self.max_memory = max_memory
+        self._reserved = 0
+        self._memory_freed = threading.Condition(self._lock)
 
     @property
     def running(self) -> int:
         return self._running
+
+    @property
+    def reserved(self) -> int:
+        """Bytes reserved by running units."""
+        return self._reserved
 
     @property
     def queued(self) -> int:
@@ -74,9 +87,10 @@ class Admission:
                 headers={"Retry-After": str(self.retry_after())},
             )
 
-    async def run(self, fn: Callable[[], T], started: float) -> T:
-        """Run *fn* on the pool for an admitted request that arrived at *started* (monotonic)."""
-        future: Future[T] = self._pool.submit(self._call, fn)
+    async def run(self, fn: Callable[[], T], started: float, memory: int = 0) -> T:
+        """Run *fn* on the pool for an admitted request that arrived at *started* (monotonic),
+        once *memory* bytes can be reserved for it."""
+        future: Future[T] = self._pool.submit(self._call, fn, memory, started + self.timeout)
         with self._lock:
             self._futures.add(future)
         future.add_done_callback(self._finished)
@@ -91,7 +105,18 @@ class Admission:
                 "send fewer pages, a smaller image, or ask the operator for a longer --timeout",
             ) from None
 
-    def _call(self, fn: Callable[[], T]) -> T:
+    def _reserve(self, memory: int, deadline: float) -> None:
+        """Wait until *memory* fits beside the running units' (alone, if it never fits)."""
+        with self._lock:
+            while self.max_memory is not None and self._reserved and self._reserved + memory > self.max_memory:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise ServeError(504, "the request's time ran out waiting for memory; its read never started")
+                self._memory_freed.wait(left)
+            self._reserved += memory
+
+    def _call(self, fn: Callable[[], T], memory: int, deadline: float) -> T:
+        self._reserve(memory, deadline)
         with self._lock:
             self._running += 1
         begin = time.monotonic()
@@ -101,7 +126,9 @@ class Admission:
             took = time.monotonic() - begin
             with self._lock:
                 self._running -= 1
+                self._reserved -= memory
                 self._mean_seconds = 0.8 * self._mean_seconds + 0.2 * took
+                self._memory_freed.notify_all()
 
     def _finished(self, future: Future[Any]) -> None:
         with self._lock:
