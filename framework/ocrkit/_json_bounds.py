@@ -19,7 +19,7 @@ import json
 import re
 from typing import Any
 
-__all__ = ["MAX_JSON_DEPTH", "loads_bounded", "dumps_line", "escape_lone_surrogates"]
+__all__ = ["MAX_JSON_DEPTH", "json_depth", "loads_bounded", "dumps_line", "escape_lone_surrogates"]
 
 #: Deepest nesting of arrays and objects accepted.
 MAX_JSON_DEPTH = 32
@@ -27,7 +27,7 @@ MAX_JSON_DEPTH = 32
 _LONE_SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
-def _depth(text: str) -> int:
+def json_depth(text: str) -> int:
     """Deepest nesting of ``[``/``{`` in *text*, brackets inside strings not counted."""
     depth = deepest = 0
     in_string = escaped = False
@@ -52,7 +52,7 @@ def _depth(text: str) -> int:
 def loads_bounded(text: str, max_depth: int = MAX_JSON_DEPTH) -> Any:
     """``json.loads(text)``, or ``json.JSONDecodeError`` when it nests deeper than *max_depth*."""
     # Cheap first: a text with few brackets cannot nest deeply (every journal line).
-    if text.count("[") + text.count("{") > max_depth and _depth(text) > max_depth:
+    if text.count("[") + text.count("{") > max_depth and json_depth(text) > max_depth:
         raise json.JSONDecodeError(f"nested deeper than {max_depth} levels", text, 0)
     return json.loads(text)
 

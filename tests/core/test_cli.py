@@ -170,7 +170,7 @@ def test_stdin_is_bounded_and_read_after_the_checks(
         (["read", str(LINE_IMAGE), "-b", "fake", "--dpi", "100000"], "dpi must be a number from 10 to 2400"),
         (["read", str(LINE_IMAGE), "-b", "fake", "--pages", "9" * 4300], "at most 4096"),
         (["read", str(LINE_IMAGE), "-b", "fake", "--pages", "2-" + "9" * 4000], "page numbers go up to 1000000"),
-        (["read", str(LINE_IMAGE), "-b", "fake", "-o", "vars=" + "[" * 1000], "at most 16"),
+        (["read", str(LINE_IMAGE), "-b", "fake", "-o", "vars=" + "[" * 1000], "JSON nested deeper than 32 levels"),
         (["read", "/no/such/file.png", "-b", "fake"], "image file not found"),
         (["read", str(LINE_IMAGE), "-b", "fake", "--output", "/no/such/dir/out.txt"], "No such file or directory"),
         (["read"], "required: FILE"),

@@ -15,8 +15,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from .._json_bounds import MAX_JSON_DEPTH, json_depth
 from .._languages import parse_languages, route
-from .._records import LAYOUTS, BackendInfo
+from .._records import LAYOUTS, MAX_OPTION_CHARS, BackendInfo
 from .._registry import Registry, get_registry
 from ..analysis import AnalysisSettings
 from ..errors import InvalidOptionError, OcrkitError, UnknownOptionError
@@ -28,9 +29,10 @@ __all__ = ["ReadSpec", "ISOLATION_NAMES", "EngineKey", "MAX_OPTION_DEPTH", "MAX_
 #: The engine kinds ``isolation=`` names (``ocrkit.open`` maps each to its engine class).
 ISOLATION_NAMES = ("none", "process")
 #: Bounds on backend option values: how deeply lists and dicts nest, and how long one
-#: ``KEY=VALUE`` text may be (a JSON dict option is parsed from it).
-MAX_OPTION_DEPTH = 16
-MAX_OPTION_TEXT = 65536
+#: ``KEY=VALUE`` text may be (a JSON dict option is parsed from it); the same bounds
+#: as ``OptionSpec.parse`` applies to each value.
+MAX_OPTION_DEPTH = MAX_JSON_DEPTH
+MAX_OPTION_TEXT = MAX_OPTION_CHARS
 
 #: What identifies an engine: (backend, model, options as sorted JSON, isolation).
 EngineKey = tuple[str, "str | None", str, str]
@@ -135,16 +137,9 @@ class ReadSpec:
 def _check_option_text(pair: str) -> None:
     if len(pair) > MAX_OPTION_TEXT:
         raise InvalidOptionError(f"backend option {pair[:40]!r}... is {len(pair)} characters; at most {MAX_OPTION_TEXT}")
-    depth = deepest = 0
-    for char in pair:  # brackets inside JSON strings count too: an over-estimate is safe
-        if char in "[{":
-            depth += 1
-            deepest = max(deepest, depth)
-        elif char in "]}":
-            depth -= 1
-    if deepest > MAX_OPTION_DEPTH:
+    if json_depth(pair.partition("=")[2]) > MAX_OPTION_DEPTH:
         raise InvalidOptionError(
-            f"backend option {pair.partition('=')[0]!r} nests {deepest} levels deep; at most {MAX_OPTION_DEPTH}")
+            f"backend option {pair.partition('=')[0]!r}: JSON nested deeper than {MAX_OPTION_DEPTH} levels")
 
 
 def _check_option_value(name: object, value: object) -> None:
