@@ -39,6 +39,10 @@ OPTIONS: tuple[OptionSpec, ...] = (
                "'max': longest side <= limit (shrink big pages); 'min': shortest side >= limit (enlarge)"),
     OptionSpec("det_max_side_len", "int", 2000,
                "hard cap on the detector input's longest side (its memory grows ~300 MB per megapixel)"),
+    OptionSpec("det_glyph_px", "float", 7.5,
+               "a page whose glyphs would be smaller than this (pixels) at det_limit_side_len is shown to the "
+               "detector with glyphs 1.4x this, up to det_max_side_len (small text on large scans; 0 = a fixed "
+               "size; an explicit det_limit_side_len is a fixed size too)"),
     OptionSpec("det_thresh", "float", 0.3, "probability threshold of the text map"),
     OptionSpec("det_box_thresh", "float", 0.5, "minimum mean probability of a kept text box"),
     OptionSpec("det_unclip_ratio", "float", 1.6, "how far boxes grow around the detected text kernel"),
@@ -86,6 +90,7 @@ class Settings:
     det_limit_side_len: int | None
     det_limit_type: str | None
     det_max_side_len: int
+    det_glyph_px: float
     det_thresh: float
     det_box_thresh: float
     det_unclip_ratio: float
@@ -166,6 +171,7 @@ def parse_options(options: Mapping[str, Any]) -> Settings:
         det_limit_side_len=_int("det_limit_side_len", o["det_limit_side_len"], 32, MAX_DET_SIDE, allow_none=True),
         det_limit_type=limit_type,
         det_max_side_len=_int("det_max_side_len", o["det_max_side_len"], 32, MAX_DET_SIDE),  # type: ignore[arg-type]
+        det_glyph_px=_float("det_glyph_px", o["det_glyph_px"], 0.0, 100.0),
         det_thresh=_float("det_thresh", o["det_thresh"], 0.0, 1.0),
         det_box_thresh=_float("det_box_thresh", o["det_box_thresh"], 0.0, 1.0),
         det_unclip_ratio=_float("det_unclip_ratio", o["det_unclip_ratio"], 0.0, 10.0),

@@ -119,6 +119,8 @@ class Pipeline:
             limit_side_len=settings.det_limit_side_len or det_spec.limit_side_len,
             limit_type=settings.det_limit_type or det_spec.limit_type,
             max_side_len=settings.det_max_side_len,
+            # an explicit det_limit_side_len is a fixed size, as before
+            glyph_px=0.0 if settings.det_limit_side_len else settings.det_glyph_px,
             thresh=settings.det_thresh,
             box_thresh=settings.det_box_thresh,
             unclip_ratio=settings.det_unclip_ratio,
