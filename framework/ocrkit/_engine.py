@@ -272,6 +272,7 @@ class _EngineBase:
         layout: str = "page",
         errors: str = "raise",
         batch: int = documents.DEFAULT_BATCH,
+        analysis: Any = None,
     ) -> Iterator[Page | documents.PageError]:
         """Recognise a document page by page: an iterator of :class:`Page` results in
         page order, each as soon as it is done (see :func:`ocrkit.documents.read_pages`).
@@ -280,10 +281,14 @@ class _EngineBase:
         pages (``"1-3,7"``); *dpi* is the PDF rendering resolution; *password* opens an
         encrypted PDF. Pages render in this process, a few ahead of recognition.
         ``errors="collect"`` yields a :class:`~ocrkit.documents.PageError` for a failed
-        page instead of raising, and goes on.
+        page instead of raising, and goes on. *analysis*: page analysis settings
+        (:class:`ocrkit.analysis.AnalysisSettings`, a mapping of them, or ``False`` for
+        none); by default pages are turned upright and straightened, boxes staying in the
+        input's pixels (docs/documents-and-formats.md, "Page analysis").
         """
         self._check()
-        spec = documents.spec_for(self, pages=pages, dpi=dpi, password=password, layout=layout)
+        extra = {} if analysis is None else {"analysis": analysis}
+        spec = documents.spec_for(self, pages=pages, dpi=dpi, password=password, layout=layout, **extra)
         return documents.read_pages(self, source, spec, errors=errors, batch=batch)
 
     def recognize_document(self, source: Any, **kwargs: Any) -> documents.Document:

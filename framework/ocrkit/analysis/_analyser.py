@@ -69,21 +69,23 @@ def analyse_builtin(image: PageImage, read: ReadLines | None, find_rotation: boo
     axis = text_axis(ink)
     if axis is None:
         return PageAnalysis(0, 0.0, 0.0, BUILTIN_ANALYSER)
+    # a skew is only trusted on an axis the profiles clearly agree on
+    skew = axis.skew if axis.clarity >= _CLEAR_AXIS else 0.0
     if not find_rotation:
-        return PageAnalysis(0, 0.0, axis.skew, BUILTIN_ANALYSER)
+        return PageAnalysis(0, 0.0, 0.0 if axis.vertical else skew, BUILTIN_ANALYSER)
     base = 90 if axis.vertical else 0
     page = image.to_pil()
     scale = image.width / small.width if factor > 1 else 1.0
     upright = _Upright.of(page, ink, scale, base, axis.skew)
     if read is None:
-        return upright.tie_break(axis.skew)
-    if axis.clarity >= _CLEAR_AXIS:
+        return upright.tie_break(skew)
+    if axis.clarity >= _CLEAR_AXIS and not axis.vertical:
         views = upright.views(_LINES_PAIR)
-    else:
+    else:  # the page as given is always a candidate before anything turns it a quarter
         across = _Upright.of(page, ink, scale, 0 if base else 90, 0.0)
         views = upright.views(_LINES_FOUR) + across.views(_LINES_FOUR)
     reading = read_candidates(read, views)
     if reading.confidence <= 0:
-        return upright.tie_break(axis.skew)
+        return upright.tie_break(skew)
     on_axis = reading.rotation % 180 == base % 180
-    return PageAnalysis(reading.rotation, reading.confidence, axis.skew if on_axis else 0.0, BUILTIN_ANALYSER)
+    return PageAnalysis(reading.rotation, reading.confidence, skew if on_axis else 0.0, BUILTIN_ANALYSER)

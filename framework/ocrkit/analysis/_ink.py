@@ -14,7 +14,7 @@ from PIL import Image
 __all__ = ["ANALYSIS_MAX_SIDE", "reduced_grey", "ink_mask"]
 
 #: Analysis works on a copy no longer than this (text stays a few pixels high).
-ANALYSIS_MAX_SIDE = 1200
+ANALYSIS_MAX_SIDE = 1000
 #: Neighbourhood for the paper's brightness, in pixels of the reduced copy.
 _BLOCK = 16
 #: Ink must be at least this much darker than the paper (0..255).

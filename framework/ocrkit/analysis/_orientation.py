@@ -20,7 +20,7 @@ __all__ = ["Reading", "line_crops", "read_candidates", "reading_score"]
 ReadLines = Callable[[list[Image.Image]], Sequence[Page]]
 
 #: Line crops are scaled to this height range for the recogniser.
-_CROP_HEIGHT, _MAX_CROP_HEIGHT = 32, 40
+_CROP_HEIGHT, _MAX_CROP_HEIGHT = 32, 36
 #: Characters read confidently for a full-confidence verdict.
 _ENOUGH = 20.0
 #: Crops of each view read per call: one, then more while the verdict is unsure.

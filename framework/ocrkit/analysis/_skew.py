@@ -13,7 +13,7 @@ from ._settings import MAX_SKEW
 __all__ = ["TextAxis", "text_axis"]
 
 #: Enough ink pixels to measure; more are subsampled (the profile keeps its shape).
-_MAX_POINTS = 80_000
+_MAX_POINTS = 30_000
 _MIN_POINTS = 200
 _COARSE_STEP = 2.0
 #: Share of each side left out of the measure.

@@ -67,7 +67,7 @@ class PageTransform:
         inverse = np.linalg.inv(forward)
         paper = fill if pil.mode == "L" else (fill, fill, fill)
         return pil.transform(size, Image.Transform.AFFINE, tuple(inverse[:2].ravel()),
-                             resample=Image.Resampling.BILINEAR, fillcolor=paper)
+                             resample=Image.Resampling.BICUBIC, fillcolor=paper)
 
     def apply(self, image: PageImage) -> PageImage:
         """The turned page (the same object when there is nothing to do)."""

@@ -17,6 +17,7 @@ from .._progress import Progress as ProgressBar
 from ..batch import FileResult, Progress, default_jobs, run
 from ..documents import DEFAULT_DPI, ReadSpec
 from . import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK
+from ._analysis import add_analysis_arguments, analysis_settings
 from .languages import add_lang_argument
 
 __all__ = ["add_parser"]
@@ -49,6 +50,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--backend", "-b", default=DEFAULT_BACKEND, help=f"OCR backend (default: {DEFAULT_BACKEND})")
     p.add_argument("--model", "-m", help="model name, e.g. a tesseract language such as eng or deu+eng")
     add_lang_argument(p)
+    add_analysis_arguments(p)
     p.add_argument("--layout", default="page", metavar="page|line", help="page (default) or line: each image is one text line")
     p.add_argument("--dpi", type=float, default=DEFAULT_DPI,
                    help=f"resolution PDF pages are rendered at (default: {DEFAULT_DPI:g})")
@@ -107,7 +109,7 @@ class _Reporter:
 def run_command(args: argparse.Namespace) -> int:
     spec = ReadSpec.from_arguments(args.backend, args.model, args.options, isolation=args.isolation,
                                    pages=args.pages, dpi=args.dpi, password=args.password, layout=args.layout,
-                                   lang=args.lang)
+                                   lang=args.lang, analysis=analysis_settings(args))
     batch = run(
         args.inputs, args.out, formats=[f.strip() for f in args.format.split(",") if f.strip()],
         backend=spec.backend, model=spec.model, options=dict(spec.options), layout=spec.layout, dpi=spec.dpi,

@@ -26,6 +26,7 @@ from .._progress import Progress
 from ..documents import DEFAULT_BATCH, DEFAULT_DPI, DocumentWarning, PageError, ReadSpec, check_dpi, read_sources
 from ..errors import BackendUnavailableError, OcrkitError
 from ..results import Page
+from ._analysis import add_analysis_arguments, analysis_settings
 from .languages import add_lang_argument
 
 __all__ = ["add_parser"]
@@ -60,6 +61,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                    help=f"OCR backend (default: {DEFAULT_BACKEND}; see `ocrkit backends`)")
     p.add_argument("--model", "-m", help="model name, e.g. a tesseract language such as eng or deu+eng (default: the backend's)")
     add_lang_argument(p)
+    add_analysis_arguments(p)
     p.add_argument("--layout", default="page", metavar="page|line",
                    help="page: find the text on the page (default); line: each image is one text line")
     p.add_argument("--format", "-f", choices=(*formats.FORMATS, PDF_FORMAT), default="text",
@@ -189,7 +191,7 @@ def run(args: argparse.Namespace) -> int:
         raise OcrkitError(f"--max-stdin-bytes must be at least 1, got {args.max_stdin_bytes}")
     spec = ReadSpec.from_arguments(
         args.backend, args.model, args.options, isolation=args.isolation, pages=args.pages, dpi=args.dpi,
-        password=args.password, layout=args.layout, lang=args.lang,
+        password=args.password, layout=args.layout, lang=args.lang, analysis=analysis_settings(args),
     )
     results: list[Page] = []
     failed = 0

@@ -47,7 +47,7 @@ class _Ready:
     """A page rendered and analysed, waiting for recognition."""
 
     page: SourcePage
-    transform: PageTransform
+    transform: PageTransform | None
 
 
 class _Prefetch:

@@ -19,6 +19,7 @@ from .._json_bounds import MAX_JSON_DEPTH, json_depth
 from .._languages import parse_languages, route
 from .._records import LAYOUTS, MAX_OPTION_CHARS, BackendInfo
 from .._registry import Registry, get_registry
+from ..analysis import AnalysisSettings
 from ..errors import InvalidOptionError, OcrkitError, UnknownOptionError
 from ._selection import ALL, PageSelection, parse_pages
 from ._sources import DEFAULT_DPI, check_dpi
@@ -58,6 +59,8 @@ class ReadSpec:
     password: str | None = None
     layout: str = "page"
     lang: tuple[str, ...] | None = None
+    #: page analysis (orientation, deskew) before recognition; a mapping is read as settings
+    analysis: AnalysisSettings = field(default_factory=AnalysisSettings)
 
     def __post_init__(self) -> None:
         """Every check that needs no registry; normalises ``pages``, ``dpi`` and ``options``."""
@@ -83,6 +86,7 @@ class ReadSpec:
         if self.lang is not None:
             object.__setattr__(self, "lang", parse_languages(self.lang))
         object.__setattr__(self, "options", options)
+        object.__setattr__(self, "analysis", _analysis_settings(self.analysis))
         object.__setattr__(self, "pages", parse_pages(self.pages))
         object.__setattr__(self, "dpi", check_dpi(self.dpi))
 
@@ -154,3 +158,14 @@ def _check_option_value(name: object, value: object) -> None:
             return
         level = inner
     raise InvalidOptionError(f"option {name!r} nests more than {MAX_OPTION_DEPTH} levels deep")
+
+
+def _analysis_settings(value: object) -> AnalysisSettings:
+    """``ReadSpec.analysis`` as settings: given as settings, a mapping of them, or ``False`` (off)."""
+    if isinstance(value, AnalysisSettings):
+        return value
+    if value is False:
+        return AnalysisSettings.off()
+    if isinstance(value, Mapping):
+        return AnalysisSettings.from_mapping(value)
+    raise InvalidOptionError(f"analysis must be AnalysisSettings, a mapping of its settings or False, got {value!r:.60}")
