@@ -49,7 +49,9 @@ def test_health_ready_and_openapi(client) -> None:
     assert ready.status_code == 200 and ready.json()["status"] == "ready"
     spec = client.get("/openapi.json").json()
     read = spec["paths"]["/v1/read"]["post"]
-    assert {p["name"] for p in read["parameters"]} == {"backend", "model", "lang", "layout", "format", "pages", "dpi", "option"}
+    assert {p["name"] for p in read["parameters"]} == {
+        "backend", "model", "lang", "layout", "format", "pages", "dpi", "option", "rotate_pages", "deskew"
+    }
     assert all(p.get("description") for p in read["parameters"])
     assert "multipart/form-data" in read["requestBody"]["content"]
     assert {"413", "422", "429", "502", "504"} <= set(read["responses"])

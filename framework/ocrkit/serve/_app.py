@@ -21,6 +21,7 @@ from .. import __version__
 from .._inventory import backend_rows, model_rows
 from .._open import DEFAULT_BACKEND
 from .._registry import get_registry
+from ..analysis import AnalysisSettings
 from ..documents import DEFAULT_DPI, MAX_DPI, MIN_DPI, ReadSpec
 from ..errors import InvalidModelNameError, OcrkitError, ReadDeadlineError
 from ..images import max_pixels_from_env
@@ -41,7 +42,8 @@ log = logging.getLogger("ocrkit.serve")
 DEFAULT_UNLIMITED_PIXELS = 150_000_000
 
 ROUTES = frozenset({"/v1/read", "/v1/backends", "/v1/models", "/healthz", "/readyz", "/metrics"})
-READ_PARAMETERS = frozenset({"backend", "model", "lang", "layout", "format", "pages", "dpi", "option"})
+READ_PARAMETERS = frozenset({"backend", "model", "lang", "layout", "format", "pages", "dpi", "option",
+                             "rotate_pages", "deskew"})
 
 _READ_BODY = {
     "required": True,
@@ -161,13 +163,14 @@ async def _document(request: Request) -> tuple[bytes, str | None]:
 
 
 def _read_spec(request: Request, config: ServeConfig, backend: str, model: str | None, option: list[str],
-               pages: str | None, dpi: float, layout: str, lang: str | None = None) -> ReadSpec:
+               pages: str | None, dpi: float, layout: str, lang: str | None = None,
+               analysis: AnalysisSettings | None = None) -> ReadSpec:
     """The query as the read pipeline's request, refused (422/404) before anything is read or queued."""
     _check_query(request)
     if model is not None and (problem := plain_name_problem(model)):
         raise InvalidModelNameError(f"model {model!r} is not a model name: {problem}")
     return ReadSpec.from_arguments(backend, model, option, isolation=config.isolation, pages=pages, dpi=dpi,
-                                   layout=layout, lang=lang)
+                                   layout=layout, lang=lang, analysis=analysis or AnalysisSettings())
 
 
 async def _receive(request: Request, deadline: float, timeout: float) -> tuple[bytes, str | None]:
@@ -307,10 +310,14 @@ def create_app(config: ServeConfig | None = None, state: ServerState | None = No
         pages: str | None = Query(None, description="pages to read, 1-based, e.g. `1-3,7` (default: all)"),
         dpi: float = Query(DEFAULT_DPI, ge=MIN_DPI, le=MAX_DPI, description="resolution PDF pages are rendered at"),
         option: list[str] = _OPTION_QUERY,
+        rotate_pages: bool = Query(True, description="turn pages upright (0/90/180/270) before reading; boxes stay "
+                                   "in the input's pixels (docs/documents-and-formats.md, page analysis)"),
+        deskew: bool = Query(True, description="straighten skewed pages before reading"),
     ) -> Response:
         started = time.monotonic()
         deadline = started + config.timeout
-        spec = _read_spec(request, config, backend, model, option, pages, dpi, layout, lang)
+        analysis = AnalysisSettings(rotate_pages=rotate_pages, deskew=deskew)
+        spec = _read_spec(request, config, backend, model, option, pages, dpi, layout, lang, analysis)
         data, name = await _receive(request, deadline, config.timeout)
         state.admission.admit()  # after the upload: a slow client holds no place
         job = ReadRequest(data=data, spec=spec, name=name, fmt=format, deadline=deadline)
