@@ -344,10 +344,36 @@ def stderr_captured() -> Iterator[io.BytesIO]:
             out.write(sink.read())
 
 
+def exception_finding(exc: BaseException, prefix: str = "") -> Finding:
+    """A finding for an exception that is not an ocrkit error: what a user would see as a traceback."""
+    return Finding("exception", prefix + "".join(traceback.format_exception_only(type(exc), exc)).strip()[:300])
+
+
+def check_quiet(err: io.BytesIO) -> None:
+    """Anything a check wrote to stderr is a finding (``noise``)."""
+    if err.getvalue().strip():
+        raise Finding("noise", err.getvalue().decode("utf-8", "replace").strip()[:300])
+
+
+@contextmanager
+def one_line_errors() -> Iterator[None]:
+    """Inside: an ocrkit error must be one line; any other exception is a finding."""
+    from ocrkit import OcrkitError
+
+    try:
+        yield
+    except OcrkitError as exc:
+        if "\n" in str(exc):
+            raise Finding("multiline-error", f"{type(exc).__name__}: {exc!r}") from exc
+    except Finding:
+        raise
+    except Exception as exc:
+        raise exception_finding(exc) from exc
+
+
 def check_loader(data: bytes) -> None:
     """load_image and iter_source_pages: a result or one ocrkit error, and nothing on
     stderr on the way (ocrkit's own DocumentWarning on an animation aside)."""
-    from ocrkit import OcrkitError
     from ocrkit.documents import DocumentWarning, iter_source_pages
     from ocrkit.images import load_image
 
@@ -355,16 +381,9 @@ def check_loader(data: bytes) -> None:
     warnings.simplefilter("ignore", DocumentWarning)
     for read in (lambda: load_image(data, max_pixels=FUZZ_MAX_PIXELS),
                  lambda: list(iter_source_pages(data, dpi=36, max_pixels=FUZZ_MAX_PIXELS))):
-        with stderr_captured() as err:
-            try:
-                read()
-            except OcrkitError as exc:
-                if "\n" in str(exc):
-                    raise Finding("multiline-error", f"{type(exc).__name__}: {exc!r}") from exc
-            except Exception as exc:
-                raise Finding("exception", "".join(traceback.format_exception_only(type(exc), exc)).strip()) from exc
-        if err.getvalue().strip():
-            raise Finding("noise", err.getvalue().decode("utf-8", "replace").strip()[:300])
+        with stderr_captured() as err, one_line_errors():
+            read()
+        check_quiet(err)
 
 
 class BackendTarget:
@@ -409,7 +428,7 @@ class BackendTarget:
             if "\n" in str(exc):
                 raise Finding("multiline-error", f"{type(exc).__name__}: {exc!r}") from exc
         except Exception as exc:
-            raise Finding("exception", "".join(traceback.format_exception_only(type(exc), exc)).strip()) from exc
+            raise exception_finding(exc) from exc
         finally:
             timer.cancel()
 
@@ -543,7 +562,6 @@ def _page_tree_lies(data: bytes, pages: int):
 def check_pdf(data: bytes) -> None:
     """A generated PDF through ``iter_source_pages`` (errors collected and raised): a result
     or one ocrkit error per page, nothing on stderr, and every page within its budget."""
-    from ocrkit import OcrkitError
     from ocrkit.documents import DocumentWarning, PageError, iter_source_pages
 
     warnings.simplefilter("always")
@@ -551,19 +569,12 @@ def check_pdf(data: bytes) -> None:
     budget = float(os.environ["OCRKIT_RENDER_SECONDS"])
     begin = time.monotonic()
     pages = 0
-    with stderr_captured() as err:
-        try:
-            for item in iter_source_pages(data, dpi=72, max_pixels=FUZZ_MAX_PIXELS, errors="collect"):
-                pages += 1
-                if isinstance(item, PageError) and "\n" in str(item.error):
-                    raise Finding("multiline-error", repr(str(item.error)))
-        except OcrkitError as exc:
-            if "\n" in str(exc):
-                raise Finding("multiline-error", f"{type(exc).__name__}: {exc!r}") from exc
-        except Exception as exc:
-            raise Finding("exception", "".join(traceback.format_exception_only(type(exc), exc)).strip()) from exc
-    if err.getvalue().strip():
-        raise Finding("noise", err.getvalue().decode("utf-8", "replace").strip()[:300])
+    with stderr_captured() as err, one_line_errors():
+        for item in iter_source_pages(data, dpi=72, max_pixels=FUZZ_MAX_PIXELS, errors="collect"):
+            pages += 1
+            if isinstance(item, PageError) and "\n" in str(item.error):
+                raise Finding("multiline-error", repr(str(item.error)))
+    check_quiet(err)
     # Each page (and the opening) has the budget; a worker restart adds about a second.
     allowed = (pages + 1) * (budget + 2) + 5
     if time.monotonic() - begin > allowed:
@@ -627,8 +638,7 @@ class QueryTarget:
                 raise Finding("not-json", f"{query[:300]} -> {r.text[:300]}") from None
             if "\n" in error:
                 raise Finding("multiline-error", f"{query[:300]} -> {error[:300]}")
-        if err.getvalue().strip():
-            raise Finding("noise", err.getvalue().decode("utf-8", "replace").strip()[:300])
+        check_quiet(err)
 
     def close(self) -> None:
         self.client.__exit__(None, None, None)
@@ -705,11 +715,10 @@ def check_options(case: bytes) -> None:
             if "\n" in message or len(message) > MAX_OPTION_ERROR:
                 raise Finding("bad-error", f"{option}: {type(exc).__name__}: {message[:300]!r} ({len(message)} chars)") from exc
         except Exception as exc:
-            raise Finding("exception", f"{option}: " + "".join(traceback.format_exception_only(type(exc), exc)).strip()[:300]) from exc
+            raise exception_finding(exc, f"{option}: ") from exc
     if (used := time.process_time() - begin) > SLOW_OPTION_SECONDS:
         raise Finding("slow", f"{option}={value[:80]!r}: {used:.1f} s of CPU")
-    if err.getvalue().strip():
-        raise Finding("noise", err.getvalue().decode("utf-8", "replace").strip()[:300])
+    check_quiet(err)
 
 
 # -- the worker: one target, Hypothesis rounds until the time is up --------------------------------

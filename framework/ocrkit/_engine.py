@@ -279,7 +279,8 @@ class _EngineBase:
 
         *source* is an image, a multi-page TIFF or a PDF (path or bytes); *pages* selects
         pages (``"1-3,7"``); *dpi* is the PDF rendering resolution; *password* opens an
-        encrypted PDF. Pages render in this process, a few ahead of recognition.
+        encrypted PDF. PDF pages render in a worker process within a time and memory budget,
+        a few ahead of recognition.
         ``errors="collect"`` yields a :class:`~ocrkit.documents.PageError` for a failed
         page instead of raising, and goes on. *analysis*: page analysis settings
         (:class:`ocrkit.analysis.AnalysisSettings`, a mapping of them, or ``False`` for
