@@ -111,12 +111,9 @@ def ocrkit_free_model(handle: ModelHandle) -> bool:
 
 def _recognize(state: dict[str, Any], image: PageImage, layout: str) -> Page:
     if max(image.width, image.height) > MAX_LINE_ASPECT * min(image.width, image.height):
-        # tesseract scales text to a working height: a 1x2000 strip becomes tens of
-        # thousands of pixels and takes minutes. No real text is this elongated.
-        raise BadImageError(
-            f"{image.source or 'the image'} is {image.width}x{image.height}: more than {MAX_LINE_ASPECT:g} "
-            "times longer than high; crop it to the text"
-        )
+        # tesseract scales text to a working height: a 1x2000 strip would take minutes
+        raise BadImageError(f"{image.source or 'the image'} is {image.width}x{image.height}: more than "
+                            f"{MAX_LINE_ASPECT:g} times longer than high; crop it to the text")
     psm = state.get("psm") or (7 if layout == "line" else 3)
     png = io.BytesIO()
     image.to_pil().save(png, format="PNG")  # lossless; `stdin` tells tesseract to read it there
